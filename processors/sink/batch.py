@@ -1,0 +1,87 @@
+"""A batch is a contiguous offset range of one partition, closed by rows, bytes or time.
+
+The range names the batch: ``topic:partition:first-last`` is its insert_deduplication_token,
+so re-inserting the same range after a crash is a no-op in ClickHouse.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Message:
+    offset: int
+    value: bytes
+    key: bytes | None
+    timestamp_ms: int | None
+
+
+@dataclass
+class Batch:
+    topic: str
+    partition: int
+    messages: list[Message] = field(default_factory=list)
+    nbytes: int = 0
+    opened_at: float = field(default_factory=time.monotonic)
+    until: int | None = None  # replaying an in-flight range: close exactly at this offset
+
+    @property
+    def first(self) -> int:
+        return self.messages[0].offset
+
+    @property
+    def last(self) -> int:
+        return self.messages[-1].offset
+
+    @property
+    def next_offset(self) -> int:
+        """What to commit once this batch is stored: last + 1."""
+        return self.last + 1
+
+    @property
+    def token(self) -> str:
+        return f"{self.topic}:{self.partition}:{self.first}-{self.last}"
+
+    def add(self, msg: Message) -> None:
+        if not self.messages:
+            self.opened_at = time.monotonic()
+        self.messages.append(msg)
+        self.nbytes += len(msg.value or b"")
+
+    def close_reason(self, max_rows: int, max_bytes: int, max_ms: int) -> str | None:
+        """Why this batch should be flushed now, or None. An in-flight replay ignores limits."""
+        if not self.messages:
+            return None
+        if self.until is not None:
+            return "replay" if self.last >= self.until else None
+        if len(self.messages) >= max_rows:
+            return "rows"
+        if self.nbytes >= max_bytes:
+            return "bytes"
+        if (time.monotonic() - self.opened_at) * 1000 >= max_ms:
+            return "time"
+        return None
+
+    def split(self) -> tuple[Batch, Batch]:
+        """Halves, for isolating a poison message; each half keeps a deterministic range."""
+        mid = len(self.messages) // 2
+        a = Batch(self.topic, self.partition, self.messages[:mid])
+        b = Batch(self.topic, self.partition, self.messages[mid:])
+        return a, b
+
+
+def intent_metadata(batch: Batch) -> str:
+    """Commit metadata recorded *before* the insert: the exact range about to be written."""
+    return f"inflight:{batch.first}-{batch.last}"
+
+
+def parse_intent(metadata: str | None) -> tuple[int, int] | None:
+    if not metadata or not metadata.startswith("inflight:"):
+        return None
+    try:
+        first, last = metadata.removeprefix("inflight:").split("-")
+        return int(first), int(last)
+    except ValueError:
+        return None

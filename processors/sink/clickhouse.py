@@ -1,0 +1,154 @@
+"""The only module that imports clickhouse_connect: client, migrations, batch inserts, reads.
+
+One client API for both targets: ``chdb:///path`` (embedded engine, in this process) and
+``http(s)://host:8123`` (a server). chdb allows one process per data directory, so readers in
+other processes go through the owner's read API (wirestream/owner_api.py), never a 2nd open.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+import clickhouse_connect
+from clickhouse_connect.driver.exceptions import ClickHouseError, DatabaseError, OperationalError
+
+MIGRATIONS_TABLE = "schema_migrations"
+
+
+class ClickHouseUnavailable(RuntimeError):
+    """Transient: the target could not be reached or locked. Retry, never skip."""
+
+
+class SchemaError(RuntimeError):
+    """The database's schema is not safe to write to (e.g. dedup window missing)."""
+
+
+def _friendly(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    if "Cannot lock file" in str(exc):
+        return "the embedded ClickHouse data directory is in use by another process (" + text + ")"
+    return text
+
+
+def open_client(dsn: str):
+    """Connect; turn every connection failure into ClickHouseUnavailable with one clear line."""
+    try:
+        if dsn.startswith("chdb:"):
+            path = dsn.split("://", 1)[1] if "://" in dsn else dsn[5:]
+            if path:
+                import os
+
+                os.makedirs(path, exist_ok=True)
+            return clickhouse_connect.get_client(dsn=dsn)
+        return clickhouse_connect.get_client(dsn=dsn, connect_timeout=5, send_receive_timeout=60)
+    except (OSError, ClickHouseError, RuntimeError) as exc:
+        raise ClickHouseUnavailable(f"cannot open ClickHouse at {redact(dsn)}: {_friendly(exc)}") from None
+
+
+def redact(dsn: str) -> str:
+    """Hide a password in a DSN before it is printed or logged."""
+    return re.sub(r"(//[^:/@]+:)[^@]*@", r"\1***@", dsn)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Connection problems, locks, too-many-parts: retry. Anything else about data: poison."""
+    if isinstance(exc, OperationalError | ClickHouseUnavailable | OSError | TimeoutError):
+        return True
+    text = str(exc)
+    return any(
+        marker in text
+        for marker in ("Cannot lock file", "TOO_MANY_PARTS", "Connection refused", "Timeout",
+                       "Read-only file system", "Permission denied", "NOT_ENOUGH_SPACE",
+                       "CANNOT_OPEN_FILE", "Cannot open file", "MEMORY_LIMIT")
+    )
+
+
+def _migration_files() -> list[tuple[str, str]]:
+    folder = resources.files("schemas").joinpath("clickhouse")
+    files = sorted(p for p in folder.iterdir() if p.name.endswith(".sql"))
+    return [(p.name.removesuffix(".sql"), p.read_text()) for p in files]
+
+
+def _statements(sql: str) -> list[str]:
+    lines = [ln for ln in sql.splitlines() if not ln.strip().startswith("--")]
+    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+
+
+def run_migrations(client, database: str, ttl_days: int | None = None) -> list[str]:
+    """Apply numbered DDL files once each, recording them; return the names applied now."""
+    client.command(f"CREATE DATABASE IF NOT EXISTS {database}")
+    client.command(
+        f"CREATE TABLE IF NOT EXISTS {database}.{MIGRATIONS_TABLE} "
+        "(name String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3)) "
+        "ENGINE = ReplacingMergeTree ORDER BY name"
+    )
+    done = {r[0] for r in client.query(f"SELECT name FROM {database}.{MIGRATIONS_TABLE}").result_rows}
+    ttl = f"TTL toDateTime(published_at) + INTERVAL {int(ttl_days)} DAY" if ttl_days else ""
+    applied = []
+    for name, sql in _migration_files():
+        if name in done:
+            continue
+        for stmt in _statements(sql.replace("{db}", database).replace("{ttl_items}", ttl)):
+            client.command(stmt)
+        client.insert(f"{database}.{MIGRATIONS_TABLE}", [[name]], column_names=["name"])
+        applied.append(name)
+    check_dedup_windows(client, database)
+    return applied
+
+
+def check_dedup_windows(client, database: str) -> None:
+    """Refuse to write if a non-replicated MergeTree table would ignore dedup tokens."""
+    rows = client.query(
+        "SELECT name, engine, create_table_query FROM system.tables "
+        "WHERE database = {db:String} AND engine LIKE '%MergeTree' AND name != {m:String}",
+        parameters={"db": database, "m": MIGRATIONS_TABLE},
+    ).result_rows
+    for name, engine, ddl in rows:
+        if engine.startswith("Replicated") or engine.startswith("Shared"):
+            continue
+        m = re.search(r"non_replicated_deduplication_window\s*=\s*(\d+)", ddl)
+        if not m or int(m.group(1)) <= 0:
+            raise SchemaError(
+                f"table {database}.{name} lacks non_replicated_deduplication_window > 0: "
+                "replayed batches would be stored twice; refusing to start"
+            )
+
+
+@dataclass
+class TableInsert:
+    table: str
+    columns: Sequence[str]
+    rows: list[list[Any]]
+
+
+class ClickHouseWriter:
+    """Inserts a batch's rows, each table with the batch's deduplication token."""
+
+    def __init__(self, client, database: str):
+        self._client = client
+        self._db = database
+
+    def write(self, inserts: Sequence[TableInsert], token: str) -> None:
+        for ins in inserts:
+            if not ins.rows:
+                continue
+            try:
+                self._client.insert(
+                    f"{self._db}.{ins.table}",
+                    ins.rows,
+                    column_names=list(ins.columns),
+                    settings={"insert_deduplication_token": f"{token}:{ins.table}"},
+                )
+            except (DatabaseError, OperationalError, OSError, RuntimeError) as exc:
+                if is_transient(exc):
+                    raise ClickHouseUnavailable(_friendly(exc)) from exc
+                raise
+
+
+def query_rows(client, sql: str, parameters: dict | None = None) -> tuple[list[str], list[tuple]]:
+    result = client.query(sql, parameters=parameters or {})
+    return list(result.column_names), [tuple(r) for r in result.result_rows]

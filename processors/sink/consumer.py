@@ -1,0 +1,239 @@
+"""The sink loop: ``wire.stories`` + ``wire.dlq`` -> ClickHouse, exactly once, without Keeper.
+
+Per batch (one partition, a contiguous offset range):
+  1. commit the batch's *start* offset with metadata ``inflight:first-last`` (the intent);
+  2. insert every table's rows with token ``topic:partition:first-last``;
+  3. commit ``last + 1``.
+A crash before 2 or between 2 and 3 restarts at ``first`` with the intent in hand, so the
+batch is rebuilt over exactly the same range and re-inserted with the same token, which
+ClickHouse drops as a duplicate (non_replicated_deduplication_window / Replicated dedup).
+Transient failures pause the partition and retry with capped backoff; a batch is never
+skipped. Poison messages are isolated by splitting and go to ``wire.dlq`` with the reason.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
+
+from processors import metrics
+from processors.sink.batch import Batch, Message, intent_metadata, parse_intent
+from processors.sink.clickhouse import ClickHouseUnavailable, ClickHouseWriter, TableInsert
+from processors.sink.rows import COLUMNS, decode_story_event, rows_for_dead_letter, rows_for_story_event
+from schemas.models import DeadLetter, InvalidItem, dumps
+from wirestream.config import Settings
+
+log = logging.getLogger("wirestream.sink")
+
+
+class SinkConsumer:
+    def __init__(self, settings: Settings, writer_factory: Callable[[], ClickHouseWriter]):
+        self.settings = settings
+        self._writer_factory = writer_factory
+        self._writer: ClickHouseWriter | None = None
+        self.stories_topic = settings.topic("stories")
+        self.dlq_topic = settings.topic("dlq")
+        self._consumer = Consumer(settings.kafka_conf() | {
+            "group.id": settings.group("sink"),
+            "enable.auto.commit": False,
+            "enable.auto.offset.store": False,
+            "auto.offset.reset": "earliest",
+            "isolation.level": "read_committed",
+            "max.poll.interval.ms": 600000,
+        })
+        self._producer = Producer(settings.kafka_conf() | {"enable.idempotence": True, "acks": "all"})
+        self._batches: dict[tuple[str, int], Batch] = {}
+        self._intents: dict[tuple[str, int], int] = {}
+        self.stop_event = threading.Event()
+        self.rows_written = 0
+
+    # -- assignment ---------------------------------------------------------------------
+    def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        for tp in consumer.committed(partitions, timeout=30):
+            intent = parse_intent(tp.metadata)
+            if intent is not None:
+                self._intents[(tp.topic, tp.partition)] = intent[1]
+                log.info("resuming in-flight batch %s:%s:%s-%s", tp.topic, tp.partition, *intent)
+
+    def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        # uncommitted batches are simply dropped: the next owner re-reads them from the
+        # committed offset, with the recorded intent, so nothing is lost or doubled.
+        for tp in partitions:
+            self._batches.pop((tp.topic, tp.partition), None)
+            self._intents.pop((tp.topic, tp.partition), None)
+
+    # -- main loop ----------------------------------------------------------------------
+    def run(self, until_idle_s: float | None = None) -> None:
+        """Consume until ``stop_event`` is set (or idle that long, for batch runs)."""
+        self._consumer.subscribe(
+            [self.stories_topic, self.dlq_topic], on_assign=self._on_assign, on_revoke=self._on_revoke
+        )
+        last_activity = time.monotonic()
+        s = self.settings
+        try:
+            while not self.stop_event.is_set():
+                msg = self._consumer.poll(0.2)
+                if msg is not None:
+                    if msg.error():
+                        if msg.error().code() != KafkaError._PARTITION_EOF:
+                            log.warning("consumer error: %s", msg.error())
+                    else:
+                        last_activity = time.monotonic()
+                        self._add(msg)
+                for key, batch in list(self._batches.items()):
+                    reason = batch.close_reason(s.sink_batch_rows, s.sink_batch_bytes, s.sink_batch_ms)
+                    if reason:
+                        self._flush(batch, reason)
+                        del self._batches[key]
+                if until_idle_s is not None and not self._batches and time.monotonic() - last_activity > until_idle_s:
+                    break
+        finally:
+            self._consumer.close()
+            self._producer.flush(10)
+
+    def _add(self, msg) -> None:
+        key = (msg.topic(), msg.partition())
+        batch = self._batches.get(key)
+        if batch is None:
+            batch = self._batches[key] = Batch(msg.topic(), msg.partition())
+            batch.until = self._intents.pop(key, None)
+            if batch.until is not None and msg.offset() > batch.until:
+                batch.until = None  # intent already behind us (range committed elsewhere)
+        ts_type, ts = msg.timestamp()
+        batch.add(Message(msg.offset(), msg.value() or b"", msg.key(), ts if ts_type else None))
+
+    # -- flushing -----------------------------------------------------------------------
+    def _flush(self, batch: Batch, reason: str) -> None:
+        tp = TopicPartition(batch.topic, batch.partition, batch.first, metadata=intent_metadata(batch))
+        self._commit(tp)  # 1. the intent
+        self._store(batch)  # 2. insert (splitting around poison), retried until it succeeds
+        self._commit(TopicPartition(batch.topic, batch.partition, batch.next_offset))  # 3. done
+        metrics.BATCH_CLOSED.labels(reason).inc()
+        metrics.BATCH_ROWS.observe(len(batch.messages))
+        metrics.BATCH_BYTES.observe(batch.nbytes)
+        now_ms = time.time() * 1000
+        if batch.topic == self.stories_topic:
+            for m in batch.messages:
+                raw_ts = _raw_ts(m)
+                if raw_ts:
+                    metrics.FRESHNESS.observe(max(0.0, (now_ms - raw_ts) / 1000))
+
+    def _commit(self, tp: TopicPartition) -> None:
+        delay = 0.2
+        while True:
+            try:
+                self._consumer.commit(offsets=[tp], asynchronous=False)
+                return
+            except KafkaException as exc:
+                if self.stop_event.is_set():
+                    raise
+                log.warning("commit failed (%s); retrying in %.1fs", exc.args[0], delay)
+                self._sleep(delay)
+                delay = min(delay * 2, 10)
+
+    def _rows(self, batch: Batch) -> tuple[list[TableInsert], list[tuple[Message, str]]]:
+        tables: dict[str, list[list]] = {}
+        poison: list[tuple[Message, str]] = []
+        for m in batch.messages:
+            try:
+                if batch.topic == self.dlq_topic:
+                    rows = rows_for_dead_letter(m.value, batch.topic, batch.partition, m.offset)
+                else:
+                    rows = rows_for_story_event(decode_story_event(m.value))
+            except InvalidItem as exc:
+                poison.append((m, exc.reason))
+                continue
+            for table, r in rows.items():
+                tables.setdefault(table, []).extend(r)
+        return [TableInsert(t, COLUMNS[t], r) for t, r in tables.items()], poison
+
+    def _store(self, batch: Batch) -> None:
+        inserts, poison = self._rows(batch)
+        for m, why in poison:
+            self._dead_letter(batch, m, why)
+        try:
+            self._insert_retrying(inserts, batch.token)
+            self.rows_written += sum(len(i.rows) for i in inserts)
+        except _Rejected as exc:
+            if len(batch.messages) == 1:
+                self._dead_letter(batch, batch.messages[0], f"ClickHouse rejected the row: {exc}")
+                return
+            for half in batch.split():
+                self._store(half)
+
+    def _insert_retrying(self, inserts: list[TableInsert], token: str) -> None:
+        delay = 0.5
+        paused = False
+        while True:
+            try:
+                if self._writer is None:
+                    self._writer = self._writer_factory()
+                t0 = time.perf_counter()
+                self._writer.write(inserts, token)
+                metrics.INSERT_SECONDS.observe(time.perf_counter() - t0)
+                if paused:
+                    metrics.SINK_PAUSED.set(0)
+                    self._consumer.resume(self._consumer.assignment())
+                    log.info("ClickHouse is back; resumed consumption")
+                return
+            except ClickHouseUnavailable as exc:
+                metrics.INSERT_RETRIES.inc()
+                if not paused:
+                    paused = True
+                    metrics.SINK_PAUSED.set(1)
+                    self._consumer.pause(self._consumer.assignment())
+                log.warning("ClickHouse unavailable (%s); retrying in %.1fs", exc, delay)
+                self._sleep(delay)
+                delay = min(delay * 2, 30)
+                if self.stop_event.is_set():
+                    raise SinkStopped("stopped while ClickHouse was unavailable; batch not committed") from None
+            except Exception as exc:  # noqa: BLE001 - a data error: isolate the poison row
+                raise _Rejected(str(exc).splitlines()[0][:500]) from exc
+
+    def _sleep(self, seconds: float) -> None:
+        end = time.monotonic() + seconds
+        while time.monotonic() < end and not self.stop_event.is_set():
+            self._consumer.poll(0.1)  # paused: keeps group membership alive, returns nothing
+
+    def _dead_letter(self, batch: Batch, m: Message, reason: str) -> None:
+        log.warning("poison message %s:%s:%s -> %s: %s", batch.topic, batch.partition, m.offset, self.dlq_topic, reason)
+        metrics.DEAD_LETTERS.labels("sink", reason.split(":")[0][:60]).inc()
+        if batch.topic == self.dlq_topic:
+            return  # never loop a dead letter back into the dead-letter topic
+        dl = DeadLetter(
+            stage="sink", reason=reason, origin_topic=batch.topic, origin_partition=batch.partition,
+            origin_offset=m.offset, original=m.value, original_key=m.key,
+            failed_at=datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+        )
+        self._producer.produce(self.dlq_topic, value=dumps(dl), key=m.key)
+        if self._producer.flush(30):
+            raise SinkStopped("could not write to the dead-letter topic; batch not committed")
+
+    def close(self) -> None:
+        self.stop_event.set()
+
+
+class _Rejected(Exception):
+    """ClickHouse refused the data itself (not the connection)."""
+
+
+class SinkStopped(RuntimeError):
+    pass
+
+
+def _raw_ts(m: Message) -> int | None:
+    # story events carry the raw item's Kafka timestamp; cheap byte search avoids a 2nd parse
+    marker = b'"raw_timestamp_ms":'
+    i = m.value.find(marker)
+    if i < 0:
+        return None
+    j = i + len(marker)
+    k = j
+    while k < len(m.value) and 48 <= m.value[k] <= 57:
+        k += 1
+    return int(m.value[j:k]) if k > j else None

@@ -1,0 +1,112 @@
+"""The sink process: owns the ClickHouse client (and so chdb's data directory), applies the
+schema, serves the read API + metrics, and runs the consumer loop until SIGTERM/SIGINT.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+
+from processors.sink.clickhouse import (
+    ClickHouseUnavailable,
+    ClickHouseWriter,
+    open_client,
+    query_rows,
+    redact,
+    run_migrations,
+)
+from processors.sink.consumer import SinkConsumer
+from wirestream.config import Settings, load_settings
+from wirestream.owner_api import OwnerServer
+
+log = logging.getLogger("wirestream.sink")
+
+
+def connect_with_retry(settings: Settings, stop: threading.Event):
+    """Open the target and apply migrations, waiting (capped backoff) while it is unavailable."""
+    delay = 0.5
+    while True:
+        try:
+            client = open_client(settings.dsn)
+            applied = run_migrations(client, settings.clickhouse_database, settings.clickhouse_ttl_days)
+            if applied:
+                log.info("applied migrations: %s", ", ".join(applied))
+            return client
+        except ClickHouseUnavailable as exc:
+            if stop.is_set():
+                raise
+            log.warning("%s; retrying in %.1fs", exc, delay)
+            stop.wait(delay)
+            delay = min(delay * 2, 15)
+
+
+def run_sink(settings: Settings, until_idle_s: float | None = None) -> int:
+    stop = threading.Event()
+    client_holder: dict = {}
+    lock = threading.Lock()
+
+    def handle(signum, frame):  # noqa: ARG001
+        stop.set()
+
+    signal.signal(signal.SIGTERM, handle)
+    signal.signal(signal.SIGINT, handle)
+
+    log.info("sink starting: ClickHouse %s, Kafka %s", redact(settings.dsn), settings.bootstrap)
+    client_holder["client"] = connect_with_retry(settings, stop)
+
+    class LockedClient:
+        """chdb runs in this process; reads from the API thread and inserts share one lock."""
+
+        def insert(self, *a, **kw):
+            with lock:
+                return client_holder["client"].insert(*a, **kw)
+
+    def reopen_writer() -> ClickHouseWriter:
+        return ClickHouseWriter(LockedClient(), settings.clickhouse_database)
+
+    def query(sql: str, params: dict):
+        with lock:
+            return query_rows(client_holder["client"], sql, params)
+
+    consumer = SinkConsumer(settings, reopen_writer)
+    consumer.stop_event = stop
+
+    def ready() -> tuple[bool, list[str]]:
+        reasons = []
+        try:
+            query("SELECT 1", {})
+        except Exception as exc:  # noqa: BLE001
+            reasons.append(f"clickhouse: {str(exc).splitlines()[0]}")
+        try:
+            from wirestream.kafka_admin import group_lag
+
+            lag = sum(p.lag for p in group_lag(settings, settings.group("sink"),
+                                               [consumer.stories_topic, consumer.dlq_topic], 5))
+            if lag > settings.ready_max_lag:
+                reasons.append(f"sink lag {lag} > {settings.ready_max_lag}")
+        except Exception as exc:  # noqa: BLE001
+            reasons.append(f"kafka: {str(exc).splitlines()[0]}")
+        return not reasons, reasons or ["ok"]
+
+    api = OwnerServer(query, ready, settings.owner_port if settings.embedded else settings.metrics_port,
+                      settings.data_dir if settings.embedded else None)
+    api.start()
+    log.info("read API and /metrics on %s", api.url)
+    t0 = time.monotonic()
+    try:
+        consumer.run(until_idle_s=until_idle_s)
+    finally:
+        api.stop()
+        log.info("sink stopped after %.1fs, %d rows written", time.monotonic() - t0, consumer.rows_written)
+    return 0
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    raise SystemExit(run_sink(load_settings()))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,50 @@
+"""The pure step functions the faust agents run, kept out of the agents so they can be
+unit-tested without Kafka: raw bytes -> WireItem, WireItem -> StoryEvent.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import orjson
+
+from processors.parsing import parse_raw_item
+from processors.stories import Assignment, StoryDoc, StoryEngine
+from schemas.models import InvalidItem, RawMeta, StoryEvent, WireItem
+from wirestream.config import Settings
+
+
+def parse_stage(value: bytes | None, headers, settings: Settings, now: datetime | None = None) -> WireItem:
+    """Raise InvalidItem for anything that cannot become a WireItem."""
+    if value is None:
+        raise InvalidItem("empty message (no value)")
+    meta = RawMeta.from_headers(headers)
+    return parse_raw_item(
+        value, meta, max_bytes=settings.max_item_bytes,
+        future_tolerance_s=settings.future_tolerance_s, now=now,
+    )
+
+
+def decode_item(value: bytes | None) -> WireItem:
+    try:
+        return WireItem.from_dict(orjson.loads(value or b""))
+    except (orjson.JSONDecodeError, TypeError, ValueError) as exc:
+        raise InvalidItem(f"undecodable wire item: {exc}") from None
+
+
+def to_story_doc(item: WireItem) -> StoryDoc:
+    published = datetime.fromisoformat(item.published_at) if item.published_at else None
+    return StoryDoc(
+        id=item.item_id, title=item.headline, text=item.body, published_at=published,
+        lang=item.language, guid=item.guid, content_hash=item.content_hash,
+        places=list(item.places), agencies=list(item.agencies),
+    )
+
+
+def story_stage(engine: StoryEngine, item: WireItem, *, redelivery: bool, raw_ts_ms: int | None) -> tuple[StoryEvent, Assignment]:
+    a = engine.assign(to_story_doc(item))
+    event = StoryEvent(
+        item=item, story_id=a.story_id, relation=a.relation, score=float(a.score),
+        evidence=a.evidence, story=a.story, raw_timestamp_ms=raw_ts_ms, redelivery=redelivery,
+    )
+    return event, a

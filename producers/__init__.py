@@ -1,0 +1,1 @@
+"""Producers: fetch wire items from real source formats and publish them untouched to ``wire.raw``."""

@@ -1,0 +1,85 @@
+"""The only module that publishes with confluent-kafka: raw items -> ``wire.raw``.
+
+Idempotent producer (``enable.idempotence``, ``acks=all``): librdkafka's own retries never
+duplicate or reorder a message. Every delivery report is checked, and ``publish`` only
+returns once all of them arrived, so a caller knows exactly what reached the broker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from confluent_kafka import KafkaError, KafkaException, Producer
+
+from schemas.models import RawItem
+from wirestream.config import Settings
+
+
+class BrokerUnavailable(RuntimeError):
+    """The broker could not be reached; nothing more can be published."""
+
+
+@dataclass
+class PublishReport:
+    published: int = 0
+    failed: list[str] = field(default_factory=list)
+    keys: list[str] = field(default_factory=list)
+
+
+class RawPublisher:
+    def __init__(self, settings: Settings, *, topic: str | None = None, timeout_s: float = 30.0):
+        conf = settings.kafka_conf() | {
+            "enable.idempotence": True,
+            "acks": "all",
+            "compression.type": "zstd",
+            "linger.ms": 20,
+            "message.timeout.ms": int(timeout_s * 1000),
+            "client.id": "wirestream-producer",
+        }
+        self._producer = Producer(conf)
+        self._topic = topic or settings.topic("raw")
+        self._timeout_s = timeout_s
+        self._check_broker()
+
+    def _check_broker(self) -> None:
+        try:
+            self._producer.list_topics(timeout=min(self._timeout_s, 10.0))
+        except KafkaException as exc:
+            raise BrokerUnavailable(f"Kafka broker unreachable: {exc.args[0]}") from None
+
+    def publish(self, items: Iterable[RawItem], progress=None) -> PublishReport:
+        """Publish and wait for every delivery report. ``progress(n)`` is called per delivery."""
+        report = PublishReport()
+
+        def on_delivery(err: KafkaError | None, msg) -> None:
+            key = msg.key().decode() if msg.key() else ""
+            if err is not None:
+                report.failed.append(f"{key}: {err.str()}")
+            else:
+                report.published += 1
+                report.keys.append(key)
+            if progress:
+                progress(1)
+
+        for item in items:
+            while True:
+                try:
+                    self._producer.produce(
+                        self._topic,
+                        value=item.payload,
+                        key=item.key.encode(),
+                        headers=item.meta.to_headers(),
+                        on_delivery=on_delivery,
+                    )
+                    break
+                except BufferError:  # local queue full: serve delivery reports, then retry
+                    self._producer.poll(0.1)
+            self._producer.poll(0)
+        remaining = self._producer.flush(self._timeout_s)
+        if remaining:
+            report.failed.append(f"{remaining} message(s) not delivered within {self._timeout_s}s")
+        return report
+
+    def close(self) -> None:
+        self._producer.flush(self._timeout_s)

@@ -1,0 +1,263 @@
+"""``wirestream``: the one entry point for people. Commands are thin: they read settings,
+call the module that does the work, and turn known failures into one clear line + exit 1.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import orjson
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from wirestream.config import Settings, load_settings
+from wirestream.errors import UsageError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Live news wire feeds -> Kafka -> stories -> ClickHouse.")
+kafka_app = typer.Typer(help="The local single-node Apache Kafka broker (deploy/kafka).", no_args_is_help=True)
+app.add_typer(kafka_app, name="kafka")
+out = Console()
+err = Console(stderr=True)
+
+
+def settings() -> Settings:
+    return load_settings()
+
+
+@app.callback()
+def _global(
+    data_dir: Annotated[Path | None, typer.Option("--data-dir", envvar="WIRESTREAM_DATA_DIR",
+                                                  help="where the local broker and embedded ClickHouse live")] = None,
+) -> None:
+    if data_dir is not None:
+        os.environ["WIRESTREAM_DATA_DIR"] = str(data_dir)
+
+
+# -- the main job ------------------------------------------------------------------------
+@app.command()
+def up(
+    sources: Annotated[list[str] | None, typer.Argument(help="files or URLs (default: the shared sample page)")] = None,
+    follow: Annotated[bool, typer.Option("--follow", help="keep the pipeline running")] = False,
+    fetched_at: Annotated[str | None, typer.Option(help="ISO time the sources were fetched (default now)")] = None,
+    timeout: Annotated[float, typer.Option(help="seconds to wait for everything to be stored")] = 180.0,
+    as_json: Annotated[bool, typer.Option("--json", help="print stories as JSON lines")] = False,
+) -> None:
+    """Start everything on embedded defaults, publish SOURCES, and print the stories."""
+    from wirestream import up as upmod
+    from wirestream.queries import stories_with_items
+    from wirestream.reader import open_reader
+
+    s = settings()
+    refs = sources or [str(upmod.DEFAULT_SOURCE)]
+    upmod.check_data_dir(s)
+    loaded = upmod.load_sources(refs, fetched_at)  # bad input fails here, before anything starts
+    pipeline = upmod.Pipeline(s)
+    try:
+        pipeline.start(log=lambda m: err.print(f"[dim]{m}[/dim]"))
+        with err.status("publishing and processing ..."):
+            n = upmod.publish(s, loaded)
+            err.print(f"[dim]published {n} raw item(s) to {s.topic('raw')}[/dim]")
+            pipeline.wait_drained(timeout)
+        stories = stories_with_items(open_reader(s), s.clickhouse_database)
+        if as_json:
+            for st in stories:
+                sys.stdout.write(orjson.dumps(st).decode() + "\n")
+        else:
+            print_stories(stories)
+            print_locations(s)
+        if follow:
+            err.print("[bold]following[/bold]: Ctrl-C stops the pipeline")
+            upmod.follow_forever(pipeline)
+    finally:
+        pipeline.stop()
+
+
+def print_stories(stories: list[dict]) -> None:
+    table = Table(title="Stories", show_lines=True)
+    for col in ("story", "items", "first published (UTC)", "last published (UTC)", "latest headline / chain"):
+        table.add_column(col, overflow="fold")
+    for st in stories:
+        chain = "\n".join(f"  {i['published_at'][11:16]}  {i['headline'][:90]}" for i in st["items"])
+        table.add_row(st["story_id"], str(st["item_count"]), st["first_published_at"][:19],
+                      st["last_published_at"][:19], f"[bold]{st['headline']}[/bold]\n{chain}")
+    out.print(table)
+
+
+def print_locations(s: Settings) -> None:
+    from processors.sink.clickhouse import redact
+
+    out.print(f"ClickHouse: {redact(s.dsn)} (database {s.clickhouse_database})")
+    out.print(f"Kafka: {s.bootstrap}, topics {', '.join(s.topic(t) for t in ('raw', 'items', 'stories', 'dlq'))}")
+    out.print(f"Logs: {s.data_dir / 'logs'}   Query again: wirestream query stories")
+
+
+# -- services ----------------------------------------------------------------------------
+@kafka_app.command("start")
+def kafka_start() -> None:
+    """Fetch (once) and start the local broker; wait until it answers metadata requests."""
+    from wirestream import local_kafka
+
+    out.print(local_kafka.start(settings()))
+
+
+@kafka_app.command("stop")
+def kafka_stop() -> None:
+    from wirestream import local_kafka
+
+    out.print(local_kafka.stop(settings()))
+
+
+@kafka_app.command("status")
+def kafka_status() -> None:
+    from wirestream import local_kafka
+
+    ok, line = local_kafka.status(settings())
+    out.print(line)
+    raise typer.Exit(0 if ok else 3)
+
+
+@app.command()
+def topics() -> None:
+    """Create the wire.* topics (idempotent)."""
+    from wirestream import kafka_admin
+
+    created = kafka_admin.ensure_topics(settings())
+    out.print(f"created: {', '.join(created)}" if created else "all topics exist")
+
+
+@app.command()
+def sink() -> None:
+    """Run the ClickHouse sink in the foreground (owns the embedded database)."""
+    from processors.sink.main import main as sink_main
+
+    sink_main()
+
+
+@app.command()
+def worker() -> None:
+    """Run the faust worker (parse + stories agents) in the foreground."""
+    from processors.app import main as worker_main
+
+    worker_main()
+
+
+# -- analysts ----------------------------------------------------------------------------
+@app.command()
+def query(
+    name: Annotated[str, typer.Argument(help="stories | timeline | places | agencies | relations | dlq")],
+    story_id: Annotated[str | None, typer.Option(help="for timeline")] = None,
+    hours: Annotated[int, typer.Option(help="window for places/agencies")] = 24,
+    limit: Annotated[int, typer.Option()] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON object per row")] = False,
+) -> None:
+    """Run a named analyst query against the configured ClickHouse."""
+    from wirestream.queries import QUERIES, run_named, stories_with_items
+    from wirestream.reader import open_reader
+
+    s = settings()
+    if name not in QUERIES:
+        raise UsageErrorExit(f"unknown query {name!r}; choose from {', '.join(QUERIES)}")
+    if name == "timeline" and not story_id:
+        raise UsageErrorExit("timeline needs --story-id")
+    reader = open_reader(s)
+    if name == "stories":
+        stories = stories_with_items(reader, s.clickhouse_database, limit)
+        if as_json:
+            for st in stories:
+                sys.stdout.write(orjson.dumps(st).decode() + "\n")
+        else:
+            print_stories(stories)
+        return
+    cols, rows = run_named(reader, s.clickhouse_database, name, story_id=story_id, hours=hours, limit=limit)
+    print_rows(cols, rows, as_json, title=QUERIES[name].help)
+
+
+@app.command()
+def sql(
+    statement: Annotated[str, typer.Argument(help='e.g. "SELECT count() FROM wirestream.items"')],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Run SQL against the configured ClickHouse (read-only through the embedded owner)."""
+    from wirestream.reader import open_reader
+
+    cols, rows = open_reader(settings()).query(statement)
+    print_rows(cols, rows, as_json)
+
+
+def print_rows(cols: list[str], rows: list[list], as_json: bool, title: str | None = None) -> None:
+    if as_json:
+        for r in rows:
+            sys.stdout.write(orjson.dumps(dict(zip(cols, r, strict=True))).decode() + "\n")
+        return
+    table = Table(title=title)
+    for c in cols:
+        table.add_column(c, overflow="fold")
+    for r in rows:
+        table.add_row(*("" if v is None else str(v) for v in r))
+    out.print(table)
+
+
+UsageErrorExit = UsageError
+
+
+# -- commands contributed by other modules -----------------------------------------------
+def _register_optional() -> None:
+    import importlib
+
+    for mod in ("cmd_parse", "cmd_produce", "cmd_cluster", "cmd_status", "cmd_dashboard"):
+        try:
+            module = importlib.import_module(f"wirestream.{mod}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"wirestream.{mod}":
+                continue
+            raise
+        module.register(app)
+
+
+_register_optional()
+
+
+def main() -> None:
+    """Known failures become one line on stderr and exit 1: no tracebacks for people."""
+    from confluent_kafka import KafkaException
+
+    from processors.sink.clickhouse import ClickHouseUnavailable, SchemaError
+    from producers.publisher import BrokerUnavailable
+    from wirestream.kafka_admin import KafkaUnavailable
+    from wirestream.local_kafka import LocalKafkaError
+    from wirestream.processes import ChildDied
+    from wirestream.reader import QueryError
+    from wirestream.errors import UsageError
+
+    known = (UsageError, UsageErrorExit, LocalKafkaError, KafkaUnavailable, BrokerUnavailable,
+             ClickHouseUnavailable, SchemaError, QueryError, ChildDied, TimeoutError, KafkaException,
+             PermissionError)
+    try:
+        app(standalone_mode=False)
+    except typer.Exit as exc:
+        raise SystemExit(exc.exit_code) from None
+    except typer.Abort:
+        err.print("aborted")
+        raise SystemExit(130) from None
+    except known as exc:
+        msg = str(exc).strip() or type(exc).__name__
+        err.print(f"[red]error:[/red] {msg}", highlight=False, soft_wrap=True)
+        raise SystemExit(1) from None
+    except KeyboardInterrupt:
+        raise SystemExit(130) from None
+    except Exception as exc:  # click usage errors
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            raise SystemExit(exc.exit_code) from None
+        raise
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,112 @@
+"""Settings for every command, from env vars (``WIRESTREAM_*``), an optional env file and flags.
+
+One class so that the README's configuration table, the CLI and deploy/ all agree. Secrets
+are ``SecretStr``: they never appear in logs, ``repr`` or ``/readyz``. A ``*_FILE`` variant
+(e.g. ``WIRESTREAM_KAFKA_SASL_PASSWORD_FILE``) reads a secret from a mounted file.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="WIRESTREAM_",
+        env_file=os.environ.get("WIRESTREAM_ENV_FILE", ".env"),
+        env_file_encoding="utf-8",
+        extra="ignore",
+    )
+
+    data_dir: Path = Field(Path(".wirestream"), description="local broker data and chdb live here")
+
+    # Kafka
+    kafka_bootstrap: str | None = Field(
+        None, description="bootstrap servers; unset = run the local broker from deploy/kafka"
+    )
+    kafka_port: int = Field(9092, description="port of the local broker (controller: port+1)")
+    kafka_security_protocol: str = "PLAINTEXT"
+    kafka_sasl_mechanism: str | None = None
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_ssl_ca_location: str | None = None
+    topic_prefix: str = Field("", description="prepended to every topic and group name")
+    topic_partitions: int = 3
+    topic_replication: int = 1
+
+    # ClickHouse
+    clickhouse_dsn: SecretStr | None = Field(
+        None, description="clickhouse-connect DSN; unset = chdb:///<data_dir>/chdb (embedded)"
+    )
+    clickhouse_database: str = "wirestream"
+    clickhouse_ttl_days: int | None = Field(None, description="drop item rows older than this")
+
+    # Stages
+    max_item_bytes: int = Field(1 << 20, description="larger raw items go to the DLQ")
+    future_tolerance_s: int = Field(900, description="published_at further ahead -> DLQ")
+    story_idle_hours: float = Field(72.0, description="stories idle this long are closed")
+    sink_batch_rows: int = 5000
+    sink_batch_bytes: int = 8 << 20
+    sink_batch_ms: int = 1000
+    owner_port: int = Field(8124, description="read API of the process that owns chdb")
+    metrics_port: int = Field(9464, description="/metrics, /healthz, /readyz of the sink")
+    dashboard_port: int = 8000
+    ready_max_lag: int = Field(10000, description="/readyz fails above this consumer lag")
+
+    @model_validator(mode="after")
+    def _secret_files(self) -> Settings:
+        for name in ("kafka_sasl_password", "clickhouse_dsn"):
+            path = os.environ.get(f"WIRESTREAM_{name.upper()}_FILE")
+            if path and getattr(self, name) is None:
+                setattr(self, name, SecretStr(Path(path).read_text().strip()))
+        return self
+
+    # derived ---------------------------------------------------------------------------
+    @property
+    def local_broker(self) -> bool:
+        return not self.kafka_bootstrap
+
+    @property
+    def bootstrap(self) -> str:
+        return self.kafka_bootstrap or f"127.0.0.1:{self.kafka_port}"
+
+    @property
+    def dsn(self) -> str:
+        if self.clickhouse_dsn is not None:
+            return self.clickhouse_dsn.get_secret_value()
+        return f"chdb://{self.chdb_path}"
+
+    @property
+    def chdb_path(self) -> Path:
+        return (self.data_dir / "chdb").resolve()
+
+    @property
+    def embedded(self) -> bool:
+        return self.dsn.startswith("chdb:")
+
+    def topic(self, name: str) -> str:
+        """``topic("raw")`` -> ``wire.raw`` (with the configured prefix)."""
+        return f"{self.topic_prefix}wire.{name}"
+
+    def group(self, name: str) -> str:
+        return f"{self.topic_prefix}wirestream-{name}"
+
+    def kafka_conf(self) -> dict[str, str]:
+        """librdkafka settings shared by every confluent-kafka client."""
+        conf = {"bootstrap.servers": self.bootstrap, "security.protocol": self.kafka_security_protocol}
+        if self.kafka_sasl_mechanism:
+            conf["sasl.mechanism"] = self.kafka_sasl_mechanism
+            conf["sasl.username"] = self.kafka_sasl_username or ""
+            if self.kafka_sasl_password is not None:
+                conf["sasl.password"] = self.kafka_sasl_password.get_secret_value()
+        if self.kafka_ssl_ca_location:
+            conf["ssl.ca.location"] = self.kafka_ssl_ca_location
+        return conf
+
+
+def load_settings(**overrides) -> Settings:
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})

@@ -1,0 +1,95 @@
+"""Topic creation and consumer-lag reading with confluent-kafka's AdminClient.
+
+Topics are created idempotently (an existing topic is fine) with partitions and replication
+from settings. ``wire.items`` always has one partition: the story engine needs to see every
+item in one order to group them (see README, "Scaling").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from confluent_kafka import Consumer, KafkaException, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from wirestream.config import Settings
+
+
+class KafkaUnavailable(RuntimeError):
+    pass
+
+
+def topic_plan(settings: Settings) -> dict[str, int]:
+    """topic name -> partitions."""
+    p = settings.topic_partitions
+    return {
+        settings.topic("raw"): p,
+        settings.topic("items"): 1,
+        settings.topic("stories"): p,
+        settings.topic("dlq"): 1,
+    }
+
+
+def admin(settings: Settings) -> AdminClient:
+    return AdminClient(settings.kafka_conf())
+
+
+def ensure_topics(settings: Settings, timeout_s: float = 30.0) -> list[str]:
+    """Create missing topics; return the names created."""
+    client = admin(settings)
+    try:
+        existing = set(client.list_topics(timeout=timeout_s).topics)
+    except KafkaException as exc:
+        raise KafkaUnavailable(f"Kafka broker {settings.bootstrap} unreachable: {exc.args[0]}") from None
+    wanted = [
+        NewTopic(name, num_partitions=n, replication_factor=settings.topic_replication)
+        for name, n in topic_plan(settings).items()
+        if name not in existing
+    ]
+    if not wanted:
+        return []
+    created = []
+    for name, fut in client.create_topics(wanted, operation_timeout=timeout_s).items():
+        try:
+            fut.result()
+            created.append(name)
+        except KafkaException as exc:
+            if exc.args[0].code() != 36:  # TOPIC_ALREADY_EXISTS: a racing creator won
+                raise
+    return created
+
+
+@dataclass
+class PartitionLag:
+    topic: str
+    partition: int
+    committed: int
+    high: int
+
+    @property
+    def lag(self) -> int:
+        return max(0, self.high - max(self.committed, 0))
+
+
+def group_lag(settings: Settings, group: str, topics: list[str], timeout_s: float = 10.0) -> list[PartitionLag]:
+    """Committed offset vs high watermark for each partition of ``topics`` in ``group``."""
+    consumer = Consumer(settings.kafka_conf() | {"group.id": group, "enable.auto.commit": False})
+    try:
+        md = consumer.list_topics(timeout=timeout_s)
+        tps = [
+            TopicPartition(t, p)
+            for t in topics
+            if t in md.topics
+            for p in sorted(md.topics[t].partitions)
+        ]
+        committed = consumer.committed(tps, timeout=timeout_s) if tps else []
+        out = []
+        for tp in committed:
+            low, high = consumer.get_watermark_offsets(tp, timeout=timeout_s, cached=False)
+            done = tp.offset if tp.offset >= 0 else low
+            out.append(PartitionLag(tp.topic, tp.partition, done, high))
+        return out
+    except KafkaException as exc:
+        raise KafkaUnavailable(f"Kafka broker {settings.bootstrap} unreachable: {exc.args[0]}") from None
+    finally:
+        consumer.close()

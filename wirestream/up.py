@@ -1,0 +1,165 @@
+"""``wirestream up``: the main job on one machine, from sources to a printed story table.
+
+Order: check sources and data dir (so bad input fails before anything starts) -> local
+broker (unless bootstrap servers are configured) -> topics -> faust worker + sink ->
+publish -> wait until every message is stored (all consumer groups at zero lag) ->
+print stories -> stop what it started (unless --follow).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+from producers.formats import split_document
+from producers.publisher import RawPublisher
+from schemas.models import InvalidItem, RawItem
+from wirestream import kafka_admin, local_kafka
+from wirestream.config import Settings
+from wirestream.errors import UsageError
+from wirestream.owner_api import read_owner
+from wirestream.processes import Child, spawn, wait_for
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SOURCE = REPO_ROOT.parent / "shared" / "data" / "anp-buitenland-page.txt"
+
+
+@dataclass
+class Loaded:
+    name: str
+    items: list[RawItem]
+
+
+def read_source(ref: str) -> tuple[bytes, str | None, str | None]:
+    """(bytes, url, content_type) of a file or URL."""
+    if ref.startswith(("http://", "https://")):
+        try:
+            r = httpx.get(ref, timeout=30, follow_redirects=True)
+            r.raise_for_status()
+        except httpx.HTTPError as exc:
+            raise UsageError(f"cannot fetch {ref}: {exc}") from None
+        return r.content, ref, r.headers.get("content-type")
+    path = Path(ref)
+    if not path.is_file():
+        raise UsageError(f"no such file: {ref}")
+    try:
+        return path.read_bytes(), None, None
+    except OSError as exc:
+        raise UsageError(f"cannot read {ref}: {exc.strerror}") from None
+
+
+def load_sources(refs: list[str], fetched_at: str | None = None) -> list[Loaded]:
+    fetched = fetched_at or datetime.now(UTC).isoformat(timespec="seconds")
+    out = []
+    for ref in refs:
+        data, url, ctype = read_source(ref)
+        if not data.strip():
+            raise UsageError(f"{ref} is empty: nothing to publish")
+        name = Path(url or ref).stem or "source"
+        try:
+            result = split_document(data, None, source=_source_name(name), fetched_at=fetched,
+                                    url=url or Path(ref).resolve().as_uri(), content_type=ctype)
+        except InvalidItem as exc:
+            raise UsageError(f"{ref}: {exc.reason}") from None
+        if not result.items:
+            why = f" ({result.errors[0][0]})" if result.errors else ""
+            raise UsageError(f"{ref}: no wire items found{why}")
+        out.append(Loaded(ref, result.items))
+    return out
+
+
+def _source_name(stem: str) -> str:
+    return stem.split("-")[0].lower() if stem else "source"
+
+
+def check_data_dir(settings: Settings) -> None:
+    d = settings.data_dir
+    try:
+        d.mkdir(parents=True, exist_ok=True)
+        probe = d / ".write-test"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise UsageError(f"data directory {d} is not writable: {exc.strerror}") from None
+
+
+def pipeline_drained(settings: Settings) -> bool:
+    """True when the worker and the sink have committed everything published so far."""
+    lags = kafka_admin.group_lag(settings, settings.group("processors"),
+                                 [settings.topic("raw"), settings.topic("items")])
+    lags += kafka_admin.group_lag(settings, settings.group("sink"),
+                                  [settings.topic("stories"), settings.topic("dlq")])
+    return bool(lags) and all(p.lag == 0 for p in lags)
+
+
+class Pipeline:
+    """What ``up`` started, so it can stop exactly that."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.children: list[Child] = []
+        self.started_broker = False
+
+    def start(self, log=print) -> None:
+        s = self.settings
+        if s.embedded and read_owner(s.data_dir):
+            raise UsageError(f"a pipeline is already running on {s.data_dir} (see `wirestream status`)")
+        if s.local_broker:
+            running, _ = local_kafka.status(s)
+            if not running:
+                log(f"starting local Apache Kafka on {s.bootstrap} (data in {s.data_dir / 'kafka'}) ...")
+                local_kafka.start(s)
+                self.started_broker = True
+        created = kafka_admin.ensure_topics(s)
+        if created:
+            log(f"created topics: {', '.join(created)}")
+        self.children.append(spawn(s, "processors", "processors.app"))
+        self.children.append(spawn(s, "sink", "processors.sink.main"))
+        if s.embedded:
+            wait_for(lambda: read_owner(s.data_dir) is not None, self.children, 120, "the sink to open ClickHouse")
+
+    def stop(self) -> None:
+        for c in reversed(self.children):
+            c.stop()
+        self.children.clear()
+        if self.started_broker:
+            local_kafka.stop(self.settings)
+            self.started_broker = False
+
+    def wait_drained(self, timeout_s: float) -> None:
+        # two consecutive drained readings: faust commits on an interval
+        state = {"n": 0}
+
+        def drained() -> bool:
+            state["n"] = state["n"] + 1 if pipeline_drained(self.settings) else 0
+            return state["n"] >= 2
+
+        wait_for(drained, self.children, timeout_s, "every item to reach ClickHouse", interval=0.5)
+
+
+def publish(settings: Settings, loaded: list[Loaded]) -> int:
+    publisher = RawPublisher(settings)
+    total = 0
+    for src in loaded:
+        report = publisher.publish(src.items)
+        if report.failed:
+            raise RuntimeError(f"{len(report.failed)} item(s) of {src.name} not delivered: {report.failed[0]}")
+        total += report.published
+    publisher.close()
+    return total
+
+
+def follow_forever(pipeline: Pipeline) -> None:
+    try:
+        while all(c.alive() for c in pipeline.children):
+            time.sleep(1)
+        dead = [c for c in pipeline.children if not c.alive()]
+        raise RuntimeError(f"{dead[0].name} exited:\n{dead[0].tail()}")
+    except KeyboardInterrupt:
+        pass
+
+

@@ -1,0 +1,66 @@
+"""The engine's inputs, outputs and settings: the types other stages code against."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from schemas.models import StorySnapshot
+
+NEW = "new"
+UPDATE = "update"
+REVISION = "revision"
+DUPLICATE = "duplicate"
+
+
+@dataclass(slots=True)
+class StoryDoc:
+    """What the engine sees of an item; built by the stream processor from a ``WireItem``."""
+
+    id: str
+    title: str
+    text: str
+    published_at: datetime | None  # tz-aware UTC or None
+    lang: str | None = None
+    guid: str | None = None  # the source's own id; same guid + changed content => revision
+    content_hash: str | None = None  # hash of normalised text; equal => duplicate
+    places: list[str] | tuple[str, ...] = ()  # dateline places if known
+    agencies: list[str] | tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class Assignment:
+    """One final decision: which story an item belongs to, why, and what to persist."""
+
+    story_id: str
+    relation: str  # new | update | revision | duplicate
+    score: float
+    evidence: dict[str, Any]
+    story: StorySnapshot  # the story after this item
+    state_changes: dict[str, dict[str, Any] | None]  # key -> value to upsert, None = delete
+
+
+@dataclass(slots=True, frozen=True)
+class EngineConfig:
+    """Settings of the story engine. Defaults were tuned on ECB+ train/dev only.
+
+    The join rule is one threshold on ``similarity * time_factor + place bonus``; the rest
+    bound work and memory and rarely need touching.
+    """
+
+    join_threshold: float = 0.22  # minimum adjusted cosine to join an existing story
+    time_scale_hours: float = 24.0 * 30  # similarity halves when an item is this far from a story
+    place_bonus: float = 0.04  # per shared dateline place, capped at two places
+    idle_hours: float = 72.0  # event-time idleness after which a story is closed and evicted
+    min_idle_items: int = 2000  # ...and only if it also saw no item in this many arrivals
+    sweep_every: int = 256  # arrivals between eviction sweeps
+    stem_len: int = 7  # content words are cut to this many characters
+    max_story_terms: int = 200  # centroid terms kept per story
+    index_terms: int = 12  # centroid terms posted in the inverted index per story
+    query_terms: int = 12  # item terms looked up in the inverted index
+    max_candidates: int = 16  # stories scored in full per item
+    max_posting: int = 20000  # postings longer than this are skipped (too common to help)
+    max_items_kept: int = 100  # per story, recent items remembered for duplicate/revision checks
+    revision_max_hamming: int = 3  # SimHash bits (of 64) two texts may differ in to be revisions
+    revision_min_length_ratio: float = 0.9  # ...and their token counts must be this close

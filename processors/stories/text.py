@@ -1,0 +1,121 @@
+"""Turning an item's text into the few things the engine compares: terms, hashes, a SimHash.
+
+Everything here is case- and punctuation-insensitive on purpose: feeds in the wild arrive
+lowercased, stripped of punctuation or truncated, and the engine must group them the same
+way. Term ids are CRC32 of the term so they are stable across processes (Python's ``hash``
+is salted per process, which would break restoring an engine from its persisted state).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import unicodedata
+import zlib
+from collections import Counter
+from dataclasses import dataclass
+
+import numpy as np
+
+from processors.stories.stopwords import stopwords_for
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_U64 = np.uint64
+_MIX1 = _U64(0xBF58476D1CE4E5B9)
+_MIX2 = _U64(0x94D049BB133111EB)
+_K1 = _U64(0x9E3779B97F4A7C15)
+_K2 = _U64(0xC2B2AE3D27D4EB4F)
+
+
+def normalise_text(text: str) -> str:
+    """Lowercase, accents folded, punctuation dropped, whitespace collapsed."""
+    return " ".join(tokenise(text))
+
+
+def tokenise(text: str) -> list[str]:
+    """All word tokens, lowercased with accents folded (``Oekraïne`` -> ``oekraine``)."""
+    folded = unicodedata.normalize("NFKD", text.lower())
+    folded = "".join(c for c in folded if not unicodedata.combining(c))
+    return _WORD.findall(folded)
+
+
+def content_hash_of(text: str) -> str:
+    """Hash of the normalised text: equal for copies that differ only in case/punctuation."""
+    return hashlib.blake2b(normalise_text(text).encode(), digest_size=12).hexdigest()
+
+
+def term_id(term: str) -> int:
+    """A stable 32-bit id for a term."""
+    return zlib.crc32(term.encode())
+
+
+@dataclass(slots=True)
+class DocTerms:
+    """The content terms of one item with their term frequencies and stable ids."""
+
+    tokens: list[str]  # every token, stopwords included (for SimHash and length)
+    tf: dict[str, int]  # content term -> count
+    lang: str
+
+    def ids(self) -> dict[int, str]:
+        return {term_id(t): t for t in self.tf}
+
+
+def extract_terms(text: str, lang: str | None, stem_len: int) -> DocTerms:
+    """Content terms: stopwords and single letters dropped, words cut to ``stem_len`` chars.
+
+    Prefix truncation is a crude, language-free stemmer: it folds plurals and inflections
+    ("pirates"/"pirate", "agenten"/"agent") in every language we see, at the price of
+    occasional merges of unrelated long words, which rare-term weighting makes harmless.
+    """
+    tokens = tokenise(text)
+    stop = stopwords_for(lang, tokens)
+    tf: Counter[str] = Counter()
+    for tok in tokens:
+        if len(tok) < 2 or tok in stop:
+            continue
+        tf[tok if tok.isdigit() else tok[:stem_len]] += 1
+    lang_used = (lang or "").lower()[:2] or _lang_of(stop)
+    return DocTerms(tokens=tokens, tf=dict(tf), lang=lang_used)
+
+
+def _lang_of(stop: frozenset[str]) -> str:
+    from processors.stories.stopwords import BY_LANG
+
+    for lang, words in BY_LANG.items():
+        if words is stop:
+            return lang
+    return "en"
+
+
+def log_tf(count: int) -> float:
+    return 1.0 + math.log(count)
+
+
+def _mix64(h: np.ndarray) -> np.ndarray:
+    """SplitMix64 finaliser: spreads shingle hashes over all 64 bits."""
+    h = (h ^ (h >> _U64(30))) * _MIX1
+    h = (h ^ (h >> _U64(27))) * _MIX2
+    return h ^ (h >> _U64(31))
+
+
+def simhash(tokens: list[str], shingle: int = 3) -> int | None:
+    """64-bit SimHash over word shingles; ``None`` when the text is too short to be reliable.
+
+    Near-identical texts (a corrected word, a changed time) land within a few bits of each
+    other while unrelated texts differ in ~32 bits, which is what the revision test relies on.
+    """
+    if len(tokens) < shingle + 7:
+        return None
+    ids = np.fromiter((zlib.crc32(t.encode()) for t in tokens), dtype=np.uint64, count=len(tokens))
+    with np.errstate(over="ignore"):
+        h = ids[:-2] * _K1 + ids[1:-1] * _K2 + ids[2:]
+        h = _mix64(h)
+    bits = np.unpackbits(h.view(np.uint8).reshape(-1, 8), axis=1, bitorder="little")
+    votes = bits.sum(axis=0, dtype=np.int64) * 2 > len(h)
+    return int(np.packbits(votes, bitorder="little").view(np.uint64)[0])
+
+
+def hamming(a: int, b: int) -> int:
+    return (a ^ b).bit_count()

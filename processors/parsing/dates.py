@@ -1,0 +1,183 @@
+"""Dates: ISO-8601 / RFC 822 timestamps and listing-page age labels, all to UTC ``...Z``.
+
+Naive local times are read in the source's time zone. Age labels ("14 minuten geleden",
+"5 hours ago", "gisteren 18:04", "yesterday", "zojuist") are resolved against ``fetched_at``
+in that zone, so "gisteren" means the source's yesterday, not UTC's.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import functools
+import re
+from datetime import UTC, datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from schemas.models import InvalidItem
+
+DEFAULT_TZ = "UTC"
+ANP_TZ = "Europe/Amsterdam"
+
+
+@functools.lru_cache(maxsize=64)
+def zone(name: str | None) -> tzinfo:
+    if not name:
+        return UTC
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InvalidItem(f"unknown time zone {name[:60]!r}") from exc
+
+
+def source_zone(source: str, source_tz: str | None) -> tzinfo:
+    """``meta.source_tz``; else Europe/Amsterdam for ``anp*`` sources; else UTC."""
+    if source_tz:
+        return zone(source_tz)
+    return zone(ANP_TZ if source.lower().startswith("anp") else DEFAULT_TZ)
+
+
+def format_utc(dt: datetime) -> str:
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+_ISO_FIX = re.compile(r"(\d\d:\d\d(?::\d\d(?:[.,]\d+)?)?)\s*(?:UTC|GMT)$", re.I)
+
+
+def parse_timestamp(value: str, tz: tzinfo = UTC) -> datetime:
+    """ISO-8601 or RFC 822 (``Sat, 24 Jan 2026 17:04:00 +0100``) -> aware datetime.
+
+    Raises ValueError when neither reads it; naive values are taken in ``tz``.
+    """
+    text = value.strip()
+    if not text or len(text) > 64:
+        raise ValueError("empty or overlong date")
+    dt: datetime | None = None
+    if text[:4].isdigit():
+        iso = _ISO_FIX.sub(r"\1+00:00", text)
+        if iso.endswith(("z", "Z")):
+            iso = iso[:-1] + "+00:00"
+        try:
+            dt = datetime.fromisoformat(iso)
+        except ValueError:
+            dt = None
+    if dt is None:
+        try:
+            dt = email.utils.parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError, OverflowError) as exc:
+            raise ValueError(f"unparseable date {text[:40]!r}") from exc
+        if dt is None:
+            raise ValueError(f"unparseable date {text[:40]!r}")
+        if dt.tzinfo is not None and text.rstrip().endswith("-0000"):
+            pass  # RFC 2822: -0000 means UTC with unknown local zone
+    if dt.tzinfo is None:
+        dt = dt.replace(tzinfo=tz)
+    return dt
+
+
+def parse_date_field(value, tz: tzinfo, what: str) -> datetime | None:
+    """A format's date field: None when absent, InvalidItem when present but unreadable."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        try:
+            return datetime.fromtimestamp(value / 1000 if value > 1e11 else value, UTC)
+        except (OverflowError, OSError, ValueError) as exc:
+            raise InvalidItem(f"unparseable {what} date {value!r}") from exc
+    if not isinstance(value, str):
+        raise InvalidItem(f"unparseable {what} date: not a string")
+    try:
+        return parse_timestamp(value, tz)
+    except (ValueError, OverflowError) as exc:
+        raise InvalidItem(f"unparseable {what} date {value.strip()[:40]!r}") from exc
+
+
+# --- age labels ------------------------------------------------------------------------
+_NUM = r"(?P<n>\d{1,3}|een|één|a|an|one)"
+_UNITS = {
+    "s": ("sec", "seconde", "seconden", "second", "seconds", "secs", "s"),
+    "m": ("min", "mins", "minuut", "minuten", "minute", "minutes", "m"),
+    "h": ("uur", "uren", "u", "hour", "hours", "hr", "hrs", "h"),
+    "d": ("dag", "dagen", "day", "days", "d"),
+    "w": ("week", "weken", "weeks", "wk"),
+}
+_UNIT_OF = {word: unit for unit, words in _UNITS.items() for word in words}
+_UNIT_RE = "|".join(sorted(_UNIT_OF, key=len, reverse=True))
+def _time(tag: str) -> str:
+    return (rf"(?:\s*(?:om|at|,)?\s*(?P<hh{tag}>[01]?\d|2[0-3])[:.](?P<mm{tag}>[0-5]\d)"
+            r"(?:\s*uur)?)")
+_MONTH_NAMES = (
+    "jan feb mrt apr mei jun jul aug sep okt nov dec",
+    "jan feb mar apr may jun jul aug sep oct nov dec",
+    "january february march april may june july august september october november december",
+    "januari februari maart april mei juni juli augustus september oktober november december",
+)
+_MONTHS = {m: i for names in _MONTH_NAMES for i, m in enumerate(names.split(), 1)} | {"sept": 9}
+_MONTH_RE = "|".join(sorted(_MONTHS, key=len, reverse=True))
+
+LABEL = re.compile(
+    r"(?:"
+    rf"(?P<ago>{_NUM}\s*(?P<unit>{_UNIT_RE})\.?\s+(?:geleden|ago))"
+    r"|(?P<now>zojuist|just now|net binnen|moments? ago|a moment ago|nu)"
+    rf"|(?P<yday>gisteren|yesterday){_time('1')}?"
+    rf"|(?P<today>vandaag|today){_time('2')}"
+    rf"|(?P<day>\d{{1,2}})\.?\s+(?P<mon>{_MONTH_RE})\.?(?:\s+(?P<year>\d{{4}}))?{_time('3')}?"
+    rf"|(?P<mon2>{_MONTH_RE})\.?\s+(?P<day2>\d{{1,2}})(?:,?\s+(?P<year2>\d{{4}}))?{_time('4')}?"
+    r")",
+    re.I,
+)
+_WORD_NUM = {"een": 1, "één": 1, "a": 1, "an": 1, "one": 1}
+_STEP = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def match_label(text: str, pos: int = 0) -> re.Match | None:
+    """An age label starting exactly at ``pos`` (not followed by a letter of the same word)."""
+    m = LABEL.match(text, pos)
+    if m is None:
+        return None
+    end = m.end()
+    if end < len(text) and text[end].islower():
+        return None  # "nu" in "nummer", "a" ... : only whole words, or glued to a capital
+    return m
+
+
+def _clock(m: re.Match) -> tuple[int | None, int | None]:
+    for tag in "1234":
+        if m.group("hh" + tag) is not None:
+            return int(m.group("hh" + tag)), int(m.group("mm" + tag))
+    return None, None
+
+
+def resolve_label(label: str, fetched_at: datetime, tz: tzinfo) -> datetime:
+    """The moment an age label denotes, seen from ``fetched_at`` in zone ``tz``."""
+    m = match_label(label.strip())
+    if m is None or m.end() != len(label.strip()):
+        raise InvalidItem(f"unreadable age label {label.strip()[:40]!r}")
+    local = fetched_at.astimezone(tz)
+    if m.group("ago"):
+        n_text = m.group("n").lower()
+        n = _WORD_NUM.get(n_text) or int(n_text)
+        unit = _UNIT_OF[m.group("unit").lower()]
+        return fetched_at - timedelta(**{_STEP[unit]: n})
+    if m.group("now"):
+        return fetched_at
+    if m.group("yday") or m.group("today"):
+        day = local.date() - timedelta(days=1 if m.group("yday") else 0)
+        hh, mm = _clock(m)
+        if hh is None:
+            wall = local.replace(tzinfo=None).time()
+        else:
+            wall = local.time().replace(hour=hh, minute=mm, second=0, microsecond=0)
+        return datetime.combine(day, wall).replace(tzinfo=tz)
+    day = int(m.group("day") or m.group("day2"))
+    month = _MONTHS[(m.group("mon") or m.group("mon2")).lower()]
+    year_text = m.group("year") or m.group("year2")
+    hh, mm = _clock(m)
+    hh, mm = (hh, mm) if hh is not None else (0, 0)
+    year = int(year_text) if year_text else local.year
+    try:
+        dt = datetime(year, month, day, hh, mm, tzinfo=tz)
+    except ValueError as exc:
+        raise InvalidItem(f"impossible date in label {label.strip()[:40]!r}") from exc
+    if not year_text and dt > local + timedelta(days=1):
+        dt = dt.replace(year=year - 1)  # "28 dec" read in early January
+    return dt

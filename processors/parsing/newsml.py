@@ -1,0 +1,89 @@
+"""IPTC NewsML-G2 ``newsItem``: headline, dateline, located, infoSource, dates, bodies.
+
+Bodies are ``inlineXML`` (usually XHTML) or ``inlineData`` (text, or escaped HTML).
+"""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+
+from lxml import etree
+
+from processors.parsing.byline import canonical_agencies, places_of
+from processors.parsing.dates import parse_date_field
+from processors.parsing.fields import ItemFields
+from processors.parsing.language import declared_language
+from processors.parsing.text import html_to_text, normalise, short_hash
+from processors.parsing.xmlsafe import inner_xml_text, local
+from schemas.models import InvalidItem
+
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+
+def _find(root: etree._Element, name: str) -> etree._Element | None:
+    for el in root.iter():
+        if local(el.tag) == name:
+            return el
+    return None
+
+
+def _all(root: etree._Element, name: str) -> list[etree._Element]:
+    return [el for el in root.iter() if local(el.tag) == name]
+
+
+def _text(el: etree._Element | None) -> str:
+    return normalise("".join(el.itertext())) if el is not None else ""
+
+
+def _source_name(el: etree._Element) -> str:
+    name = _find(el, "name")
+    if name is not None and _text(name):
+        return _text(name)
+    for attr in ("literal", "qcode", "uri"):
+        value = el.get(attr)
+        if value:
+            return value.rsplit(":", 1)[-1].rsplit("/", 1)[-1]
+    return ""
+
+
+def parse_newsml(root: etree._Element, source: str, tz: tzinfo) -> ItemFields:
+    if local(root.tag) != "newsItem":
+        raise InvalidItem(f"NewsML item is a <{local(root.tag)[:40]}>, not a <newsItem>")
+    headline = _text(_find(root, "headline"))
+    body = ""
+    for el in root.iter():
+        name = local(el.tag)
+        if name == "inlineXML":
+            body = html_to_text(inner_xml_text(el))
+        elif name == "inlineData":
+            body = html_to_text(el.text or "")
+        if body:
+            break
+    first = _find(root, "firstCreated")
+    if first is None:
+        first = _find(root, "contentCreated")
+    published = parse_date_field(first.text if first is not None else None, tz, "firstCreated")
+    version = _find(root, "versionCreated")
+    updated = parse_date_field(version.text if version is not None else None, tz, "versionCreated")
+    dateline = _text(_find(root, "dateline")) or None
+    located = _find(root, "located")
+    places = places_of(dateline) if dateline else ([_text(located)] if _text(located) else [])
+    agencies = canonical_agencies(
+        [n for n in (_source_name(el) for el in _all(root, "infoSource")) if n])
+    lang_el = _find(root, "language")
+    language = declared_language(lang_el.get("tag") if lang_el is not None else None)
+    version_attr = root.get("version") or "0"
+    guid = (root.get("guid") or "").strip() or short_hash(source, headline, body)
+    return ItemFields(
+        guid=guid[:500],
+        headline=headline,
+        body=body,
+        published=published or updated,
+        updated=updated if published is not None else None,
+        dateline=dateline,
+        places=[p.title() if p.isupper() else p for p in places],
+        agencies=agencies,
+        language=language or declared_language(root.get(XML_LANG)),
+        url=None,
+        revision=int(version_attr) if version_attr.isdigit() and len(version_attr) < 10 else 0,
+    )

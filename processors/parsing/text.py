@@ -1,0 +1,99 @@
+"""Text helpers shared by every format: decoding, HTML to text, normalisation, hashing.
+
+All pure and fast; they sit on the hot path of ``parse_raw_item``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import html
+import re
+import unicodedata
+
+_CP1252_UNDEFINED = {0x81, 0x8D, 0x8F, 0x90, 0x9D}
+
+
+def _cp1252_fallback(err: UnicodeDecodeError) -> tuple[str, int]:
+    """Decode the offending bytes of a UTF-8 stream as cp1252 (mixed-encoding documents)."""
+    bad = err.object[err.start : err.end]
+    chars = "".join(
+        chr(b) if b in _CP1252_UNDEFINED else bytes([b]).decode("cp1252") for b in bad
+    )
+    return chars, err.end
+
+
+codecs.register_error("wirestream-cp1252", _cp1252_fallback)
+
+
+def decode_text(data: bytes) -> tuple[str, bool]:
+    """UTF-8 (BOM stripped); undecodable bytes read as cp1252. Returns (text, fell_back)."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8"), False
+    except UnicodeDecodeError:
+        return data.decode("utf-8", "wirestream-cp1252"), True
+
+
+_WS = re.compile(r"\s+")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+
+
+def normalise(text: str) -> str:
+    """NFC, control characters dropped, whitespace runs collapsed to one space, stripped."""
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+    return _WS.sub(" ", _CONTROL.sub("", text)).strip()
+
+
+_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9:-]*)[^>]*>|<!--.*?-->", re.S)
+_DROP = re.compile(r"<(script|style|template|noscript)\b[^>]*>.*?</\1\s*>", re.S | re.I)
+_BLOCK_TAG_NAMES = (
+    "p div br li ul ol h1 h2 h3 h4 h5 h6 article section header footer aside nav main "
+    "blockquote pre table tr td th dl dt dd figure figcaption hr address"
+)
+BLOCK_TAGS = frozenset(_BLOCK_TAG_NAMES.split())
+
+
+def html_to_text(markup: str, *, keep_lines: bool = False) -> str:
+    """Strip tags and decode entities. Block elements become line breaks when ``keep_lines``."""
+    if "<" not in markup:
+        text = html.unescape(markup) if "&" in markup else markup
+        return text if keep_lines else normalise(text)
+    markup = _DROP.sub(" ", markup)
+
+    def _tag(m: re.Match) -> str:
+        name = (m.group(2) or "").lower()
+        return "\n" if name in BLOCK_TAGS else ""
+
+    text = html.unescape(_TAG.sub(_tag, markup))
+    if keep_lines:
+        return "\n".join(normalise(line) for line in text.splitlines())
+    return normalise(text)
+
+
+def looks_like_html(text: str) -> bool:
+    return "<" in text and _TAG.search(text) is not None
+
+
+def short_hash(*parts: str) -> str:
+    """32 hex chars of blake2b over the parts (unit-separator joined)."""
+    data = "\x1f".join(parts).encode("utf-8", "surrogatepass")
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)]?\s+(?=[\"'“‘(]?[A-ZÀ-ÖØ-Þ0-9])")
+
+
+def first_sentence(text: str, limit: int = 160) -> str:
+    """The first sentence of ``text`` (without its final full stop), trimmed at a word boundary."""
+    m = _SENTENCE_END.search(text)
+    sentence = text[: m.start()] if m else text
+    sentence = sentence.strip()
+    if sentence.endswith(".") and not sentence.endswith(".."):
+        sentence = sentence[:-1].rstrip()
+    if len(sentence) > limit:
+        cut = sentence[:limit].rsplit(" ", 1)[0].rstrip(",;:-–— ")
+        sentence = (cut or sentence[:limit]) + "…"
+    return sentence

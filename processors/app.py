@@ -52,10 +52,9 @@ def create_app(settings: Settings | None = None) -> faust.App:
     items_topic = app.topic(s.topic("items"), value_serializer="raw", key_serializer="raw", partitions=1)
     stories_topic = app.topic(s.topic("stories"), value_serializer="raw", key_serializer="raw")
     dlq_topic = app.topic(s.topic("dlq"), value_serializer="raw", key_serializer="raw")
-    state = app.Table("story-state", partitions=1, key_type=str, value_serializer="json",
-                      options=ROCKSDB_OPTIONS)
-    seen = app.Table("seen-items", partitions=1, key_type=str, value_serializer="json",
-                     options=ROCKSDB_OPTIONS)
+    json_schema = faust.Schema(key_serializer="json", value_serializer="json")
+    state = app.Table("story-state", partitions=1, schema=json_schema, options=ROCKSDB_OPTIONS)
+    seen = app.Table("seen-items", partitions=1, schema=json_schema, options=ROCKSDB_OPTIONS)
     engine_cfg = EngineConfig(idle_hours=s.story_idle_hours)
     holder: dict[str, StoryEngine] = {}
 

@@ -41,7 +41,9 @@ def to_story_doc(item: WireItem) -> StoryDoc:
     )
 
 
-def story_stage(engine: StoryEngine, item: WireItem, *, redelivery: bool, raw_ts_ms: int | None) -> tuple[StoryEvent, Assignment]:
+def story_stage(
+    engine: StoryEngine, item: WireItem, *, redelivery: bool, raw_ts_ms: int | None
+) -> tuple[StoryEvent, Assignment]:
     a = engine.assign(to_story_doc(item))
     event = StoryEvent(
         item=item, story_id=a.story_id, relation=a.relation, score=float(a.score),

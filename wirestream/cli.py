@@ -228,11 +228,11 @@ def main() -> None:
 
     from processors.sink.clickhouse import ClickHouseUnavailable, SchemaError
     from producers.publisher import BrokerUnavailable
+    from wirestream.errors import UsageError
     from wirestream.kafka_admin import KafkaUnavailable
     from wirestream.local_kafka import LocalKafkaError
     from wirestream.processes import ChildDied
     from wirestream.reader import QueryError
-    from wirestream.errors import UsageError
 
     known = (UsageError, UsageErrorExit, LocalKafkaError, KafkaUnavailable, BrokerUnavailable,
              ClickHouseUnavailable, SchemaError, QueryError, ChildDied, TimeoutError, KafkaException,

@@ -52,7 +52,8 @@ class Settings(BaseSettings):
     sink_batch_rows: int = 5000
     sink_batch_bytes: int = 8 << 20
     sink_batch_ms: int = 1000
-    owner_port: int = Field(8124, description="read API of the process that owns chdb")
+    owner_port: int = Field(
+        0, description="read API of the chdb owner; 0 = any free port (see <data_dir>/chdb.owner.json)")
     metrics_port: int = Field(9464, description="/metrics, /healthz, /readyz of the sink")
     dashboard_port: int = 8000
     ready_max_lag: int = Field(10000, description="/readyz fails above this consumer lag")

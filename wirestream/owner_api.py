@@ -98,10 +98,12 @@ class OwnerServer:
                     req = orjson.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
                     sql = req["sql"]
                     if not READ_ONLY.match(sql):
-                        self._send(400, orjson.dumps({"error": "read-only API: SELECT/WITH/SHOW/DESCRIBE/EXPLAIN only"}))
+                        why = "read-only API: SELECT/WITH/SHOW/DESCRIBE/EXPLAIN only"
+                        self._send(400, orjson.dumps({"error": why}))
                         return
                     cols, rows = server._query(sql, req.get("parameters") or {})
-                    self._send(200, orjson.dumps({"columns": cols, "rows": rows}, default=str))
+                    self._send(200, orjson.dumps({"columns": cols, "rows": rows}, default=str,
+                                                 option=orjson.OPT_NAIVE_UTC | orjson.OPT_UTC_Z))
                 except Exception as exc:  # noqa: BLE001 - report any query error to the caller
                     msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
                     self._send(400, orjson.dumps({"error": msg}))

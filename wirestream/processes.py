@@ -75,7 +75,8 @@ def wait_for(predicate, children: list[Child], timeout_s: float, what: str, inte
     while time.monotonic() < deadline:
         for c in children:
             if not c.alive():
-                raise ChildDied(f"{c.name} exited with status {c.proc.returncode} while waiting for {what}:\n{c.tail()}")
+                raise ChildDied(
+                    f"{c.name} exited with status {c.proc.returncode} while waiting for {what}:\n{c.tail()}")
         if predicate():
             return
         time.sleep(interval)

@@ -33,7 +33,7 @@ class DirectReader:
             cols, rows = query_rows(self._client, sql, parameters)
         except Exception as exc:  # noqa: BLE001 - surface the server's message, one line
             raise QueryError(str(exc).strip().splitlines()[0]) from None
-        return cols, orjson.loads(orjson.dumps(rows, default=str))
+        return cols, orjson.loads(orjson.dumps(rows, default=str, option=orjson.OPT_NAIVE_UTC | orjson.OPT_UTC_Z))
 
 
 class OwnerReader:

@@ -32,13 +32,15 @@ log = logging.getLogger("wirestream.sink")
 
 
 class SinkConsumer:
-    def __init__(self, settings: Settings, writer_factory: Callable[[], ClickHouseWriter]):
+    def __init__(self, settings: Settings, writer_factory: Callable[[], ClickHouseWriter],
+                 *, consumer=None, producer=None):
+        """``consumer``/``producer`` default to real confluent-kafka clients; tests pass fakes."""
         self.settings = settings
         self._writer_factory = writer_factory
         self._writer: ClickHouseWriter | None = None
         self.stories_topic = settings.topic("stories")
         self.dlq_topic = settings.topic("dlq")
-        self._consumer = Consumer(settings.kafka_conf() | {
+        self._consumer = consumer or Consumer(settings.kafka_conf() | {
             "group.id": settings.group("sink"),
             "enable.auto.commit": False,
             "enable.auto.offset.store": False,
@@ -46,7 +48,8 @@ class SinkConsumer:
             "isolation.level": "read_committed",
             "max.poll.interval.ms": 600000,
         })
-        self._producer = Producer(settings.kafka_conf() | {"enable.idempotence": True, "acks": "all"})
+        self._producer = producer or Producer(
+            settings.kafka_conf() | {"enable.idempotence": True, "acks": "all"})
         self._batches: dict[tuple[str, int], Batch] = {}
         self._intents: dict[tuple[str, int], int] = {}
         self.stop_event = threading.Event()
@@ -92,9 +95,24 @@ class SinkConsumer:
                         del self._batches[key]
                 if until_idle_s is not None and not self._batches and time.monotonic() - last_activity > until_idle_s:
                     break
+            self._flush_all("shutdown")
+        except SinkStopped as exc:
+            log.warning("%s", exc)
         finally:
             self._consumer.close()
             self._producer.flush(10)
+
+    def _flush_all(self, reason: str) -> None:
+        """Graceful stop: store what is buffered. A crash skips this and loses nothing either:
+        uncommitted offsets are simply read again."""
+        try:
+            for key, batch in list(self._batches.items()):
+                if batch.until is not None and batch.last < batch.until:
+                    continue  # an unfinished replay must keep its exact range: leave it
+                self._flush(batch, reason)
+                del self._batches[key]
+        except SinkStopped as exc:
+            log.warning("%s", exc)
 
     def _add(self, msg) -> None:
         key = (msg.topic(), msg.partition())
@@ -124,14 +142,19 @@ class SinkConsumer:
                     metrics.FRESHNESS.observe(max(0.0, (now_ms - raw_ts) / 1000))
 
     def _commit(self, tp: TopicPartition) -> None:
-        delay = 0.2
+        delay, paused = 0.2, False
         while True:
             try:
                 self._consumer.commit(offsets=[tp], asynchronous=False)
+                if paused:
+                    self._consumer.resume(self._consumer.assignment())
                 return
             except KafkaException as exc:
                 if self.stop_event.is_set():
-                    raise
+                    raise SinkStopped(f"stopped before commit of {tp.topic}:{tp.partition}@{tp.offset}") from None
+                if not paused:  # polling while waiting must not fetch (and drop) messages
+                    self._consumer.pause(self._consumer.assignment())
+                    paused = True
                 log.warning("commit failed (%s); retrying in %.1fs", exc.args[0], delay)
                 self._sleep(delay)
                 delay = min(delay * 2, 10)
@@ -190,14 +213,20 @@ class SinkConsumer:
                 log.warning("ClickHouse unavailable (%s); retrying in %.1fs", exc, delay)
                 self._sleep(delay)
                 delay = min(delay * 2, 30)
-                if self.stop_event.is_set():
+                if self.stop_event.is_set() and self._stop_deadline_passed():
                     raise SinkStopped("stopped while ClickHouse was unavailable; batch not committed") from None
             except Exception as exc:  # noqa: BLE001 - a data error: isolate the poison row
                 raise _Rejected(str(exc).splitlines()[0][:500]) from exc
 
+    def _stop_deadline_passed(self) -> bool:
+        self._stopping_since = getattr(self, "_stopping_since", None) or time.monotonic()
+        return time.monotonic() - self._stopping_since > 5
+
     def _sleep(self, seconds: float) -> None:
+        if self.stop_event.is_set():
+            seconds = min(seconds, 0.5)  # stopping: a few quick last tries, then give up
         end = time.monotonic() + seconds
-        while time.monotonic() < end and not self.stop_event.is_set():
+        while time.monotonic() < end:
             self._consumer.poll(0.1)  # paused: keeps group membership alive, returns nothing
 
     def _dead_letter(self, batch: Batch, m: Message, reason: str) -> None:

@@ -1,0 +1,181 @@
+"""The sink's commit policy with a fake consumer and writer (STYLE §3, snuba test_consumer):
+offsets are committed only after a successful write; the intent precedes the insert; a
+failed batch is retried, never skipped; poison is split out to the DLQ."""
+
+from __future__ import annotations
+
+import orjson
+import pytest
+from confluent_kafka import TopicPartition
+
+from processors.sink.clickhouse import ClickHouseUnavailable
+from processors.sink.consumer import SinkConsumer
+from schemas.models import StoryEvent, StorySnapshot, WireItem, dumps
+from wirestream.config import Settings
+
+
+def make_event(i: int) -> bytes:
+    item = WireItem(
+        item_id=f"{i:016x}", guid=f"g{i}", source="test", format="listing", headline=f"h{i}",
+        body="b", dateline=None, places=[], agencies=["ANP"], language="nl",
+        published_at="2026-01-24T12:00:00Z", updated_at=None, fetched_at="2026-01-24T17:00:00Z",
+        url=None, revision=0, content_hash=f"{i:016x}",
+    )
+    snap = StorySnapshot(story_id=f"s{i}", version=1, headline=f"h{i}",
+                         first_published_at="2026-01-24T12:00:00Z",
+                         last_published_at="2026-01-24T12:00:00Z", item_count=1)
+    return dumps(StoryEvent(item=item, story_id=f"s{i}", relation="new", score=1.0, evidence={},
+                            story=snap, raw_timestamp_ms=1_700_000_000_000))
+
+
+class FakeMsg:
+    def __init__(self, topic, partition, offset, value):
+        self._t, self._p, self._o, self._v = topic, partition, offset, value
+
+    def error(self):
+        return None
+
+    def topic(self):
+        return self._t
+
+    def partition(self):
+        return self._p
+
+    def offset(self):
+        return self._o
+
+    def value(self):
+        return self._v
+
+    def key(self):
+        return b"k"
+
+    def timestamp(self):
+        return (1, 1_700_000_000_000)
+
+
+class FakeConsumer:
+    def __init__(self, messages, stop):
+        self.messages = list(messages)
+        self.commits: list[tuple[str, int, int, str | None]] = []
+        self.log: list[str] = []
+        self.stop = stop
+        self.paused = False
+
+    def subscribe(self, topics, on_assign=None, on_revoke=None):
+        self.topics = topics
+
+    def poll(self, timeout):
+        if self.messages:
+            return self.messages.pop(0)
+        self.stop()
+        return None
+
+    def commit(self, offsets, asynchronous=False):
+        for tp in offsets:
+            self.commits.append((tp.topic, tp.partition, tp.offset, tp.metadata))
+            self.log.append(f"commit {tp.offset} {tp.metadata or ''}".strip())
+
+    def pause(self, parts):
+        self.paused = True
+
+    def resume(self, parts):
+        self.paused = False
+
+    def assignment(self):
+        return [TopicPartition("wire.stories", 0)]
+
+    def close(self):
+        pass
+
+
+class FakeProducer:
+    def __init__(self):
+        self.sent = []
+
+    def produce(self, topic, value, key=None):
+        self.sent.append((topic, orjson.loads(value)))
+
+    def flush(self, timeout=None):
+        return 0
+
+
+class FakeWriter:
+    def __init__(self, log, fail_times=0, reject_item=None):
+        self.log, self.fail_times, self.reject_item = log, fail_times, reject_item
+        self.tokens: list[str] = []
+        self.rows: dict[str, int] = {}
+
+    def write(self, inserts, token):
+        if self.fail_times:
+            self.fail_times -= 1
+            self.log.append("insert failed")
+            raise ClickHouseUnavailable("connection refused")
+        for ins in inserts:
+            if self.reject_item and any(self.reject_item in r for r in ins.rows):
+                raise ValueError("Cannot parse input: bad row")
+        for ins in inserts:
+            self.rows[ins.table] = self.rows.get(ins.table, 0) + len(ins.rows)
+        self.tokens.append(token)
+        self.log.append(f"insert {token}")
+
+
+def run_sink(messages, writer_kwargs=None, **settings_kw):
+    settings = Settings(sink_batch_rows=settings_kw.get("rows", 3), sink_batch_ms=60_000)
+    holder = {}
+    consumer = FakeConsumer(messages, stop=lambda: holder["sink"].stop_event.set())
+    producer = FakeProducer()
+    writer = FakeWriter(consumer.log, **(writer_kwargs or {}))
+    sink = SinkConsumer(settings, lambda: writer, consumer=consumer, producer=producer)
+    holder["sink"] = sink
+    sink._sleep = lambda s: None  # no real backoff in unit tests
+    sink.run()
+    return consumer, writer, producer
+
+
+def msgs(n, start=0):
+    return [FakeMsg("wire.stories", 0, start + i, make_event(start + i)) for i in range(n)]
+
+
+def test_intent_then_insert_then_commit_next_offset():
+    consumer, writer, _ = run_sink(msgs(3))
+    assert consumer.log == ["commit 0 inflight:0-2", "insert wire.stories:0:0-2", "commit 3"]
+    assert writer.rows == {"items": 3, "story_items": 3, "stories": 3}
+
+
+def test_failed_insert_is_retried_and_never_committed_before_success():
+    consumer, writer, _ = run_sink(msgs(3), {"fail_times": 2})
+    assert consumer.log == [
+        "commit 0 inflight:0-2", "insert failed", "insert failed",
+        "insert wire.stories:0:0-2", "commit 3",
+    ]
+    assert not consumer.paused  # resumed after recovery
+
+
+def test_poison_row_is_split_out_to_dlq_and_rest_is_stored():
+    bad_id = f"{2:016x}"
+    consumer, writer, producer = run_sink(msgs(4), {"reject_item": bad_id}, rows=4)
+    assert writer.rows["items"] == 3
+    assert [p[1]["origin_offset"] for p in producer.sent] == [2]
+    assert "ClickHouse rejected the row" in producer.sent[0][1]["reason"]
+    assert consumer.commits[-1][2] == 4  # past the poison, after everything else was stored
+
+
+def test_undecodable_event_goes_to_dlq_with_original_bytes():
+    messages = msgs(2) + [FakeMsg("wire.stories", 0, 2, b"{not json")]
+    consumer, writer, producer = run_sink(messages)
+    assert writer.rows["items"] == 2
+    (topic, dl), = producer.sent
+    assert topic == "wire.dlq" and dl["stage"] == "sink" and dl["origin_offset"] == 2
+    import base64
+
+    assert base64.b64decode(dl["original"]) == b"{not json"
+
+
+@pytest.mark.parametrize("n", [1, 5, 7])
+def test_every_offset_is_covered_exactly_once(n):
+    consumer, writer, _ = run_sink(msgs(n))
+    ranges = [tuple(map(int, t.rsplit(":", 1)[1].split("-"))) for t in writer.tokens]
+    covered = [o for a, b in ranges for o in range(a, b + 1)]
+    assert covered == list(range(n))
+    assert consumer.commits[-1][2] == n

@@ -66,7 +66,7 @@ def parse_xml(data: bytes) -> etree._Element:
     if root is None:
         raise InvalidItem("malformed XML: no root element")
     dtd = root.getroottree().docinfo.internalDTD
-    if dtd is not None and (list(dtd.iterentities()) or dtd.system_url or dtd.public_id):
+    if dtd is not None and (list(dtd.iterentities()) or dtd.system_url or dtd.external_id):
         raise InvalidItem("XML DTD with entities refused")
     return root
 

@@ -37,7 +37,7 @@ def page_text(data: bytes, result: SplitResult) -> str:
         result.notes.append("listing page is not valid UTF-8; undecodable bytes read as cp1252")
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if looks_like_html(text[:4096]) and re.search(r"<(html|body|div|p|li|article)\b", text, re.I):
-        text = html_to_text(text, keep_lines=True)
+        text = "\n".join(filter(None, html_to_text(text, keep_lines=True).split("\n")))
     return text
 
 
@@ -83,6 +83,10 @@ def _is_paragraph(line: str) -> bool:
         len(line) >= _ITEMLIKE_CHARS and _SENTENCE_END.search(line) is not None)
 
 
+def _ends_sentence(line: str) -> bool:
+    return _SENTENCE_END.search(line) is not None or len(line) >= _PARAGRAPH_CHARS
+
+
 def _labels_after(text: str, labels: list[Span]) -> bool:
     before = _lines(text, 0, labels[0].start)
     last_before = text[before[-1].start : before[-1].end] if before else ""
@@ -97,7 +101,7 @@ def _labels_after(text: str, labels: list[Span]) -> bool:
 def _lead_span(text: str, end: int) -> Span | None:
     """Headline line + paragraphs in text[:end], without furniture around them."""
     lines = _lines(text, 0, end)
-    while lines and not _is_paragraph(text[lines[-1].start : lines[-1].end]):
+    while lines and not _ends_sentence(text[lines[-1].start : lines[-1].end]):
         lines.pop()  # section header(s) such as "Meer uit Buitenland"
     first_par = next(
         (i for i, s in enumerate(lines) if _is_paragraph(text[s.start : s.end])), None)

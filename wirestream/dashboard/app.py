@@ -1,0 +1,143 @@
+"""The starlette app: HTML pages, their live fragments, JSON endpoints and ``/events`` (SSE).
+
+``create_app(get_reader, database)`` is all it needs: ``get_reader()`` returns a Reader or
+raises one of ``transient`` (ClickHouse not there yet, owner restarted, tables not created);
+those show as a notice on the page and a ``status`` event, never as a crash.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from html import escape
+from pathlib import Path
+
+import anyio.to_thread
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from wirestream.dashboard import data, render
+from wirestream.dashboard.hub import ChangeHub, event_stream
+from wirestream.reader import Reader
+
+STATIC = Path(__file__).parent / "static"
+log = logging.getLogger("wirestream.dashboard")
+
+
+def create_app(get_reader: Callable[[], Reader], database: str, *, poll_s: float = 1.0,
+               transient: tuple[type[BaseException], ...] = (), keepalive_s: float = 15.0) -> Starlette:
+    def poll(previous: str | None) -> tuple[str, list[str]]:
+        reader = get_reader()
+        fp = data.read_fingerprint(reader, database)
+        if fp == previous:
+            return fp, []
+        since = previous.split(":", 1)[1] if previous and ":" in previous else None
+        return fp, data.changed_since(reader, database, since)
+
+    hub = ChangeHub(poll, poll_s, transient)
+
+    async def read(fn, *args):
+        """Run a blocking data function with a fresh reader: (result, error line)."""
+        try:
+            return await anyio.to_thread.run_sync(lambda: fn(get_reader(), database, *args)), None
+        except transient as exc:
+            return None, str(exc).strip().splitlines()[0] or type(exc).__name__
+
+    async def index(request: Request) -> Response:
+        flt = data.StoryFilter.from_params(request.query_params)
+        stories, error = await read(data.list_stories, flt)
+        options, _ = await read(data.filter_options)
+        return HTMLResponse(render.index_page(stories or [], options or {}, flt, error),
+                            status_code=200 if error is None else 503)
+
+    async def stories_partial(request: Request) -> Response:
+        flt = data.StoryFilter.from_params(request.query_params)
+        stories, error = await read(data.list_stories, flt)
+        return HTMLResponse(render.story_list(stories or [], flt, error))
+
+    async def story_page(request: Request) -> Response:
+        sid = request.path_params["story_id"]
+        story, error = await read(data.story_detail, sid)
+        status = 200 if story else (503 if error else 404)
+        return HTMLResponse(render.story_page(story, sid, error), status_code=status)
+
+    async def story_partial(request: Request) -> Response:
+        sid = request.path_params["story_id"]
+        story, error = await read(data.story_detail, sid)
+        if story is None:
+            return HTMLResponse(f'<p class="notice" role="alert">{escape(error or "story not found")}</p>',
+                                status_code=503 if error else 404)
+        return HTMLResponse(render.story_body(story))
+
+    async def api_stories(request: Request) -> Response:
+        flt = data.StoryFilter.from_params(request.query_params)
+        stories, error = await read(data.list_stories, flt)
+        if error:
+            return JSONResponse({"error": error}, status_code=503)
+        return JSONResponse({"stories": stories, "filters": flt.as_query(), **_state(hub)})
+
+    async def api_story(request: Request) -> Response:
+        story, error = await read(data.story_detail, request.path_params["story_id"])
+        if error:
+            return JSONResponse({"error": error}, status_code=503)
+        if story is None:
+            return JSONResponse({"error": "story not found"}, status_code=404)
+        return JSONResponse(story)
+
+    async def api_filters(request: Request) -> Response:
+        options, error = await read(data.filter_options)
+        if error:
+            return JSONResponse({"error": error}, status_code=503)
+        return JSONResponse(options)
+
+    async def events(request: Request) -> Response:
+        try:
+            limit = int(request.query_params["limit"]) if "limit" in request.query_params else None
+        except ValueError:
+            limit = None
+        return StreamingResponse(event_stream(hub, limit, keepalive_s), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse({"status": "alive", **_state(hub)})
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette):
+        task = asyncio.create_task(hub.run(), name="dashboard-poller")
+        task.add_done_callback(_report_crash)
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    app = Starlette(routes=[
+        Route("/", index),
+        Route("/story/{story_id}", story_page),
+        Route("/partials/stories", stories_partial),
+        Route("/partials/story/{story_id}", story_partial),
+        Route("/api/stories", api_stories),
+        Route("/api/story/{story_id}", api_story),
+        Route("/api/filters", api_filters),
+        Route("/events", events),
+        Route("/healthz", healthz),
+        Mount("/static", StaticFiles(directory=STATIC), name="static"),
+    ], lifespan=lifespan)
+    app.state.hub = hub
+    return app
+
+
+def _state(hub: ChangeHub) -> dict:
+    return {"version": hub.version, "fingerprint": hub.fingerprint, "clickhouse_error": hub.error}
+
+
+def _report_crash(task: asyncio.Task) -> None:
+    """A poller that dies of a bug must be loud: its traceback goes to the log."""
+    if not task.cancelled() and task.exception() is not None:
+        log.error("dashboard poller crashed; live updates stopped", exc_info=task.exception())

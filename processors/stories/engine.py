@@ -99,14 +99,16 @@ class StoryEngine:
             story, evidence = revised
             relation, score = REVISION, 1.0
         else:
-            vec = build_vector(terms.tf, self.index, len(self.stories))
+            vec = build_vector(
+                terms.tf, self.index, len(self.stories), terms.names, cfg.name_boost
+            )
             places = {p.lower() for p in doc.places}
             candidates, touched = find_candidates(
                 vec, self.index, self.stories, cfg.query_terms, cfg.max_posting,
                 cfg.max_candidates,
             )
             matches = [
-                score_story(vec, s, ts, places, cfg.time_scale_hours, cfg.place_bonus)
+                score_story(vec, s, ts, places, cfg.place_bonus, cfg.year_conflict)
                 for s in candidates
             ]
             best = max(matches, key=lambda m: (m.score, -m.story.seq), default=None)

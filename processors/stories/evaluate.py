@@ -65,8 +65,11 @@ def engine_clusterer(config: EngineConfig) -> Clusterer:
     def run(docs: Sequence[StoryDoc]) -> tuple[list[str], list[tuple[str, str]]]:
         engine = StoryEngine(config)
         out = [engine.assign(d) for d in docs]
-        copies = [(d.id, str(a.evidence.get("matched_item"))) for d, a in zip(docs, out, strict=True)
-                  if a.relation in (DUPLICATE, REVISION)]
+        copies = [
+            (d.id, str(a.evidence.get("matched_item")))
+            for d, a in zip(docs, out, strict=True)
+            if a.relation in (DUPLICATE, REVISION)
+        ]
         return [a.story_id for a in out], copies
 
     return run

@@ -57,6 +57,7 @@ class DocTerms:
     tokens: list[str]  # every token, stopwords included (for SimHash and length)
     tf: dict[str, int]  # content term -> count
     lang: str
+    names: frozenset[str] = frozenset()  # terms written capitalised mid-sentence
 
     def ids(self) -> dict[int, str]:
         return {term_id(t): t for t in self.tf}
@@ -77,7 +78,26 @@ def extract_terms(text: str, lang: str | None, stem_len: int) -> DocTerms:
             continue
         tf[tok if tok.isdigit() else tok[:stem_len]] += 1
     lang_used = (lang or "").lower()[:2] or _lang_of(stop)
-    return DocTerms(tokens=tokens, tf=dict(tf), lang=lang_used)
+    names = frozenset(
+        t if t.isdigit() else t[:stem_len] for t in name_tokens(text) if t not in stop
+    )
+    return DocTerms(tokens=tokens, tf=dict(tf), lang=lang_used, names=names & tf.keys())
+
+
+_NAME = re.compile(r"(?<=[\w,;:)] )[^\W\d_][\w'-]*", re.UNICODE)
+
+
+def name_tokens(text: str) -> list[str]:
+    """Capitalised words not at a sentence start: a cheap, language-free name detector.
+
+    Finds nothing in lowercased feeds, which then fall back to rarity alone.
+    """
+    out = []
+    for m in _NAME.finditer(text):
+        word = m.group(0)
+        if word[0].isupper() and not word.isupper():
+            out.extend(tokenise(word))
+    return out
 
 
 def _lang_of(stop: frozenset[str]) -> str:

@@ -5,6 +5,7 @@ Also Reuters/AP style: ``LONDON, Jan 24 (Reuters) -`` and ``MINNEAPOLIS (AP) —
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -41,7 +42,16 @@ class Byline:
 def canonical_agencies(names) -> list[str]:
     """Canonical codes, in order, without duplicates: ``"ANP/AFP/Reuters"`` -> ANP, AFP, RTR."""
     if isinstance(names, str):
-        names = _SPLIT.split(names)
+        return list(_agencies_of(names))
+    return _canonical(names)
+
+
+@functools.lru_cache(maxsize=1024)
+def _agencies_of(text: str) -> tuple[str, ...]:
+    return tuple(_canonical(_SPLIT.split(text)))
+
+
+def _canonical(names) -> list[str]:
     out: list[str] = []
     for name in names:
         key = " ".join(str(name).split()).upper().strip(" .")
@@ -66,7 +76,12 @@ def title_place(place: str) -> str:
 
 
 def places_of(dateline: str) -> list[str]:
-    return [title_place(p) for p in _PLACE_SPLIT.split(dateline.strip()) if p.strip()]
+    return list(_places_of(dateline))
+
+
+@functools.lru_cache(maxsize=4096)
+def _places_of(dateline: str) -> tuple[str, ...]:
+    return tuple(title_place(p) for p in _PLACE_SPLIT.split(dateline.strip()) if p.strip())
 
 
 def parse_byline(text: str) -> Byline | None:

@@ -47,6 +47,6 @@ def parse_jsonl(obj, source: str, tz: tzinfo) -> ItemFields:
         agencies=canonical_agencies(agencies or _first_str(obj, "agency")),
         language=declared_language(obj.get("language")),
         url=_first_str(obj, "url", "link") or None,
-        revision=revision if isinstance(revision, int) and 0 <= revision < 1 << 31 else 0,
+        revision=revision if type(revision) is int and 0 <= revision < 1 << 31 else 0,
         source=own_source,
     )

@@ -30,7 +30,7 @@ for _lang, _words in _STOPWORDS.items():
     for _w in _words.split():
         _VOTES[_w] = (*_VOTES.get(_w, ()), _lang)
 _WORD = re.compile(r"[^\W\d_]+")
-_SAMPLE_CHARS = 400
+_SAMPLE_CHARS = 240
 _LINGUA_CHARS = 120
 
 

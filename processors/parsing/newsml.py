@@ -20,15 +20,19 @@ from schemas.models import InvalidItem
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
+def _index(root: etree._Element) -> dict[str, list[etree._Element]]:
+    """Elements by local name, in document order (one pass over the tree)."""
+    index: dict[str, list[etree._Element]] = {}
+    for el in root.iter(etree.Element):
+        index.setdefault(local(el.tag), []).append(el)
+    return index
+
+
 def _find(root: etree._Element, name: str) -> etree._Element | None:
-    for el in root.iter():
+    for el in root.iter(etree.Element):
         if local(el.tag) == name:
             return el
     return None
-
-
-def _all(root: etree._Element, name: str) -> list[etree._Element]:
-    return [el for el in root.iter() if local(el.tag) == name]
 
 
 def _text(el: etree._Element | None) -> str:
@@ -49,28 +53,31 @@ def _source_name(el: etree._Element) -> str:
 def parse_newsml(root: etree._Element, source: str, tz: tzinfo) -> ItemFields:
     if local(root.tag) != "newsItem":
         raise InvalidItem(f"NewsML item is a <{local(root.tag)[:40]}>, not a <newsItem>")
-    headline = _text(_find(root, "headline"))
+    index = _index(root)
+
+    def first(*names: str) -> etree._Element | None:
+        for name in names:
+            if name in index:
+                return index[name][0]
+        return None
+
+    headline = _text(first("headline"))
     body = ""
-    for el in root.iter():
-        name = local(el.tag)
-        if name == "inlineXML":
-            body = html_to_text(inner_xml_text(el))
-        elif name == "inlineData":
-            body = html_to_text(el.text or "")
+    for el in index.get("inlineXML", []) + index.get("inlineData", []):
+        body = html_to_text(inner_xml_text(el) if local(el.tag) == "inlineXML" else el.text or "")
         if body:
             break
-    first = _find(root, "firstCreated")
-    if first is None:
-        first = _find(root, "contentCreated")
-    published = parse_date_field(first.text if first is not None else None, tz, "firstCreated")
-    version = _find(root, "versionCreated")
+    created = first("firstCreated", "contentCreated")
+    published = parse_date_field(created.text if created is not None else None, tz,
+                                 "firstCreated")
+    version = first("versionCreated")
     updated = parse_date_field(version.text if version is not None else None, tz, "versionCreated")
-    dateline = _text(_find(root, "dateline")) or None
-    located = _find(root, "located")
-    places = places_of(dateline) if dateline else ([_text(located)] if _text(located) else [])
+    dateline = _text(first("dateline")) or None
+    located = _text(first("located"))
+    places = places_of(dateline) if dateline else ([located] if located else [])
     agencies = canonical_agencies(
-        [n for n in (_source_name(el) for el in _all(root, "infoSource")) if n])
-    lang_el = _find(root, "language")
+        [n for n in (_source_name(el) for el in index.get("infoSource", [])) if n])
+    lang_el = first("language")
     language = declared_language(lang_el.get("tag") if lang_el is not None else None)
     version_attr = root.get("version") or "0"
     guid = (root.get("guid") or "").strip() or short_hash(source, headline, body)
@@ -81,7 +88,7 @@ def parse_newsml(root: etree._Element, source: str, tz: tzinfo) -> ItemFields:
         published=published or updated,
         updated=updated if published is not None else None,
         dateline=dateline,
-        places=[p.title() if p.isupper() else p for p in places],
+        places=places,
         agencies=agencies,
         language=language or declared_language(root.get(XML_LANG)),
         url=None,

@@ -44,7 +44,10 @@ def normalise(text: str) -> str:
     """NFC, control characters dropped, whitespace runs collapsed to one space, stripped."""
     if not text.isascii():
         text = unicodedata.normalize("NFC", text)
-    return _WS.sub(" ", _CONTROL.sub("", text)).strip()
+    text = _WS.sub(" ", text).strip()
+    if not text.isprintable():  # rare: control characters left after collapsing
+        text = _WS.sub(" ", _CONTROL.sub("", text)).strip()
+    return text
 
 
 _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9:-]*)[^>]*>|<!--.*?-->", re.S)

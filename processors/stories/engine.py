@@ -108,7 +108,10 @@ class StoryEngine:
                 cfg.max_candidates,
             )
             matches = [
-                score_story(vec, s, ts, places, cfg.place_bonus, cfg.year_conflict)
+                score_story(
+                    vec, s, ts, places, cfg.place_bonus, cfg.year_conflict, cfg.recency_bonus,
+                    cfg.recency_half_life_hours,
+                )
                 for s in candidates
             ]
             best = max(matches, key=lambda m: (m.score, -m.story.seq), default=None)

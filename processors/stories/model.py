@@ -53,6 +53,8 @@ class EngineConfig:
     name_boost: float = 1.5  # weight factor for words written capitalised mid-sentence
     year_conflict: float = 0.7  # similarity factor when item and story name only other years
     place_bonus: float = 0.04  # per shared dateline place, capped at two places
+    recency_bonus: float = 0.08  # added for an item dated inside the story's span...
+    recency_half_life_hours: float = 12.0  # ...halving for every this many hours outside it
     idle_hours: float = 72.0  # event-time idleness after which a story is closed and evicted
     min_idle_items: int = 2000  # ...and only if it also saw no item in this many arrivals
     sweep_every: int = 256  # arrivals between eviction sweeps

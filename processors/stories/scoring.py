@@ -111,6 +111,8 @@ def score_story(
     places: set[str],
     place_bonus: float,
     year_conflict: float,
+    recency_bonus: float = 0.0,
+    recency_half_life_hours: float = 12.0,
 ) -> Match:
     """Cosine to the centroid, damped on a year conflict, plus the shared-place bonus."""
     _, di, si = np.intersect1d(vec.ids, story.term_ids, assume_unique=True, return_indices=True)
@@ -125,6 +127,8 @@ def score_story(
         if len(story_years) and not np.isin(doc_years, story_years).any():
             factor *= year_conflict
     score = similarity * factor + place_bonus * min(2, len(shared_places))
+    if gap is not None and similarity > 0:
+        score += recency_bonus * 0.5 ** (gap / recency_half_life_hours)
     top = np.argsort(-contrib, kind="stable")[:8]
     shared_terms = [vec.words[int(vec.ids[di[i]])] for i in top]
     return Match(story, score, similarity, gap, shared_places, shared_terms)

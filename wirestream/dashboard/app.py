@@ -96,11 +96,8 @@ def create_app(get_reader: Callable[[], Reader], database: str, *, poll_s: float
         return JSONResponse(options)
 
     async def events(request: Request) -> Response:
-        try:
-            limit = int(request.query_params["limit"]) if "limit" in request.query_params else None
-        except ValueError:
-            limit = None
-        return StreamingResponse(event_stream(hub, limit, keepalive_s), media_type="text/event-stream",
+        limit, last_id = _int(request.query_params.get("limit")), _int(request.headers.get("last-event-id"))
+        return StreamingResponse(event_stream(hub, limit, keepalive_s, last_id), media_type="text/event-stream",
                                  headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
     async def healthz(request: Request) -> Response:
@@ -131,6 +128,13 @@ def create_app(get_reader: Callable[[], Reader], database: str, *, poll_s: float
     ], lifespan=lifespan)
     app.state.hub = hub
     return app
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except ValueError:
+        return None
 
 
 def _state(hub: ChangeHub) -> dict:

@@ -72,13 +72,15 @@ def sse(event: str, data: dict, event_id: int | None = None) -> str:
     return f"{head}event: {event}\ndata: {orjson.dumps(data).decode()}\n\n"
 
 
-async def event_stream(hub: ChangeHub, limit: int | None = None, keepalive_s: float = 15.0) -> AsyncIterator[str]:
+async def event_stream(hub: ChangeHub, limit: int | None = None, keepalive_s: float = 15.0,
+                       last_event_id: int | None = None) -> AsyncIterator[str]:
     """``hello`` with the current state, then one ``change``/``status`` event per hub version.
 
+    A reconnecting browser sends ``Last-Event-ID``: anything newer is sent at once.
     ``limit`` ends the stream after that many events (besides ``hello``): for tests and scripts.
     """
     yield "retry: 2000\n\n"
-    seen = hub.version
+    seen = hub.version if last_event_id is None else min(last_event_id, hub.version)
     yield sse("hello", hub.snapshot(), seen)
     sent = 0
     while limit is None or sent < limit:

@@ -33,7 +33,7 @@ YAML_FILES = sorted([*DEPLOY.rglob("*.yml"), *DEPLOY.rglob("*.yaml")])
 JSON_FILES = sorted(DEPLOY.rglob("*.json"))
 ENV_TEXT_FILES = sorted(
     [p for p in DEPLOY.rglob("*") if p.is_file() and p.suffix in {".yml", ".yaml", ".json", ".sh", ".md", ""}]
-    + [REPO / "docs" / "deploy.md", REPO / "docs" / "operations.md"]
+    + [REPO / "docs" / "deploy.md", REPO / "docs" / "operations.md", REPO / "docs" / "analysts.md"]
 )
 
 FIELDS = Settings.model_fields

@@ -1,0 +1,63 @@
+"""``wirestream status`` JSON assembly from fake lag/watermark readings (no broker)."""
+
+from __future__ import annotations
+
+import orjson
+
+from wirestream.config import Settings
+from wirestream.kafka_admin import PartitionLag
+from wirestream.status import ClickHouseReading, KafkaReading, build_status, throughput
+
+S = Settings(topic_prefix="t1.", _env_file=None)
+
+
+def reading(at: float, raw_high: tuple[int, int], raw_done: tuple[int, int], dlq_high: int = 0) -> KafkaReading:
+    return KafkaReading(at, {
+        "t1.wirestream-processors": [
+            PartitionLag("t1.wire.raw", 0, raw_done[0], raw_high[0]),
+            PartitionLag("t1.wire.raw", 1, raw_done[1], raw_high[1]),
+            PartitionLag("t1.wire.items", 0, 7, 8),
+        ],
+        "t1.wirestream-sink": [
+            PartitionLag("t1.wire.stories", 0, 8, 8),
+            PartitionLag("t1.wire.dlq", 0, -1001, dlq_high),
+        ],
+    })
+
+
+def test_status_json_shape_and_numbers():
+    first = reading(10.0, (4, 4), (4, 4))
+    second = reading(12.0, (10, 8), (6, 8), dlq_high=2)
+    ch = ClickHouseReading(items=8, dlq=2, stories=[
+        {"story_id": "s1", "headline": "Man shot", "item_count": 5, "last_published_at": "2026-01-24T16:46:00Z",
+         "first_published_at": "x", "items": []}])
+    st = build_status(S, second, ch, throughput(first, second))
+    assert set(st) >= {"topics", "lag", "dlq", "stories", "items_in_clickhouse"}
+    raw = st["topics"]["t1.wire.raw"]
+    assert raw == {"exists": True, "partitions": 2, "high_watermark": 18, "messages_per_s": 5.0}
+    assert st["topics"]["t1.wire.items"]["messages_per_s"] == 0.0
+    assert st["lag"]["t1.wirestream-processors"] == {"total": 5, "topics": {"t1.wire.raw": 4, "t1.wire.items": 1}}
+    assert st["lag"]["t1.wirestream-sink"]["total"] == 2  # nothing committed on the dlq yet: all of it
+    assert st["dlq"] == {"topic": 2, "clickhouse": 2}
+    assert st["items_in_clickhouse"] == 8
+    assert st["stories"] == [{"story_id": "s1", "headline": "Man shot", "item_count": 5,
+                              "last_published_at": "2026-01-24T16:46:00Z"}]
+    orjson.dumps(st)  # one JSON object for scripts
+
+
+def test_missing_topics_and_no_earlier_reading():
+    empty = KafkaReading(1.0, {"t1.wirestream-processors": [], "t1.wirestream-sink": []})
+    st = build_status(S, empty, ClickHouseReading(error="waiting"), throughput(None, empty))
+    assert all(not t["exists"] and t["high_watermark"] == 0 for t in st["topics"].values())
+    assert st["lag"]["t1.wirestream-sink"] == {"total": 0, "topics": {}}
+    assert st["dlq"] == {"topic": 0, "clickhouse": None} and st["clickhouse_error"] == "waiting"
+
+
+def test_render_does_not_crash_on_either_shape():
+    from rich.console import Console
+
+    from wirestream.cmd_status import render
+
+    console = Console(record=True, width=100)
+    console.print(render(build_status(S, reading(1.0, (1, 1), (1, 1)), ClickHouseReading(items=2, dlq=0))))
+    assert "t1.wire.raw" in console.export_text()

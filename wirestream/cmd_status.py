@@ -1,0 +1,99 @@
+"""``wirestream status``: a live terminal view (or ``--once --json`` for scripts)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Annotated
+
+import orjson
+import typer
+from rich.console import Group
+from rich.live import Live
+from rich.table import Table
+from rich.text import Text
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def status(
+        once: Annotated[bool, typer.Option("--once", help="print one reading and exit")] = False,
+        as_json: Annotated[bool, typer.Option("--json", help="with --once: one JSON object")] = False,
+        interval: Annotated[float, typer.Option(help="seconds between readings")] = 2.0,
+        stories: Annotated[int, typer.Option(help="latest stories to show")] = 8,
+    ) -> None:
+        """Topics, consumer lag, throughput, dead letters and the latest stories."""
+        from wirestream.config import load_settings
+        from wirestream.reader import open_reader
+        from wirestream.status import build_status, read_clickhouse, read_kafka, throughput
+
+        s = load_settings()
+        if once:
+            first = read_kafka(s)  # broker down -> KafkaUnavailable, one line
+            ch = read_clickhouse(open_reader(s), s.clickhouse_database, stories)  # ClickHouseUnavailable
+            time.sleep(max(0.0, min(interval, 1.0) - (time.monotonic() - first.at)))
+            second = read_kafka(s)
+            snapshot = build_status(s, second, ch, throughput(first, second))
+            if as_json:
+                sys.stdout.write(orjson.dumps(snapshot).decode() + "\n")
+            else:
+                from rich.console import Console
+
+                Console().print(render(snapshot))
+            return
+        live_view(s, interval, stories)
+
+
+def live_view(settings, interval: float, story_limit: int) -> None:
+    from wirestream.dashboard.readers import TRANSIENT, ReaderSource
+    from wirestream.status import ClickHouseReading, build_status, read_clickhouse, read_kafka, throughput
+
+    readers = ReaderSource(settings)  # embedded: through the running sink only, never holding the lock
+    prev = read_kafka(settings)
+    with Live(Text("reading ..."), refresh_per_second=4, screen=False) as live:
+        try:
+            while True:
+                cur = read_kafka(settings)
+                try:
+                    ch = read_clickhouse(readers.get(), settings.clickhouse_database, story_limit)
+                except TRANSIENT as exc:
+                    ch = ClickHouseReading(error=str(exc).strip().splitlines()[0])
+                live.update(render(build_status(settings, cur, ch, throughput(prev, cur))))
+                prev = cur
+                time.sleep(interval)
+        except KeyboardInterrupt:
+            pass
+
+
+def render(st: dict) -> Group:
+    topics = Table(title="Topics", title_justify="left")
+    for col in ("topic", "partitions", "high watermark", "msgs/s"):
+        topics.add_column(col, justify="left" if col == "topic" else "right")
+    for name, t in st["topics"].items():
+        rate = "—" if t["messages_per_s"] is None else f"{t['messages_per_s']:.1f}"
+        topics.add_row(name, str(t["partitions"]) if t["exists"] else "[red]missing[/red]",
+                       str(t["high_watermark"]), rate)
+    lag = Table(title="Consumer lag", title_justify="left")
+    for col in ("group", "topic", "lag"):
+        lag.add_column(col, justify="right" if col == "lag" else "left")
+    for group, g in st["lag"].items():
+        if not g["topics"]:
+            lag.add_row(group, "—", "—")
+        for topic, n in g["topics"].items():
+            lag.add_row(group, topic, f"[yellow]{n}[/yellow]" if n else "0")
+    dlq = st["dlq"]
+    ch = "?" if dlq["clickhouse"] is None else str(dlq["clickhouse"])
+    items = "?" if st["items_in_clickhouse"] is None else str(st["items_in_clickhouse"])
+    summary = Text.from_markup(
+        f"dead letters: topic {dlq['topic']}, ClickHouse {ch}    items in ClickHouse: {items}")
+    parts = [topics, lag, summary]
+    if st.get("clickhouse_error"):
+        parts.append(Text(f"ClickHouse: {st['clickhouse_error']}", style="red"))
+    latest = Table(title="Latest stories", title_justify="left", expand=True)
+    latest.add_column("last published (UTC)", no_wrap=True, min_width=19)
+    latest.add_column("items", justify="right", no_wrap=True, min_width=5)
+    latest.add_column("headline", overflow="ellipsis", no_wrap=True, ratio=1)
+    for s in st["stories"]:
+        latest.add_row(str(s["last_published_at"])[:19], str(s["item_count"]), s["headline"])
+    parts.append(latest)
+    return Group(*parts)

@@ -1,0 +1,100 @@
+"""``wirestream status``: what the pipeline is doing, as one JSON-ready dict.
+
+``build_status`` is pure (lag readings + ClickHouse numbers in, dict out) so it is tested
+without a broker; ``read_kafka`` and ``read_clickhouse`` are the two thin edges.
+Topic high watermarks come from the same lag readings (every topic is read by one group).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from wirestream import kafka_admin
+from wirestream.config import Settings
+from wirestream.kafka_admin import PartitionLag
+from wirestream.queries import stories_with_items
+from wirestream.reader import Reader
+
+
+@dataclass
+class KafkaReading:
+    at: float
+    lags: dict[str, list[PartitionLag]]  # group -> partitions
+
+    def highs(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for parts in self.lags.values():
+            for p in parts:
+                out[p.topic] = out.get(p.topic, 0) + max(p.high, 0)
+        return out
+
+
+@dataclass
+class ClickHouseReading:
+    items: int | None = None
+    dlq: int | None = None
+    stories: list[dict] = field(default_factory=list)
+    error: str | None = None
+
+
+def group_topics(settings: Settings) -> dict[str, list[str]]:
+    """Which consumer group reads which topics."""
+    return {
+        settings.group("processors"): [settings.topic("raw"), settings.topic("items")],
+        settings.group("sink"): [settings.topic("stories"), settings.topic("dlq")],
+    }
+
+
+def read_kafka(settings: Settings, timeout_s: float = 5.0) -> KafkaReading:
+    """Raises ``KafkaUnavailable`` (one line) when the broker does not answer."""
+    lags = {g: kafka_admin.group_lag(settings, g, topics, timeout_s) for g, topics in group_topics(settings).items()}
+    return KafkaReading(time.monotonic(), lags)
+
+
+def read_clickhouse(reader: Reader, database: str, story_limit: int = 10) -> ClickHouseReading:
+    _, rows = reader.query(
+        f"SELECT (SELECT count() FROM {database}.items FINAL), (SELECT count() FROM {database}.dlq FINAL)", {})
+    items, dlq = rows[0]
+    return ClickHouseReading(int(items), int(dlq), stories_with_items(reader, database, story_limit))
+
+
+def throughput(prev: KafkaReading | None, cur: KafkaReading) -> dict[str, float | None]:
+    """Messages/s per topic from high-watermark deltas (None without an earlier reading)."""
+    highs = cur.highs()
+    if prev is None or cur.at <= prev.at:
+        return {t: None for t in highs}
+    before = prev.highs()
+    dt = cur.at - prev.at
+    return {t: round(max(0, h - before.get(t, h)) / dt, 2) for t, h in highs.items()}
+
+
+def build_status(settings: Settings, kafka: KafkaReading, clickhouse: ClickHouseReading,
+                 rates: dict[str, float | None] | None = None) -> dict:
+    topics: dict[str, dict] = {}
+    for name in (settings.topic(t) for t in ("raw", "items", "stories", "dlq")):
+        parts = [p for ps in kafka.lags.values() for p in ps if p.topic == name]
+        topics[name] = {
+            "exists": bool(parts),
+            "partitions": len(parts),
+            "high_watermark": sum(max(p.high, 0) for p in parts),
+            "messages_per_s": (rates or {}).get(name),
+        }
+    lag = {}
+    for group, parts in kafka.lags.items():
+        by_topic: dict[str, int] = {}
+        for p in parts:
+            by_topic[p.topic] = by_topic.get(p.topic, 0) + p.lag
+        lag[group] = {"total": sum(by_topic.values()), "topics": by_topic}
+    return {
+        "topics": topics,
+        "lag": lag,
+        "dlq": {"topic": topics[settings.topic("dlq")]["high_watermark"], "clickhouse": clickhouse.dlq},
+        "stories": [
+            {"story_id": s["story_id"], "headline": s["headline"], "item_count": s["item_count"],
+             "last_published_at": s["last_published_at"]}
+            for s in clickhouse.stories
+        ],
+        "items_in_clickhouse": clickhouse.items,
+        "clickhouse_error": clickhouse.error,
+    }

@@ -25,7 +25,7 @@ from processors.stories.model import (
     EngineConfig,
     StoryDoc,
 )
-from processors.stories.scoring import build_vector, find_candidates, score_story
+from processors.stories.scoring import build_vector, find_candidates, score_stories
 from processors.stories.story import KeptItem, Story, merge_centroid
 from processors.stories.text import content_hash_of, extract_terms, hamming, simhash
 
@@ -107,15 +107,9 @@ class StoryEngine:
                 vec, self.index, self.stories, cfg.query_terms, cfg.max_posting,
                 cfg.max_candidates,
             )
-            matches = [
-                score_story(
-                    vec, s, ts, places, cfg.place_bonus, cfg.year_conflict, cfg.recency_bonus,
-                    cfg.recency_half_life_hours,
-                )
-                for s in candidates
-            ]
+            matches = score_stories(vec, candidates, ts, places, cfg)
             best = max(matches, key=lambda m: (m.score, -m.story.seq), default=None)
-            evidence = best.evidence() if best is not None else {}
+            evidence = best.evidence(vec) if best is not None else {}
             evidence["candidates"] = touched
             score = best.score if best is not None else 0.0
             if best is not None and best.score >= cfg.join_threshold:

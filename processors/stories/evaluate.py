@@ -23,6 +23,7 @@ from processors.stories.model import DUPLICATE, REVISION, EngineConfig, StoryDoc
 
 _PUNCT = re.compile(r"[^\w\s]+", re.UNICODE)
 SHORT_WORDS = 30
+BASELINE_THRESHOLD = 0.2  # tuned on dev, full text
 
 # a clusterer returns one label per doc and the (item, matched item) pairs it called copies
 Clusterer = Callable[[Sequence[StoryDoc]], tuple[list[str], list[tuple[str, str]]]]

@@ -22,15 +22,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from processors.stories.index import StoryIndex
-from processors.stories.story import Story
+from processors.stories.model import EngineConfig
+from processors.stories.story import Story, years_of
 from processors.stories.text import log_tf, term_id
-
-_YEARS = np.array(sorted(term_id(str(y)) for y in range(1900, 2100)), dtype=np.uint32)
-
-
-def years_in(ids: np.ndarray) -> np.ndarray:
-    """The term ids among ``ids`` that are years (1900-2099)."""
-    return ids[np.isin(ids, _YEARS, assume_unique=True)]
 
 
 @dataclass(slots=True)
@@ -85,15 +79,14 @@ class Match:
     similarity: float
     time_gap_hours: float | None
     shared_places: list[str]
-    shared_terms: list[str]
 
-    def evidence(self) -> dict[str, object]:
+    def evidence(self, vec: ItemVector) -> dict[str, object]:
         return {
             "story_id": self.story.story_id,
             "similarity": round(self.similarity, 4),
             "time_gap_hours": _round(self.time_gap_hours),
             "shared_places": self.shared_places,
-            "shared_terms": self.shared_terms,
+            "shared_terms": shared_terms(vec, self.story),
         }
 
 
@@ -104,34 +97,51 @@ def time_gap_hours(ts: float | None, story: Story) -> float | None:
     return max(0.0, story.first_ts - ts, ts - story.last_ts) / 3600.0
 
 
-def score_story(
+def shared_terms(vec: ItemVector, story: Story, k: int = 8) -> list[str]:
+    """The words that contribute most to the item's similarity with the story."""
+    _, di, si = np.intersect1d(vec.ids, story.term_ids, assume_unique=True, return_indices=True)
+    contrib = vec.weights[di] * story.weights[si]
+    return [vec.words[int(vec.ids[di[i]])] for i in np.argsort(-contrib, kind="stable")[:k]]
+
+
+def score_stories(
     vec: ItemVector,
-    story: Story,
+    stories: list[Story],
     ts: float | None,
     places: set[str],
-    place_bonus: float,
-    year_conflict: float,
-    recency_bonus: float = 0.0,
-    recency_half_life_hours: float = 12.0,
-) -> Match:
-    """Cosine to the centroid, damped on a year conflict, plus the shared-place bonus."""
-    _, di, si = np.intersect1d(vec.ids, story.term_ids, assume_unique=True, return_indices=True)
-    contrib = vec.weights[di] * story.weights[si].astype(np.float64)
-    similarity = float(contrib.sum()) / story.norm if story.norm > 0 else 0.0
-    gap = time_gap_hours(ts, story)
-    factor = 1.0
-    shared_places = sorted(places.intersection(p.lower() for p in story.places))
-    doc_years = years_in(vec.ids)
-    if len(doc_years):
-        story_years = years_in(story.term_ids)
-        if len(story_years) and not np.isin(doc_years, story_years).any():
-            factor *= year_conflict
-    score = similarity * factor + place_bonus * min(2, len(shared_places))
-    if gap is not None and similarity > 0:
-        score += recency_bonus * 0.5 ** (gap / recency_half_life_hours)
-    top = np.argsort(-contrib, kind="stable")[:8]
-    shared_terms = [vec.words[int(vec.ids[di[i]])] for i in top]
-    return Match(story, score, similarity, gap, shared_places, shared_terms)
+    cfg: EngineConfig,
+) -> list[Match]:
+    """Cosine to each centroid, damped on a year conflict, plus place and recency bonuses.
+
+    One vectorised pass over all candidates' centroids rather than one numpy call chain per
+    story: per-call overhead, not arithmetic, is what costs at these sizes.
+    """
+    if not stories:
+        return []
+    lengths = [len(s.term_ids) for s in stories]
+    cat_ids = np.concatenate([s.term_ids for s in stories])
+    cat_w = np.concatenate([s.weights for s in stories])
+    owner = np.repeat(np.arange(len(stories)), lengths)
+    pos = np.searchsorted(vec.ids, cat_ids)
+    pos[pos == len(vec.ids)] = 0
+    hit = vec.ids[pos] == cat_ids if len(vec.ids) else np.zeros(len(cat_ids), dtype=bool)
+    dots = np.bincount(
+        owner[hit], weights=vec.weights[pos[hit]] * cat_w[hit], minlength=len(stories)
+    )
+    doc_years = years_of(vec.ids)
+    matches = []
+    for story, dot in zip(stories, dots.tolist(), strict=True):
+        similarity = dot / story.norm if story.norm > 0 else 0.0
+        factor = 1.0
+        if doc_years and story.years and not doc_years & story.years:
+            factor = cfg.year_conflict
+        gap = time_gap_hours(ts, story)
+        shared_places = sorted(places.intersection(p.lower() for p in story.places))
+        score = similarity * factor + cfg.place_bonus * min(2, len(shared_places))
+        if gap is not None and similarity > 0:
+            score += cfg.recency_bonus * 0.5 ** (gap / cfg.recency_half_life_hours)
+        matches.append(Match(story, score, similarity, gap, shared_places))
+    return matches
 
 
 def find_candidates(

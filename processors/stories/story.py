@@ -7,6 +7,7 @@ numbers (bit for bit: weights are float32 and survive the JSON round trip exactl
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -15,7 +16,13 @@ import numpy as np
 
 from schemas.models import StorySnapshot
 
+_YEARS = np.array(sorted(zlib.crc32(str(y).encode()) for y in range(1900, 2100)), dtype=np.uint32)
 EPOCH_ISO = "1970-01-01T00:00:00Z"
+
+
+def years_of(ids: np.ndarray) -> frozenset[int]:
+    """The term ids among ``ids`` that are years (1900-2099): the dates a text names."""
+    return frozenset(ids[np.isin(ids, _YEARS, assume_unique=True)].tolist())
 
 
 def iso_of(ts: float | None) -> str:
@@ -63,6 +70,7 @@ class Story:
     agencies: list[str] = field(default_factory=list)
     languages: list[str] = field(default_factory=list)
     items: list[KeptItem] = field(default_factory=list)
+    years: frozenset[int] = frozenset()  # year term ids in the centroid (derived, not stored)
 
     def index_terms(self, k: int) -> list[int]:
         """The k heaviest centroid terms (ties by id), the story's entries in the index."""
@@ -105,7 +113,7 @@ class Story:
 
     @classmethod
     def from_value(cls, story_id: str, v: dict[str, Any]) -> Story:
-        return cls(
+        story = cls(
             story_id=story_id,
             seq=int(v["seq"]),
             version=int(v["version"]),
@@ -123,6 +131,8 @@ class Story:
             languages=list(v["languages"]),
             items=[KeptItem.from_value(x) for x in v["items"]],
         )
+        story.years = years_of(story.term_ids)
+        return story
 
     def touch_time(self, ts: float | None, clock: float | None, arrival: int) -> None:
         """Record activity: widen the dated span and move the idleness clocks forward."""
@@ -149,9 +159,11 @@ def merge_centroid(
         keep = np.sort(np.lexsort((uniq, -summed))[:max_terms])
         uniq, summed = uniq[keep], summed[keep]
     old = story.term_ids
+    uniq = uniq.astype(np.uint32)
     entered = np.setdiff1d(uniq, old, assume_unique=True).tolist()
     left = np.setdiff1d(old, uniq, assume_unique=True).tolist()
-    story.term_ids = uniq.astype(np.uint32)
+    story.term_ids = uniq
     story.weights = summed
+    story.years = years_of(story.term_ids)
     story.norm = float(np.sqrt(np.dot(summed.astype(np.float64), summed.astype(np.float64))))
     return entered, left

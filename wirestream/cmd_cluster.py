@@ -1,0 +1,152 @@
+"""``wirestream cluster`` and ``wirestream eval``: the story engine from the command line.
+
+``cluster`` streams JSON lines through one ``StoryEngine`` in file order, exactly as the
+stream processor would; ``eval`` scores the engine and two baselines on ECB+. Both are thin:
+the work lives in ``processors.stories``.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO, Annotated, Any
+
+import orjson
+import typer
+
+from processors.stories import EngineConfig, StoryDoc, StoryEngine
+from schemas.models import InvalidItem
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DATA_DIR = REPO_ROOT.parent / "shared" / "data" / "ecbplus"
+
+
+def parse_cluster_line(line: bytes) -> StoryDoc:
+    """One input line -> ``StoryDoc``; ``InvalidItem`` with a short reason when it cannot be."""
+    from processors.stories.evaluate import parse_time
+
+    try:
+        row = orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidItem(f"not JSON: {exc}") from None
+    if not isinstance(row, dict):
+        raise InvalidItem("not a JSON object")
+    item_id, title, text = row.get("id"), row.get("title") or "", row.get("text") or ""
+    if not isinstance(item_id, str | int) or item_id == "":
+        raise InvalidItem("missing id")
+    if not isinstance(title, str) or not isinstance(text, str):
+        raise InvalidItem("title and text must be strings")
+    published = row.get("published_at")
+    try:
+        when = parse_time(published) if published else None
+    except (TypeError, ValueError):
+        raise InvalidItem(f"bad published_at {published!r}") from None
+    if when is not None and when.tzinfo is None:
+        raise InvalidItem(f"published_at without offset {published!r}")
+    lang = row.get("lang")
+    return StoryDoc(
+        id=str(item_id), title=title, text=text, published_at=when,
+        lang=lang if isinstance(lang, str) else None,
+    )
+
+
+def cluster_lines(
+    lines: Iterable[bytes], out: IO[bytes], err: IO[str], config: EngineConfig | None = None
+) -> int:
+    """Write one decision per good line, in input order; return the number of bad lines."""
+    engine = StoryEngine(config or EngineConfig())
+    bad = 0
+    for n, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            doc = parse_cluster_line(line)
+        except InvalidItem as exc:
+            err.write(f"line {n}: {exc.reason}\n")
+            bad += 1
+            continue
+        a = engine.assign(doc)
+        record = {"id": doc.id, "story_id": a.story_id, "relation": a.relation,
+                  "score": round(a.score, 6), "evidence": a.evidence}
+        out.write(orjson.dumps(record) + b"\n")
+    return bad
+
+
+def _open_in(path: str) -> Iterator[bytes]:
+    if path == "-":
+        yield from sys.stdin.buffer
+        return
+    with open(path, "rb") as f:
+        yield from f
+
+
+def cluster(
+    input: Annotated[str, typer.Option("--input", "-i", help="JSON lines, or - for stdin")] = "-",
+    output: Annotated[str, typer.Option("--output", "-o", help="JSON lines, or - for stdout")] = "-",
+) -> None:
+    """Assign items ({id, title, text, published_at, lang}) to stories, in file order."""
+    try:
+        lines = _open_in(input)
+        if output == "-":
+            bad = cluster_lines(lines, sys.stdout.buffer, sys.stderr)
+            sys.stdout.buffer.flush()
+        else:
+            with open(output, "wb") as out:
+                bad = cluster_lines(lines, out, sys.stderr)
+    except OSError as exc:
+        sys.stderr.write(f"{exc.filename}: {exc.strerror}\n")
+        raise typer.Exit(1) from None
+    if bad:
+        raise typer.Exit(2)
+
+
+def eval_command(
+    data_dir: Annotated[Path, typer.Option("--data-dir", help="folder with ecbplus_*.jsonl")] = (
+        DEFAULT_DATA_DIR
+    ),
+    seeds: Annotated[str, typer.Option(help="comma-separated shuffle seeds")] = "0,1,2,3,4",
+    short: Annotated[bool, typer.Option("--short", help="title + ~30 words, lowercased")] = False,
+    splits: Annotated[str, typer.Option(help="comma-separated splits")] = "train,dev",
+) -> None:
+    """Score the story engine and two baselines on ECB+ (mean over shuffled orders)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from processors.stories import evaluate as ev
+
+    try:
+        seed_list = [int(s) for s in seeds.split(",") if s.strip()]
+    except ValueError:
+        sys.stderr.write(f"--seeds: expected integers, got {seeds!r}\n")
+        raise typer.Exit(2) from None
+    table = Table(title=f"Story grouping on ECB+ ({'short' if short else 'full'} text, "
+                        f"{len(seed_list)} orders)")
+    for col in ("split", "method", "B3 P", "B3 R", "B3 F1", "pair P", "pair R", "pair F1",
+                "NMI", "stories", "copies (prec.)"):
+        table.add_column(col, justify="left" if col in ("split", "method") else "right")
+    methods: list[tuple[str, Any]] = [
+        ("engine", ev.engine_clusterer(EngineConfig())),
+        (f"tf-idf single pass (t={ev.BASELINE_THRESHOLD})",
+         ev.baseline_clusterer(ev.BASELINE_THRESHOLD)),
+        ("singletons", ev.singleton_clusterer),
+    ]
+    for split in [s.strip() for s in splits.split(",") if s.strip()]:
+        path = data_dir / f"ecbplus_{split}.jsonl"
+        if not path.exists():
+            sys.stderr.write(f"{path}: not found\n")
+            raise typer.Exit(1)
+        data = ev.load_split(path, short=short)
+        for name, clusterer in methods:
+            s = ev.evaluate(data, clusterer, seed_list)
+            table.add_row(
+                split, name, *(f"{v:.3f}" for v in (s.bcubed_p, s.bcubed_r, s.bcubed_f1,
+                                                      s.pair_p, s.pair_r, s.pair_f1, s.nmi)),
+                f"{s.n_pred:.1f}/{s.n_gold}", f"{s.copies:.1f} ({s.copy_precision:.2f})",
+            )
+    Console().print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("cluster")(cluster)
+    app.command("eval")(eval_command)

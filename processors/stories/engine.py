@@ -32,6 +32,8 @@ from processors.stories.text import content_hash_of, extract_terms, hamming, sim
 META_KEY = "meta"
 STORY_PREFIX = "s:"
 _MAX_LABELS = 8  # places/agencies/languages kept per story
+_LSH_MAX_BITS = 3  # what the 4-band SimHash index finds for certain (pigeonhole)
+_NEAR_COPY_STORIES = 3  # best-matching stories whose kept items are checked for revisions
 
 
 def story_key(story_id: str) -> str:
@@ -107,17 +109,25 @@ class StoryEngine:
                 vec, self.index, self.stories, cfg.query_terms, cfg.max_posting,
                 cfg.max_candidates,
             )
-            matches = score_stories(vec, candidates, ts, places, cfg)
-            best = max(matches, key=lambda m: (m.score, -m.story.seq), default=None)
+            matches = sorted(
+                score_stories(vec, candidates, ts, places, cfg),
+                key=lambda m: (-m.score, m.story.seq),
+            )
+            best = matches[0] if matches else None
             evidence = best.evidence(vec) if best is not None else {}
             evidence["candidates"] = touched
             score = best.score if best is not None else 0.0
-            if best is not None and best.score >= cfg.join_threshold:
+            near = self._near_copy_in(kept, [m.story for m in matches[:_NEAR_COPY_STORIES]])
+            if near is not None:
+                story, relation = near[0], REVISION
+                evidence.update(near[1])
+            elif best is not None and best.score >= cfg.join_threshold:
                 story, relation = best.story, UPDATE
                 story.item_count += 1
+                self._absorb(story, vec.ids, vec.weights)
             else:
                 story, relation = self._open_story(doc), NEW
-            self._absorb(story, vec.ids, vec.weights)
+                self._absorb(story, vec.ids, vec.weights)
         self._remember(story, kept, replace_guid=relation == REVISION)
         story.version += 1
         story.headline = doc.title
@@ -138,12 +148,30 @@ class StoryEngine:
                 return self.stories[hit[0]], {"matched_item": hit[1], "guid": doc.guid}
         if kept.simhash is None:
             return None
+        return self._closest_copy(kept, self.index.near_copies(kept.simhash), _LSH_MAX_BITS)
+
+    def _near_copy_in(self, kept: KeptItem, stories: list[Story]) -> tuple[Story, dict] | None:
+        """A kept item of the best-matching stories within ``revision_max_hamming`` bits.
+
+        Wider than the global lookup (which only guarantees 3 bits) but only among items
+        already about the same thing, so a rewrite of another event cannot qualify.
+        """
+        if kept.simhash is None:
+            return None
+        pairs = [(s.story_id, it) for s in stories for it in s.items]
+        return self._closest_copy(kept, pairs, self.config.revision_max_hamming)
+
+    def _closest_copy(
+        self, kept: KeptItem, pairs: list[tuple[str, KeptItem]], max_bits: int
+    ) -> tuple[Story, dict] | None:
         cfg = self.config
         best: tuple[int, int, str, str] | None = None
-        for sid, item in self.index.near_copies(kept.simhash):
-            bits = hamming(kept.simhash, item.simhash or 0)
+        for sid, item in pairs:
+            if item.simhash is None or kept.simhash is None:
+                continue
+            bits = hamming(kept.simhash, item.simhash)
             shorter, longer = sorted((kept.n_tokens, item.n_tokens))
-            if bits > cfg.revision_max_hamming or shorter < cfg.revision_min_length_ratio * longer:
+            if bits > max_bits or shorter < cfg.revision_min_length_ratio * longer:
                 continue
             key = (bits, self.stories[sid].seq, item.item_id, sid)
             if best is None or key < best:

@@ -120,13 +120,13 @@ def _mix64(h: np.ndarray) -> np.ndarray:
     return h ^ (h >> _U64(31))
 
 
-def simhash(tokens: list[str], shingle: int = 3) -> int | None:
-    """64-bit SimHash over word shingles; ``None`` when the text is too short to be reliable.
+def simhash(tokens: list[str]) -> int | None:
+    """64-bit SimHash over word 3-shingles; ``None`` when the text is too short to be reliable.
 
     Near-identical texts (a corrected word, a changed time) land within a few bits of each
     other while unrelated texts differ in ~32 bits, which is what the revision test relies on.
     """
-    if len(tokens) < shingle + 7:
+    if len(tokens) < 10:
         return None
     ids = np.fromiter((zlib.crc32(t.encode()) for t in tokens), dtype=np.uint64, count=len(tokens))
     with np.errstate(over="ignore"):

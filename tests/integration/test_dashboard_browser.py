@@ -174,7 +174,7 @@ def test_live_story_chain_in_the_browser(dashboard, tmp_path):
             shown = [chain.nth(i).locator("time").get_attribute("datetime") for i in range(5)]
             assert shown == sorted(shown)
             for label in ("Source", "Language", "Place"):
-                expect(page.get_by_label(label)).to_be_visible()
+                expect(page.get_by_label(label, exact=True)).to_be_visible()
             page.evaluate("window.__noReload = true")
 
             started = time.monotonic()

@@ -1,0 +1,47 @@
+"""``wirestream status --once --json`` against the real broker and chdb after ``up``."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import orjson
+import pytest
+
+from tests.conftest import SAMPLE_PAGE
+
+pytestmark = pytest.mark.integration
+FETCHED = "2026-01-24T18:00:00+01:00"
+
+
+def wirestream(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "wirestream.cli", *args], capture_output=True, text=True,
+                          timeout=timeout, env=dict(os.environ))
+
+
+def test_status_once_json_after_up(ws_env):
+    up = wirestream("up", str(SAMPLE_PAGE), "--fetched-at", FETCHED, "--json")
+    assert up.returncode == 0, up.stderr[-3000:]
+    proc = wirestream("status", "--once", "--json", timeout=120)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    st = orjson.loads(proc.stdout)
+    prefix = ws_env["WIRESTREAM_TOPIC_PREFIX"]
+    assert st["topics"][f"{prefix}wire.raw"]["high_watermark"] == 8
+    assert st["topics"][f"{prefix}wire.items"]["partitions"] == 1
+    assert all(g["total"] == 0 for g in st["lag"].values()), st["lag"]
+    assert set(st["lag"]) == {f"{prefix}wirestream-processors", f"{prefix}wirestream-sink"}
+    assert st["dlq"] == {"topic": 0, "clickhouse": 0}
+    assert st["items_in_clickhouse"] == 8
+    assert st["stories"] and sum(s["item_count"] for s in st["stories"]) == 8
+
+
+@pytest.mark.parametrize("case", ["no-broker", "no-clickhouse"])
+def test_unreachable_is_one_line(ws_env, case):
+    if case == "no-broker":
+        os.environ["WIRESTREAM_KAFKA_BOOTSTRAP"] = "127.0.0.1:9"
+    proc = wirestream("status", "--once", "--json", timeout=120)
+    assert proc.returncode == 1
+    last = [ln for ln in proc.stderr.splitlines() if ln.strip()][-1]
+    assert last.startswith("error:") and "Traceback" not in proc.stderr
+    assert ("Kafka" in last) if case == "no-broker" else ("wirestream up" in last)

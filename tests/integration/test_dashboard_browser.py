@@ -51,17 +51,18 @@ def start(args: list[str], log: Path) -> subprocess.Popen:
                                 start_new_session=True, cwd=REPO)
 
 
-def stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is not None:
-        return
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(30)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(10)
-    except ProcessLookupError:
-        pass
+def stop(proc: subprocess.Popen, first: signal.Signals = signal.SIGTERM) -> None:
+    """Signal the process group; escalate to SIGTERM, then SIGKILL, if it does not exit."""
+    for sig, wait_s in ((first, 40), (signal.SIGTERM, 20), (signal.SIGKILL, 10)):
+        if proc.poll() is not None:
+            return
+        try:
+            os.killpg(proc.pid, sig)
+            proc.wait(wait_s)
+        except subprocess.TimeoutExpired:
+            continue
+        except ProcessLookupError:
+            return
 
 
 def wait_until(predicate, proc: subprocess.Popen, log: Path, timeout_s: float, what: str):
@@ -93,7 +94,9 @@ def pipeline(ws_env, tmp_path, fetched_at):
                    and (data_dir / "chdb.owner.json").exists(), proc, log, 300, "the drained pipeline")
         yield proc
     finally:
-        stop(proc)
+        # SIGINT: `up` stops its worker and sink (own sessions) in its `finally`; a SIGTERM
+        # would end `up` without running it and leave both running
+        stop(proc, signal.SIGINT)
 
 
 @pytest.fixture

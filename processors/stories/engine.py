@@ -32,7 +32,6 @@ from processors.stories.text import content_hash_of, extract_terms, hamming, sim
 META_KEY = "meta"
 STORY_PREFIX = "s:"
 _MAX_LABELS = 8  # places/agencies/languages kept per story
-_LSH_MAX_BITS = 3  # what the 4-band SimHash index finds for certain (pigeonhole)
 _NEAR_COPY_STORIES = 3  # best-matching stories whose kept items are checked for revisions
 
 
@@ -96,7 +95,7 @@ class StoryEngine:
 
         terms = extract_terms(full_text, doc.lang, cfg.stem_len)
         kept = KeptItem(doc.id, chash, doc.guid, simhash(terms.tokens), len(terms.tokens))
-        revised = self._find_revision(doc, kept)
+        revised = self._find_revision(doc)
         if revised is not None:
             story, evidence = revised
             relation, score = REVISION, 1.0
@@ -140,21 +139,19 @@ class StoryEngine:
         return Assignment(story.story_id, relation, score, evidence, story.snapshot(), changes)
 
     # -- steps -------------------------------------------------------------------------------
-    def _find_revision(self, doc: StoryDoc, kept: KeptItem) -> tuple[Story, dict] | None:
-        """Same guid with new content, or a text within a few SimHash bits of a kept item."""
+    def _find_revision(self, doc: StoryDoc) -> tuple[Story, dict] | None:
+        """Same guid with new content."""
         if doc.guid:
             hit = self.index.by_guid.get(doc.guid)
             if hit is not None:
                 return self.stories[hit[0]], {"matched_item": hit[1], "guid": doc.guid}
-        if kept.simhash is None:
-            return None
-        return self._closest_copy(kept, self.index.near_copies(kept.simhash), _LSH_MAX_BITS)
+        return None
 
     def _near_copy_in(self, kept: KeptItem, stories: list[Story]) -> tuple[Story, dict] | None:
         """A kept item of the best-matching stories within ``revision_max_hamming`` bits.
 
-        Wider than the global lookup (which only guarantees 3 bits) but only among items
-        already about the same thing, so a rewrite of another event cannot qualify.
+        Only items of stories the text already matches best are compared: a copy lands among
+        them, and a rewrite of another event cannot qualify. No global SimHash index needed.
         """
         if kept.simhash is None:
             return None
@@ -195,9 +192,11 @@ class StoryEngine:
         return story
 
     def _absorb(self, story: Story, ids: np.ndarray, weights: np.ndarray) -> None:
+        k = self.config.index_terms
+        old = story.index_terms(k)
         entered, left = merge_centroid(story, ids, weights, self.config.max_story_terms)
         self.index.count_terms(entered, left)
-        self.index.repost(story)
+        self.index.repost(story.story_id, old, story.index_terms(k))
 
     def _remember(self, story: Story, kept: KeptItem, replace_guid: bool) -> None:
         sid = story.story_id

@@ -4,20 +4,23 @@ Nothing here is persisted: every structure is a pure function of the set of live
 which is what makes ``StoryEngine.restore`` exact. Candidate retrieval goes through an
 inverted index over each story's heaviest terms, so the work per item depends on how many
 stories share its rare terms, not on how many stories are live.
+
+Memory is what limits the number of live stories, so the two big structures are compact:
+story frequencies live in a fixed numpy table indexed by the low bits of the term id (a
+rare collision only lowers one term's IDF a little, identically on every replica), and a
+posting with a single story holds the story id itself rather than a one-element set.
 """
 
 from __future__ import annotations
 
-import math
-from collections import defaultdict
+import numpy as np
 
 from processors.stories.story import KeptItem, Story
 
-_BANDS = 4  # 64-bit SimHash in 4 bands of 16 bits: within 3 bits => one band is equal
+SF_BITS = 23  # 8M counters (32 MB): collisions stay rare up to a few million live terms
+_SF_MASK = np.uint32((1 << SF_BITS) - 1)
 
-
-def _bands(simhash: int) -> list[tuple[int, int]]:
-    return [(b, (simhash >> (16 * b)) & 0xFFFF) for b in range(_BANDS)]
+Posting = str | set[str]
 
 
 class StoryIndex:
@@ -25,57 +28,63 @@ class StoryIndex:
 
     def __init__(self, index_terms: int) -> None:
         self.index_terms = index_terms
-        self.story_freq: dict[int, int] = defaultdict(int)
-        self.postings: dict[int, set[str]] = defaultdict(set)
-        self.posted: dict[str, list[int]] = {}
+        self.story_freq = np.zeros(1 << SF_BITS, dtype=np.uint32)
+        self.postings: dict[int, Posting] = {}
         self.by_hash: dict[str, tuple[str, str]] = {}  # content hash -> (story, item)
         self.by_guid: dict[str, tuple[str, str]] = {}  # guid -> (story, item)
-        # band -> {content hash -> (story, item)}; content hashes are unique among kept items
-        self.by_band: dict[tuple[int, int], dict[str, tuple[str, KeptItem]]] = defaultdict(dict)
 
     # -- term statistics -------------------------------------------------------------
-    def idf(self, term: int, n_stories: int) -> float:
+    def idf(self, term_ids: np.ndarray, n_stories: int) -> np.ndarray:
         """Smoothed inverse *story* frequency: a term repeated by every item of one story
         stays as informative as it was when the story opened."""
-        return math.log((n_stories + 1) / (self.story_freq.get(term, 0) + 1)) + 1.0
+        sf = self.story_freq[term_ids & _SF_MASK].astype(np.float64)
+        return np.log((n_stories + 1) / (sf + 1.0)) + 1.0
 
-    def count_terms(self, entered: list[int], left: list[int]) -> None:
-        for t in entered:
-            self.story_freq[t] += 1
-        for t in left:
-            n = self.story_freq[t] - 1
-            if n:
-                self.story_freq[t] = n
-            else:
-                del self.story_freq[t]
+    def count_terms(self, entered: np.ndarray, left: np.ndarray) -> None:
+        np.add.at(self.story_freq, entered & _SF_MASK, 1)
+        np.subtract.at(self.story_freq, left & _SF_MASK, 1)
 
     # -- postings ----------------------------------------------------------------------
-    def repost(self, story: Story) -> None:
-        """Point the inverted index at the story's current heaviest terms."""
-        new = story.index_terms(self.index_terms)
-        old = self.posted.get(story.story_id, [])
-        sid = story.story_id
-        for t in set(old) - set(new):
-            self._unpost(t, sid)
-        for t in new:
-            self.postings[t].add(sid)
-        self.posted[sid] = new
+    def stories_with(self, term: int) -> Posting | None:
+        return self.postings.get(term)
 
-    def _unpost(self, term: int, sid: str) -> None:
-        bucket = self.postings.get(term)
-        if bucket is not None:
-            bucket.discard(sid)
-            if not bucket:
-                del self.postings[term]
+    def post(self, story_id: str, terms: list[int]) -> None:
+        postings = self.postings
+        for t in terms:
+            cur = postings.get(t)
+            if cur is None:
+                postings[t] = story_id
+            elif isinstance(cur, str):
+                if cur != story_id:
+                    postings[t] = {cur, story_id}
+            else:
+                cur.add(story_id)
+
+    def unpost(self, story_id: str, terms: list[int]) -> None:
+        postings = self.postings
+        for t in terms:
+            cur = postings.get(t)
+            if cur is None:
+                continue
+            if isinstance(cur, str):
+                if cur == story_id:
+                    del postings[t]
+                continue
+            cur.discard(story_id)
+            if len(cur) == 1:
+                postings[t] = next(iter(cur))
+
+    def repost(self, story_id: str, old: list[int], new: list[int]) -> None:
+        """Move a story's postings from its old heaviest terms to its new ones."""
+        new_set = set(new)
+        self.unpost(story_id, [t for t in old if t not in new_set])
+        self.post(story_id, new)
 
     # -- kept items: duplicates and revisions -----------------------------------------
     def add_item(self, sid: str, item: KeptItem) -> None:
         self.by_hash[item.content_hash] = (sid, item.item_id)
         if item.guid:
             self.by_guid[item.guid] = (sid, item.item_id)
-        if item.simhash is not None:
-            for band in _bands(item.simhash):
-                self.by_band[band][item.content_hash] = (sid, item)
 
     def remove_item(self, sid: str, item: KeptItem) -> None:
         key = (sid, item.item_id)
@@ -83,33 +92,16 @@ class StoryIndex:
             del self.by_hash[item.content_hash]
         if item.guid and self.by_guid.get(item.guid) == key:
             del self.by_guid[item.guid]
-        if item.simhash is not None:
-            for band in _bands(item.simhash):
-                bucket = self.by_band.get(band)
-                if bucket is not None and bucket.get(item.content_hash, ("",))[0] == sid:
-                    del bucket[item.content_hash]
-                    if not bucket:
-                        del self.by_band[band]
-
-    def near_copies(self, simhash: int) -> list[tuple[str, KeptItem]]:
-        """Kept items sharing at least one SimHash band with ``simhash`` (unverified)."""
-        seen: dict[str, tuple[str, KeptItem]] = {}
-        for band in _bands(simhash):
-            bucket = self.by_band.get(band)
-            if bucket:
-                seen.update(bucket)
-        return list(seen.values())
 
     # -- whole stories -----------------------------------------------------------------
     def add_story(self, story: Story) -> None:
-        self.count_terms(story.term_ids.tolist(), [])
-        self.repost(story)
+        self.count_terms(story.term_ids, story.term_ids[:0])
+        self.post(story.story_id, story.index_terms(self.index_terms))
         for item in story.items:
             self.add_item(story.story_id, item)
 
     def remove_story(self, story: Story) -> None:
-        self.count_terms([], story.term_ids.tolist())
-        for t in self.posted.pop(story.story_id, []):
-            self._unpost(t, story.story_id)
+        self.count_terms(story.term_ids[:0], story.term_ids)
+        self.unpost(story.story_id, story.index_terms(self.index_terms))
         for item in story.items:
             self.remove_item(story.story_id, item)

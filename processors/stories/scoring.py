@@ -24,7 +24,7 @@ import numpy as np
 from processors.stories.index import StoryIndex
 from processors.stories.model import EngineConfig
 from processors.stories.story import Story, years_of
-from processors.stories.text import log_tf, term_id
+from processors.stories.text import term_id
 
 
 @dataclass(slots=True)
@@ -51,19 +51,17 @@ def build_vector(
     name_boost: float = 1.0,
 ) -> ItemVector:
     """Log-TF x inverse story frequency, names boosted, scaled to unit length."""
-    words: dict[int, str] = {}
-    weight_of: dict[int, float] = {}
-    for term, count in tf.items():
-        tid = term_id(term)
-        words[tid] = term
-        w = log_tf(count) * index.idf(tid, n_stories)
-        if term in names:
-            w *= name_boost
-        weight_of[tid] = weight_of.get(tid, 0.0) + w
-    ids = np.fromiter(weight_of.keys(), dtype=np.uint32, count=len(weight_of))
-    weights = np.fromiter(weight_of.values(), dtype=np.float64, count=len(weight_of))
+    words = {term_id(t): t for t in tf}
+    ids = np.fromiter(words.keys(), dtype=np.uint32, count=len(words))
     order = np.argsort(ids)
-    ids, weights = ids[order], weights[order]
+    ids = ids[order]
+    terms = list(words.values())
+    counts = np.fromiter((tf[terms[i]] for i in order.tolist()), dtype=np.float64, count=len(ids))
+    weights = (1.0 + np.log(counts)) * index.idf(ids, n_stories)
+    if names and name_boost != 1.0:
+        boosted = np.fromiter((terms[i] in names for i in order.tolist()), dtype=bool,
+                              count=len(ids))
+        weights[boosted] *= name_boost
     norm = math.sqrt(float(np.dot(weights, weights)))
     if norm > 0:
         weights = weights / norm
@@ -151,8 +149,13 @@ def find_candidates(
     """Stories sharing the item's heaviest terms, best first; and how many were touched."""
     acc: dict[str, float] = {}
     for tid, w in vec.top(k_query):
-        posting = index.postings.get(tid)
-        if not posting or len(posting) > max_posting:
+        posting = index.stories_with(tid)
+        if posting is None:
+            continue
+        if isinstance(posting, str):
+            acc[posting] = acc.get(posting, 0.0) + w
+            continue
+        if len(posting) > max_posting:
             continue
         for sid in posting:
             acc[sid] = acc.get(sid, 0.0) + w

@@ -145,7 +145,7 @@ class Story:
 
 def merge_centroid(
     story: Story, ids: np.ndarray, weights: np.ndarray, max_terms: int
-) -> tuple[list[int], list[int]]:
+) -> tuple[np.ndarray, np.ndarray]:
     """Add a unit item vector to the centroid, keep the heaviest terms.
 
     Returns the term ids that entered and left the centroid, so the engine can keep its
@@ -160,8 +160,8 @@ def merge_centroid(
         uniq, summed = uniq[keep], summed[keep]
     old = story.term_ids
     uniq = uniq.astype(np.uint32)
-    entered = np.setdiff1d(uniq, old, assume_unique=True).tolist()
-    left = np.setdiff1d(old, uniq, assume_unique=True).tolist()
+    entered = np.setdiff1d(uniq, old, assume_unique=True)
+    left = np.setdiff1d(old, uniq, assume_unique=True)
     story.term_ids = uniq
     story.weights = summed
     story.years = years_of(story.term_ids)

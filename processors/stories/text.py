@@ -9,7 +9,6 @@ is salted per process, which would break restoring an engine from its persisted 
 from __future__ import annotations
 
 import hashlib
-import math
 import re
 import unicodedata
 import zlib
@@ -107,10 +106,6 @@ def _lang_of(stop: frozenset[str]) -> str:
         if words is stop:
             return lang
     return "en"
-
-
-def log_tf(count: int) -> float:
-    return 1.0 + math.log(count)
 
 
 def _mix64(h: np.ndarray) -> np.ndarray:

@@ -8,6 +8,8 @@ BIN := $(VENV)/bin
 .PHONY: setup demo test lint bench clean
 
 $(VENV)/.installed: pyproject.toml
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) \
+	  || echo "warning: Debian chromium not installed: the browser test will not run" >&2
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[test]'

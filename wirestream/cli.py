@@ -48,10 +48,16 @@ def up(
     as_json: Annotated[bool, typer.Option("--json", help="print stories as JSON lines")] = False,
 ) -> None:
     """Start everything on embedded defaults, publish SOURCES, and print the stories."""
+    import signal
+
     from wirestream import up as upmod
     from wirestream.queries import stories_with_items
     from wirestream.reader import open_reader
 
+    def _terminate(signum, frame):  # noqa: ARG001 - SIGTERM stops what `up` started, like Ctrl-C
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, _terminate)
     s = settings()
     refs = sources or [str(upmod.DEFAULT_SOURCE)]
     upmod.check_data_dir(s)
@@ -71,7 +77,8 @@ def up(
             print_stories(stories)
             print_locations(s)
         if follow:
-            err.print("[bold]following[/bold]: Ctrl-C stops the pipeline")
+            url = pipeline.start_dashboard()
+            err.print(f"[bold]following[/bold]: live dashboard on {url} ; Ctrl-C stops the pipeline")
             upmod.follow_forever(pipeline)
     finally:
         pipeline.stop()

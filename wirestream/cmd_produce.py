@@ -15,6 +15,7 @@ from pathlib import Path
 import typer
 
 from producers.formats import split_document
+from producers.formats.order import publication_order
 from producers.sources.base import Document, now_iso
 from producers.sources.files import iter_file_documents
 from producers.sources.http import UrlSource
@@ -49,7 +50,7 @@ class Producer:
         for reason, _ in result.errors:
             self.err(f"{doc.name}: {reason}")
             self.failed += 1
-        self.items(result.items)
+        self.items(publication_order(result.items))
 
     def items(self, items: Iterable[RawItem], progress=None) -> None:
         items = list(items)

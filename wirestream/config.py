@@ -52,10 +52,11 @@ class Settings(BaseSettings):
     sink_batch_rows: int = 5000
     sink_batch_bytes: int = 8 << 20
     sink_batch_ms: int = 1000
-    owner_port: int = Field(
-        0, description="read API of the chdb owner; 0 = any free port (see <data_dir>/chdb.owner.json)")
-    metrics_port: int = Field(9464, description="/metrics, /healthz, /readyz of the sink")
+    metrics_port: int = Field(
+        9464, description="sink: /metrics, /healthz, /readyz (+ the chdb read API); faust worker: port+1")
     dashboard_port: int = 8000
+    http_host: str = Field(
+        "127.0.0.1", description="bind address of /metrics, health and read APIs (0.0.0.0 in containers)")
     ready_max_lag: int = Field(10000, description="/readyz fails above this consumer lag")
 
     @model_validator(mode="after")

@@ -30,8 +30,11 @@ def topic_plan(settings: Settings) -> dict[str, int]:
     }
 
 
+QUIET = {"log_level": 0}  # people get one clear error line, not librdkafka's retry log
+
+
 def admin(settings: Settings) -> AdminClient:
-    return AdminClient(settings.kafka_conf())
+    return AdminClient(settings.kafka_conf() | QUIET)
 
 
 def ensure_topics(settings: Settings, timeout_s: float = 30.0) -> list[str]:
@@ -73,7 +76,7 @@ class PartitionLag:
 
 def group_lag(settings: Settings, group: str, topics: list[str], timeout_s: float = 10.0) -> list[PartitionLag]:
     """Committed offset vs high watermark for each partition of ``topics`` in ``group``."""
-    consumer = Consumer(settings.kafka_conf() | {"group.id": group, "enable.auto.commit": False})
+    consumer = Consumer(settings.kafka_conf() | QUIET | {"group.id": group, "enable.auto.commit": False})
     try:
         md = consumer.list_topics(timeout=timeout_s)
         tps = [

@@ -41,13 +41,15 @@ class OwnerServer:
     """Serves reads through ``query(sql, params) -> (columns, rows)`` of the owning client."""
 
     def __init__(self, query: Callable[[str, dict], tuple[list[str], list]],
-                 ready: Callable[[], tuple[bool, list[str]]], port: int, data_dir: Path | None):
+                 ready: Callable[[], tuple[bool, list[str]]], port: int, data_dir: Path | None,
+                 host: str = "127.0.0.1"):
         self._query = query
         self._ready = ready
         self._data_dir = data_dir
         handler = self._handler()
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.httpd = ThreadingHTTPServer((host, port), handler)
+        shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
+        self.url = f"http://{shown}:{self.httpd.server_address[1]}"
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True, name="owner-api")
 
     def start(self) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 
 from producers.formats import split_document
+from producers.formats.order import publication_order
 from producers.publisher import RawPublisher
 from schemas.models import InvalidItem, RawItem
 from wirestream import kafka_admin, local_kafka
@@ -68,7 +69,7 @@ def load_sources(refs: list[str], fetched_at: str | None = None) -> list[Loaded]
         if not result.items:
             why = f" ({result.errors[0][0]})" if result.errors else ""
             raise UsageError(f"{ref}: no wire items found{why}")
-        out.append(Loaded(ref, result.items))
+        out.append(Loaded(ref, publication_order(result.items)))
     return out
 
 
@@ -121,6 +122,10 @@ class Pipeline:
         self.children.append(spawn(s, "sink", "processors.sink.main"))
         if s.embedded:
             wait_for(lambda: read_owner(s.data_dir) is not None, self.children, 120, "the sink to open ClickHouse")
+
+    def start_dashboard(self) -> str:
+        self.children.append(spawn(self.settings, "dashboard", "wirestream.dashboard"))
+        return f"http://127.0.0.1:{self.settings.dashboard_port}/"
 
     def stop(self) -> None:
         for c in reversed(self.children):

@@ -132,7 +132,30 @@ class ClickHouseWriter:
         self._client = client
         self._db = database
 
-    def write(self, inserts: Sequence[TableInsert], token: str) -> None:
+    def stored_through(self, topic: str, partition: int) -> int:
+        """Highest offset of ``topic``/``partition`` already stored, or -1."""
+        try:
+            rows = self._client.query(
+                f"SELECT max(last_offset), count() FROM {self._db}.sink_offsets "
+                "WHERE topic = {t:String} AND partition = {p:UInt32}",
+                parameters={"t": topic, "p": partition},
+            ).result_rows
+        except (DatabaseError, OperationalError, OSError, RuntimeError) as exc:
+            if is_transient(exc):
+                raise ClickHouseUnavailable(_friendly(exc)) from exc
+            raise
+        last, n = rows[0]
+        return int(last) if n else -1
+
+    def write(self, inserts: Sequence[TableInsert], token: str,
+              progress: tuple[str, int, int, int] | None = None) -> None:
+        """Insert each table's rows, then (if given) the progress row (topic, partition, first, last)."""
+        if progress is not None:
+            topic, partition, first, last = progress
+            rows = sum(len(i.rows) for i in inserts)
+            inserts = [*inserts, TableInsert(
+                "sink_offsets", ("topic", "partition", "first_offset", "last_offset", "rows"),
+                [[topic, partition, first, last, rows]])]
         for ins in inserts:
             if not ins.rows:
                 continue

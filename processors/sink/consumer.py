@@ -47,10 +47,14 @@ class SinkConsumer:
             "auto.offset.reset": "earliest",
             "isolation.level": "read_committed",
             "max.poll.interval.ms": 600000,
+            # a killed sink's partitions return to its successor after 10 s, not the 45 s default
+            "session.timeout.ms": 10000,
+            "heartbeat.interval.ms": 2000,
         })
         self._producer = producer or Producer(
             settings.kafka_conf() | {"enable.idempotence": True, "acks": "all"})
         self._batches: dict[tuple[str, int], Batch] = {}
+        self._stored: dict[tuple[str, int], int] = {}  # highest offset already in ClickHouse
         self._intents: dict[tuple[str, int], int] = {}
         self.stop_event = threading.Event()
         self.rows_written = 0
@@ -69,6 +73,7 @@ class SinkConsumer:
         for tp in partitions:
             self._batches.pop((tp.topic, tp.partition), None)
             self._intents.pop((tp.topic, tp.partition), None)
+            self._stored.pop((tp.topic, tp.partition), None)
 
     # -- main loop ----------------------------------------------------------------------
     def run(self, until_idle_s: float | None = None) -> None:
@@ -176,20 +181,36 @@ class SinkConsumer:
         return [TableInsert(t, COLUMNS[t], r) for t, r in tables.items()], poison
 
     def _store(self, batch: Batch) -> None:
+        key = (batch.topic, batch.partition)
+        if key not in self._stored:
+            self._stored[key] = self._retrying(lambda w: w.stored_through(*key))
+        done = self._stored[key]
+        if done >= batch.last:
+            log.info("skipping %s: already stored through offset %d", batch.token, done)
+            return
+        if done >= batch.first:  # partly stored earlier with other batch bounds: the rest only
+            batch = Batch(batch.topic, batch.partition, [m for m in batch.messages if m.offset > done])
+        self._store_range(batch)
+        self._stored[key] = batch.last
+
+    def _store_range(self, batch: Batch) -> None:
         inserts, poison = self._rows(batch)
         for m, why in poison:
             self._dead_letter(batch, m, why)
+        progress = (batch.topic, batch.partition, batch.first, batch.last)
         try:
-            self._insert_retrying(inserts, batch.token)
+            self._retrying(lambda w: w.write(inserts, batch.token, progress))
             self.rows_written += sum(len(i.rows) for i in inserts)
         except _Rejected as exc:
             if len(batch.messages) == 1:
                 self._dead_letter(batch, batch.messages[0], f"ClickHouse rejected the row: {exc}")
+                self._retrying(lambda w: w.write([], batch.token, progress))
                 return
             for half in batch.split():
-                self._store(half)
+                self._store_range(half)
 
-    def _insert_retrying(self, inserts: list[TableInsert], token: str) -> None:
+    def _retrying(self, action):
+        """Run ``action(writer)``; pause and back off while ClickHouse is unavailable."""
         delay = 0.5
         paused = False
         while True:
@@ -197,13 +218,13 @@ class SinkConsumer:
                 if self._writer is None:
                     self._writer = self._writer_factory()
                 t0 = time.perf_counter()
-                self._writer.write(inserts, token)
+                result = action(self._writer)
                 metrics.INSERT_SECONDS.observe(time.perf_counter() - t0)
                 if paused:
                     metrics.SINK_PAUSED.set(0)
                     self._consumer.resume(self._consumer.assignment())
                     log.info("ClickHouse is back; resumed consumption")
-                return
+                return result
             except ClickHouseUnavailable as exc:
                 metrics.INSERT_RETRIES.inc()
                 if not paused:

@@ -42,6 +42,24 @@ def connect_with_retry(settings: Settings, stop: threading.Event):
             delay = min(delay * 2, 15)
 
 
+def export_lag(settings: Settings, stop: threading.Event, every_s: float = 5.0) -> None:
+    """Keep wirestream_consumer_lag current for the worker's and the sink's groups."""
+    from processors import metrics
+    from wirestream.kafka_admin import group_lag
+
+    groups = {
+        settings.group("processors"): [settings.topic("raw"), settings.topic("items")],
+        settings.group("sink"): [settings.topic("stories"), settings.topic("dlq")],
+    }
+    while not stop.wait(every_s):
+        for group, topics in groups.items():
+            try:
+                for p in group_lag(settings, group, topics, timeout_s=5):
+                    metrics.CONSUMER_LAG.labels(group, p.topic, str(p.partition)).set(p.lag)
+            except Exception as exc:  # noqa: BLE001 - metrics must never stop the sink
+                log.debug("lag export failed: %s", exc)
+
+
 def run_sink(settings: Settings, until_idle_s: float | None = None) -> int:
     stop = threading.Event()
     client_holder: dict = {}
@@ -62,6 +80,10 @@ def run_sink(settings: Settings, until_idle_s: float | None = None) -> int:
         def insert(self, *a, **kw):
             with lock:
                 return client_holder["client"].insert(*a, **kw)
+
+        def query(self, *a, **kw):
+            with lock:
+                return client_holder["client"].query(*a, **kw)
 
     def reopen_writer() -> ClickHouseWriter:
         return ClickHouseWriter(LockedClient(), settings.clickhouse_database)
@@ -90,9 +112,10 @@ def run_sink(settings: Settings, until_idle_s: float | None = None) -> int:
             reasons.append(f"kafka: {str(exc).splitlines()[0]}")
         return not reasons, reasons or ["ok"]
 
-    api = OwnerServer(query, ready, settings.owner_port if settings.embedded else settings.metrics_port,
-                      settings.data_dir if settings.embedded else None)
+    api = OwnerServer(query, ready, settings.metrics_port, settings.data_dir if settings.embedded else None,
+                      host=settings.http_host)
     api.start()
+    threading.Thread(target=export_lag, args=(settings, stop), daemon=True, name="lag").start()
     log.info("read API and /metrics on %s", api.url)
     t0 = time.monotonic()
     try:

@@ -101,12 +101,17 @@ class FakeProducer:
 
 
 class FakeWriter:
-    def __init__(self, log, fail_times=0, reject_item=None):
+    def __init__(self, log, fail_times=0, reject_item=None, stored_through=-1):
         self.log, self.fail_times, self.reject_item = log, fail_times, reject_item
         self.tokens: list[str] = []
         self.rows: dict[str, int] = {}
+        self.progress: list[tuple] = []
+        self._stored = stored_through
 
-    def write(self, inserts, token):
+    def stored_through(self, topic, partition):
+        return self._stored
+
+    def write(self, inserts, token, progress=None):
         if self.fail_times:
             self.fail_times -= 1
             self.log.append("insert failed")
@@ -117,6 +122,7 @@ class FakeWriter:
         for ins in inserts:
             self.rows[ins.table] = self.rows.get(ins.table, 0) + len(ins.rows)
         self.tokens.append(token)
+        self.progress.append(progress)
         self.log.append(f"insert {token}")
 
 
@@ -179,3 +185,16 @@ def test_every_offset_is_covered_exactly_once(n):
     covered = [o for a, b in ranges for o in range(a, b + 1)]
     assert covered == list(range(n))
     assert consumer.commits[-1][2] == n
+
+
+def test_progress_row_names_the_stored_range():
+    _, writer, _ = run_sink(msgs(3))
+    assert writer.progress == [("wire.stories", 0, 0, 2)]
+
+
+def test_replay_of_stored_offsets_is_skipped_and_committed():
+    """A consumer-group reset re-reads offsets 0..5; ClickHouse already holds 0..3."""
+    consumer, writer, _ = run_sink(msgs(6), {"stored_through": 3})
+    assert writer.tokens == ["wire.stories:0:4-5"]  # 0-2 skipped whole, 3 dropped from 3-5
+    assert writer.rows["items"] == 2
+    assert consumer.commits[-1][2] == 6

@@ -27,7 +27,7 @@ from processors.stories.model import (
 )
 from processors.stories.scoring import build_vector, find_candidates, score_stories
 from processors.stories.story import KeptItem, Story, merge_centroid
-from processors.stories.text import content_hash_of, extract_terms, hamming, simhash
+from processors.stories.text import extract_terms, hamming, hash_tokens, simhash, tokenise
 
 META_KEY = "meta"
 STORY_PREFIX = "s:"
@@ -85,7 +85,8 @@ class StoryEngine:
                 changes[story_key(sid)] = None
 
         full_text = f"{doc.title}\n{doc.text}"
-        chash = doc.content_hash or content_hash_of(full_text)
+        tokens = tokenise(full_text)
+        chash = doc.content_hash or hash_tokens(tokens)
         hit = self.index.by_hash.get(chash)
         if hit is not None:
             story = self.stories[hit[0]]
@@ -93,7 +94,7 @@ class StoryEngine:
             evidence = {"matched_item": hit[1], "content_hash": chash}
             return Assignment(story.story_id, DUPLICATE, 1.0, evidence, story.snapshot(), changes)
 
-        terms = extract_terms(full_text, doc.lang, cfg.stem_len)
+        terms = extract_terms(full_text, doc.lang, cfg.stem_len, tokens)
         kept = KeptItem(doc.id, chash, doc.guid, simhash(terms.tokens), len(terms.tokens))
         revised = self._find_revision(doc)
         if revised is not None:

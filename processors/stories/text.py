@@ -20,6 +20,7 @@ import numpy as np
 from processors.stories.stopwords import stopwords_for
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 _U64 = np.uint64
 _MIX1 = _U64(0xBF58476D1CE4E5B9)
 _MIX2 = _U64(0x94D049BB133111EB)
@@ -34,14 +35,19 @@ def normalise_text(text: str) -> str:
 
 def tokenise(text: str) -> list[str]:
     """All word tokens, lowercased with accents folded (``Oekraïne`` -> ``oekraine``)."""
-    folded = unicodedata.normalize("NFKD", text.lower())
-    folded = "".join(c for c in folded if not unicodedata.combining(c))
-    return _WORD.findall(folded)
+    lowered = text.lower()
+    if not lowered.isascii():
+        lowered = _COMBINING.sub("", unicodedata.normalize("NFKD", lowered))
+    return _WORD.findall(lowered)
+
+
+def hash_tokens(tokens: list[str]) -> str:
+    """Hash of normalised text: equal for copies that differ only in case/punctuation."""
+    return hashlib.blake2b(" ".join(tokens).encode(), digest_size=12).hexdigest()
 
 
 def content_hash_of(text: str) -> str:
-    """Hash of the normalised text: equal for copies that differ only in case/punctuation."""
-    return hashlib.blake2b(normalise_text(text).encode(), digest_size=12).hexdigest()
+    return hash_tokens(tokenise(text))
 
 
 def term_id(term: str) -> int:
@@ -58,18 +64,18 @@ class DocTerms:
     lang: str
     names: frozenset[str] = frozenset()  # terms written capitalised mid-sentence
 
-    def ids(self) -> dict[int, str]:
-        return {term_id(t): t for t in self.tf}
 
-
-def extract_terms(text: str, lang: str | None, stem_len: int) -> DocTerms:
+def extract_terms(
+    text: str, lang: str | None, stem_len: int, tokens: list[str] | None = None
+) -> DocTerms:
     """Content terms: stopwords and single letters dropped, words cut to ``stem_len`` chars.
 
     Prefix truncation is a crude, language-free stemmer: it folds plurals and inflections
     ("pirates"/"pirate", "agenten"/"agent") in every language we see, at the price of
     occasional merges of unrelated long words, which rare-term weighting makes harmless.
     """
-    tokens = tokenise(text)
+    if tokens is None:
+        tokens = tokenise(text)
     stop = stopwords_for(lang, tokens)
     tf: Counter[str] = Counter()
     for tok in tokens:
@@ -91,12 +97,8 @@ def name_tokens(text: str) -> list[str]:
 
     Finds nothing in lowercased feeds, which then fall back to rarity alone.
     """
-    out = []
-    for m in _NAME.finditer(text):
-        word = m.group(0)
-        if word[0].isupper() and not word.isupper():
-            out.extend(tokenise(word))
-    return out
+    words = [w for w in _NAME.findall(text) if w[0].isupper() and not w.isupper()]
+    return tokenise(" ".join(words))
 
 
 def _lang_of(stop: frozenset[str]) -> str:

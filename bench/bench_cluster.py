@@ -1,0 +1,124 @@
+"""Throughput and memory of the story engine on a long synthetic wire stream.
+
+Run on purpose (not a test):  .venv/bin/python bench/bench_cluster.py [--items 100000]
+
+The stream repeats the ECB+ train+dev documents with variations so it is neither all
+duplicates nor a few giant stories: half the items come in pairs telling one made-up event,
+the other half are single events —
+about 90% of its longer words are replaced by pair-specific made-up words (new names, new places, new
+vocabulary), and each item drops one word so no two are duplicates. Items are a few
+seconds apart in event time, so most stories stay live inside the 72-hour idle window.
+Items are wire-sized: the title plus the first three sentences.
+
+Prints, per run, items/s of ``StoryEngine.assign`` (generation excluded), live stories and
+peak RSS; then medians, and the ratio to the single-pass TF-IDF baseline (full scan)
+measured on a prefix in the same process, next to the engine on the same prefix.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import resource
+import statistics
+import sys
+import time
+import zlib
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import orjson
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from processors.stories import EngineConfig, StoryDoc, StoryEngine  # noqa: E402
+from processors.stories.baselines import TfidfBaseline  # noqa: E402
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "ecbplus"
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
+_WORD = re.compile(r"\b(\w{4,})\b")
+
+
+def load_base() -> list[tuple[str, str]]:
+    rows = []
+    for split in ("train", "dev"):
+        for line in (DATA / f"ecbplus_{split}.jsonl").read_bytes().splitlines():
+            row = orjson.loads(line)
+            rows.append((row["title"], " ".join(row["text"].split("\n")[:3])))
+    return rows
+
+
+def make_stream(base: list[tuple[str, str]], n: int, seed: int = 0,
+                seconds_apart: float = 2.5) -> Iterator[StoryDoc]:
+    """Items 4k and 4k+1 are one made-up event, 4k+2 and 4k+3 one each; each loses a word."""
+    rnd = random.Random(seed)
+    for i in range(n):
+        group = i - 1 if i % 4 == 1 else i
+        title, text = base[group % len(base)]
+
+        def vary(m: re.Match[str], g: int = group) -> str:
+            word = m.group(1)
+            h = zlib.crc32(f"{word}/{g}".encode())
+            return f"{word[0]}{h:08x}"[:7] if h % 10 < 9 else word
+
+        words = _WORD.sub(vary, text).split()
+        if len(words) > 5:
+            del words[rnd.randrange(len(words))]
+        yield StoryDoc(
+            id=f"i{i}", title=_WORD.sub(vary, title), text=" ".join(words),
+            published_at=T0 + timedelta(seconds=i * seconds_apart), lang="en",
+        )
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def run_engine(base: list[tuple[str, str]], n: int) -> tuple[float, int, float]:
+    engine = StoryEngine(EngineConfig())
+    busy = 0.0
+    for doc in make_stream(base, n):
+        t = time.perf_counter()
+        engine.assign(doc)
+        busy += time.perf_counter() - t
+    return n / busy, engine.live_stories, peak_rss_mb()
+
+
+def run_baseline(base: list[tuple[str, str]], n: int) -> float:
+    baseline = TfidfBaseline()
+    docs = list(make_stream(base, n))
+    t = time.perf_counter()
+    for doc in docs:
+        baseline.assign(doc)
+    return n / (time.perf_counter() - t)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--items", type=int, default=100_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--baseline-items", type=int, default=2_000)
+    args = parser.parse_args()
+    base = load_base()
+    print(f"stream: {args.items} items from {len(base)} ECB+ documents; "
+          f"RSS before: {peak_rss_mb():.0f} MB")
+    rates, lives = [], []
+    for run in range(args.runs):
+        rate, live, rss = run_engine(base, args.items)
+        rates.append(rate)
+        lives.append(live)
+        print(f"run {run}: {rate:,.0f} items/s, {live:,} live stories, peak RSS {rss:.0f} MB")
+    print(f"median: {statistics.median(rates):,.0f} items/s, "
+          f"{statistics.median(lives):,.0f} live stories, peak RSS {peak_rss_mb():.0f} MB")
+    b_rate = run_baseline(base, args.baseline_items)
+    e_rate = run_engine(base, args.baseline_items)[0]
+    print(f"on the first {args.baseline_items} items: engine {e_rate:,.0f} items/s, "
+          f"tf-idf baseline {b_rate:,.0f} items/s, ratio {e_rate / b_rate:.1f}x; "
+          f"engine at {args.items} items vs baseline: "
+          f"{statistics.median(rates) / b_rate:.1f}x")
+
+
+if __name__ == "__main__":
+    main()

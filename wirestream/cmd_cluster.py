@@ -123,11 +123,11 @@ def eval_command(
     table = Table(title=f"Story grouping on ECB+ ({'short' if short else 'full'} text, "
                         f"{len(seed_list)} orders)")
     for col in ("split", "method", "B3 P", "B3 R", "B3 F1", "pair P", "pair R", "pair F1",
-                "NMI", "stories", "copies (prec.)"):
+                "NMI", "stories", "copies/prec"):
         table.add_column(col, justify="left" if col in ("split", "method") else "right")
     methods: list[tuple[str, Any]] = [
         ("engine", ev.engine_clusterer(EngineConfig())),
-        (f"tf-idf single pass (t={ev.BASELINE_THRESHOLD})",
+        (f"tfidf@{ev.BASELINE_THRESHOLD:.2f}",
          ev.baseline_clusterer(ev.BASELINE_THRESHOLD)),
         ("singletons", ev.singleton_clusterer),
     ]
@@ -142,9 +142,9 @@ def eval_command(
             table.add_row(
                 split, name, *(f"{v:.3f}" for v in (s.bcubed_p, s.bcubed_r, s.bcubed_f1,
                                                       s.pair_p, s.pair_r, s.pair_f1, s.nmi)),
-                f"{s.n_pred:.1f}/{s.n_gold}", f"{s.copies:.1f} ({s.copy_precision:.2f})",
+                f"{s.n_pred:.1f}/{s.n_gold}", f"{s.copies:.1f}/{s.copy_precision:.2f}",
             )
-    Console().print(table)
+    Console(width=None if sys.stdout.isatty() else 120).print(table)
 
 
 def register(app: typer.Typer) -> None:

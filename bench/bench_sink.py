@@ -1,0 +1,159 @@
+"""Sink throughput into chdb vs a bare clickhouse-connect insert loop, in the same process.
+
+    .venv/bin/python bench/bench_sink.py [--items 50000] [--runs 3] [--batch 5000]
+
+Both sides insert the same items (shaped like the sample page's feed items, ~1.2 KB each)
+into a fresh embedded database. "bare" = client.insert of ready-made item rows, batch by
+batch, into `items` only. "sink" = the real SinkConsumer path without the network: decode
+each story event, build rows for items + story_items + stories, insert with dedup tokens,
+record progress, commit (to a fake consumer). Prints medians and the ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from processors.sink.clickhouse import ClickHouseWriter, open_client, run_migrations  # noqa: E402
+from processors.sink.consumer import SinkConsumer  # noqa: E402
+from processors.sink.rows import ITEM_COLUMNS, decode_story_event, rows_for_story_event  # noqa: E402
+from wirestream.config import Settings  # noqa: E402
+
+SAMPLE_BODY = (
+    "De federale agent die zaterdag in Minneapolis een man doodschoot was zeer goed getraind, "
+    "zei commandant Greg Bovino van de federale Amerikaanse grenspolitie op een persconferentie. "
+    "De agent zou acht jaar in dienst zijn bij de grenspolitie. ") * 3
+
+
+def make_events(n: int) -> list[bytes]:
+    from tests.integration.faultkit import story_event
+
+    events = []
+    for i in range(n):
+        _, value = story_event(i)
+        events.append(value.replace(b"body of wire item", SAMPLE_BODY[:900].encode(), 1))
+    return events
+
+
+class _Msg:
+    __slots__ = ("_o", "_v")
+
+    def __init__(self, offset, value):
+        self._o, self._v = offset, value
+
+    def error(self):
+        return None
+
+    def topic(self):
+        return "wire.stories"
+
+    def partition(self):
+        return 0
+
+    def offset(self):
+        return self._o
+
+    def value(self):
+        return self._v
+
+    def key(self):
+        return None
+
+    def timestamp(self):
+        return (0, 0)
+
+
+class _Consumer:
+    def __init__(self, events, done):
+        self.it = iter(enumerate(events))
+        self.done = done
+
+    def subscribe(self, *a, **k):
+        pass
+
+    def poll(self, timeout):
+        try:
+            o, v = next(self.it)
+            return _Msg(o, v)
+        except StopIteration:
+            self.done()
+            return None
+
+    def commit(self, offsets, asynchronous=False):
+        pass
+
+    def pause(self, p):
+        pass
+
+    def resume(self, p):
+        pass
+
+    def assignment(self):
+        return []
+
+    def close(self):
+        pass
+
+
+class _Producer:
+    def produce(self, *a, **k):
+        pass
+
+    def flush(self, t=None):
+        return 0
+
+
+def run_bare(client, db: str, rows: list[list], batch: int) -> float:
+    t0 = time.perf_counter()
+    for i in range(0, len(rows), batch):
+        client.insert(f"{db}.items", rows[i:i + batch], column_names=list(ITEM_COLUMNS))
+    return time.perf_counter() - t0
+
+
+def run_sink(client, db: str, events: list[bytes], batch: int) -> float:
+    settings = Settings(sink_batch_rows=batch, sink_batch_ms=10_000, sink_batch_bytes=1 << 40)
+    holder = {}
+    consumer = _Consumer(events, lambda: holder["s"].stop_event.set())
+    sink = SinkConsumer(settings, lambda: ClickHouseWriter(client, db), consumer=consumer, producer=_Producer())
+    holder["s"] = sink
+    t0 = time.perf_counter()
+    sink.run()
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--items", type=int, default=50_000)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--batch", type=int, default=5_000)
+    args = ap.parse_args()
+    events = make_events(args.items)
+    rows = [rows_for_story_event(decode_story_event(e))["items"][0] for e in events]
+    avg = sum(len(e) for e in events) / len(events)
+    print(f"{args.items} items, {avg:.0f} B per story event, batch {args.batch}, {args.runs} runs each")
+    tmp = tempfile.mkdtemp(prefix="bench-sink-")
+    client = open_client(f"chdb://{tmp}/ch")
+    bare, sink = [], []
+    for r in range(args.runs):
+        db_b, db_s = f"bare{r}", f"sink{r}"
+        run_migrations(client, db_b)
+        run_migrations(client, db_s)
+        bare.append(args.items / run_bare(client, db_b, rows, args.batch))
+        sink.append(args.items / run_sink(client, db_s, events, args.batch))
+        n = client.query(f"SELECT count() FROM {db_s}.items").result_rows[0][0]
+        assert n == args.items, n
+        print(f"run {r + 1}: bare {bare[-1]:,.0f} rows/s   sink {sink[-1]:,.0f} items/s")
+    mb, ms = statistics.median(bare), statistics.median(sink)
+    print(f"median: bare insert loop {mb:,.0f} rows/s (items table only)")
+    print(f"median: sink {ms:,.0f} items/s (items + story_items + stories + progress, dedup tokens)")
+    print(f"ratio sink/bare: {ms / mb:.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -121,6 +121,7 @@ class StoryEngine:
             if near is not None:
                 story, relation = near[0], REVISION
                 evidence.update(near[1])
+                score = 1.0 - near[1]["simhash_bits"] / 64.0
             elif best is not None and best.score >= cfg.join_threshold:
                 story, relation = best.story, UPDATE
                 story.item_count += 1
@@ -149,35 +150,31 @@ class StoryEngine:
         return None
 
     def _near_copy_in(self, kept: KeptItem, stories: list[Story]) -> tuple[Story, dict] | None:
-        """A kept item of the best-matching stories within ``revision_max_hamming`` bits.
+        """The closest kept item of the best-matching stories, if within a few SimHash bits.
 
         Only items of stories the text already matches best are compared: a copy lands among
         them, and a rewrite of another event cannot qualify. No global SimHash index needed.
         """
+        cfg = self.config
         if kept.simhash is None:
             return None
-        pairs = [(s.story_id, it) for s in stories for it in s.items]
-        return self._closest_copy(kept, pairs, self.config.revision_max_hamming)
-
-    def _closest_copy(
-        self, kept: KeptItem, pairs: list[tuple[str, KeptItem]], max_bits: int
-    ) -> tuple[Story, dict] | None:
-        cfg = self.config
-        best: tuple[int, int, str, str] | None = None
-        for sid, item in pairs:
-            if item.simhash is None or kept.simhash is None:
-                continue
-            bits = hamming(kept.simhash, item.simhash)
-            shorter, longer = sorted((kept.n_tokens, item.n_tokens))
-            if bits > max_bits or shorter < cfg.revision_min_length_ratio * longer:
-                continue
-            key = (bits, self.stories[sid].seq, item.item_id, sid)
-            if best is None or key < best:
-                best = key
+        best: tuple[int, int, str, Story] | None = None
+        for story in stories:
+            for item in story.items:
+                if item.simhash is None:
+                    continue
+                bits = hamming(kept.simhash, item.simhash)
+                shorter, longer = sorted((kept.n_tokens, item.n_tokens))
+                if bits > cfg.revision_max_hamming:
+                    continue
+                if shorter < cfg.revision_min_length_ratio * longer:
+                    continue
+                if best is None or (bits, story.seq, item.item_id) < best[:3]:
+                    best = (bits, story.seq, item.item_id, story)
         if best is None:
             return None
-        bits, _, item_id, sid = best
-        return self.stories[sid], {"matched_item": item_id, "simhash_bits": bits}
+        bits, _, item_id, story = best
+        return story, {"matched_item": item_id, "simhash_bits": bits}
 
     def _open_story(self, doc: StoryDoc) -> Story:
         sid = hashlib.blake2b(doc.id.encode(), digest_size=8).hexdigest()

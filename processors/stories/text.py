@@ -28,11 +28,6 @@ _K1 = _U64(0x9E3779B97F4A7C15)
 _K2 = _U64(0xC2B2AE3D27D4EB4F)
 
 
-def normalise_text(text: str) -> str:
-    """Lowercase, accents folded, punctuation dropped, whitespace collapsed."""
-    return " ".join(tokenise(text))
-
-
 def tokenise(text: str) -> list[str]:
     """All word tokens, lowercased with accents folded (``Oekraïne`` -> ``oekraine``)."""
     lowered = text.lower()
@@ -47,6 +42,7 @@ def hash_tokens(tokens: list[str]) -> str:
 
 
 def content_hash_of(text: str) -> str:
+    """What the engine uses when an item comes without a ``content_hash``."""
     return hash_tokens(tokenise(text))
 
 

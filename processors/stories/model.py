@@ -59,7 +59,7 @@ class EngineConfig:
     min_idle_items: int = 2000  # ...and only if it also saw no item in this many arrivals
     sweep_every: int = 256  # arrivals between eviction sweeps
     stem_len: int = 7  # content words are cut to this many characters
-    max_story_terms: int = 200  # centroid terms kept per story
+    max_story_terms: int = 400  # centroid terms kept per story
     index_terms: int = 24  # centroid terms posted in the inverted index per story
     query_terms: int = 24  # item terms looked up in the inverted index
     max_candidates: int = 32  # stories scored in full per item

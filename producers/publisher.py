@@ -3,10 +3,15 @@
 Idempotent producer (``enable.idempotence``, ``acks=all``): librdkafka's own retries never
 duplicate or reorder a message. Every delivery report is checked, and ``publish`` only
 returns once all of them arrived, so a caller knows exactly what reached the broker.
+
+The key is the item's stable id, but the *partition* is chosen by source: all items of one
+source stay in one partition, in the order they were published, so the story engine sees a
+source's updates in order (a key hash would scatter them over partitions and interleave).
 """
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -44,9 +49,16 @@ class RawPublisher:
 
     def _check_broker(self) -> None:
         try:
-            self._producer.list_topics(timeout=min(self._timeout_s, 10.0))
+            md = self._producer.list_topics(timeout=min(self._timeout_s, 10.0))
         except KafkaException as exc:
             raise BrokerUnavailable(f"Kafka broker unreachable: {exc.args[0]}") from None
+        topic = md.topics.get(self._topic)
+        self._partitions = len(topic.partitions) if topic is not None and not topic.error else 0
+
+    def _partition_for(self, source: str) -> int | None:
+        if not self._partitions:
+            return None  # topic not created yet: let the broker's default apply
+        return zlib.crc32(source.encode()) % self._partitions
 
     def publish(self, items: Iterable[RawItem], progress=None) -> PublishReport:
         """Publish and wait for every delivery report. ``progress(n)`` is called per delivery."""
@@ -65,8 +77,11 @@ class RawPublisher:
         for item in items:
             while True:
                 try:
+                    partition = self._partition_for(item.meta.source)
+                    extra = {} if partition is None else {"partition": partition}
                     self._producer.produce(
                         self._topic,
+                        **extra,
                         value=item.payload,
                         key=item.key.encode(),
                         headers=item.meta.to_headers(),

@@ -96,8 +96,8 @@ class SinkConsumer:
                 for key, batch in list(self._batches.items()):
                     reason = batch.close_reason(s.sink_batch_rows, s.sink_batch_bytes, s.sink_batch_ms)
                     if reason:
-                        self._flush(batch, reason)
-                        del self._batches[key]
+                        # detached first: anything polled during the flush starts a new batch
+                        self._flush(self._batches.pop(key), reason)
                 if until_idle_s is not None and not self._batches and time.monotonic() - last_activity > until_idle_s:
                     break
             self._flush_all("shutdown")
@@ -114,8 +114,7 @@ class SinkConsumer:
             for key, batch in list(self._batches.items()):
                 if batch.until is not None and batch.last < batch.until:
                     continue  # an unfinished replay must keep its exact range: leave it
-                self._flush(batch, reason)
-                del self._batches[key]
+                self._flush(self._batches.pop(key), reason)
         except SinkStopped as exc:
             log.warning("%s", exc)
 
@@ -248,7 +247,11 @@ class SinkConsumer:
             seconds = min(seconds, 0.5)  # stopping: a few quick last tries, then give up
         end = time.monotonic() + seconds
         while time.monotonic() < end:
-            self._consumer.poll(0.1)  # paused: keeps group membership alive, returns nothing
+            # paused, this only keeps group membership alive; but a rebalance served here
+            # un-pauses new partitions, so whatever arrives is buffered, never dropped
+            msg = self._consumer.poll(0.1)
+            if msg is not None and not msg.error():
+                self._add(msg)
 
     def _dead_letter(self, batch: Batch, m: Message, reason: str) -> None:
         log.warning("poison message %s:%s:%s -> %s: %s", batch.topic, batch.partition, m.offset, self.dlq_topic, reason)

@@ -85,6 +85,15 @@ class _Consumer:
             self.done()
             return None
 
+    def consume(self, n, timeout):
+        out = []
+        for _ in range(n):
+            m = self.poll(timeout)
+            if m is None:
+                break
+            out.append(m)
+        return out
+
     def commit(self, offsets, asynchronous=False):
         pass
 

@@ -34,6 +34,7 @@ ROCKSDB_OPTIONS = {  # bounded memory: 32 MiB block cache, 2 x 16 MiB write buff
 
 def create_app(settings: Settings | None = None) -> faust.App:
     s = settings or load_settings()
+    (s.data_dir / "faust").mkdir(parents=True, exist_ok=True)  # faust creates only the last level
     app = faust.App(
         s.group("processors"),
         broker=f"kafka://{s.bootstrap}",

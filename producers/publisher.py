@@ -90,6 +90,9 @@ class RawPublisher:
                     break
                 except BufferError:  # local queue full: serve delivery reports, then retry
                     self._producer.poll(0.1)
+                except KafkaException as exc:  # refused before sending, e.g. larger than the broker allows
+                    report.failed.append(f"{item.key}: {exc.args[0].str()}")
+                    break
             self._producer.poll(0)
         remaining = self._producer.flush(self._timeout_s)
         if remaining:

@@ -26,6 +26,7 @@ class Batch:
     nbytes: int = 0
     opened_at: float = field(default_factory=time.monotonic)
     until: int | None = None  # replaying an in-flight range: close exactly at this offset
+    raw_timestamps: list[int] = field(default_factory=list)  # for the freshness histogram
 
     @property
     def first(self) -> int:

@@ -85,8 +85,7 @@ class SinkConsumer:
         s = self.settings
         try:
             while not self.stop_event.is_set():
-                msg = self._consumer.poll(0.2)
-                if msg is not None:
+                for msg in self._consumer.consume(s.sink_batch_rows, 0.2):  # up to a batch at once
                     if msg.error():
                         if msg.error().code() != KafkaError._PARTITION_EOF:
                             log.warning("consumer error: %s", msg.error())
@@ -139,11 +138,8 @@ class SinkConsumer:
         metrics.BATCH_ROWS.observe(len(batch.messages))
         metrics.BATCH_BYTES.observe(batch.nbytes)
         now_ms = time.time() * 1000
-        if batch.topic == self.stories_topic:
-            for m in batch.messages:
-                raw_ts = _raw_ts(m)
-                if raw_ts:
-                    metrics.FRESHNESS.observe(max(0.0, (now_ms - raw_ts) / 1000))
+        for raw_ts in batch.raw_timestamps:
+            metrics.FRESHNESS.observe(max(0.0, (now_ms - raw_ts) / 1000))
 
     def _commit(self, tp: TopicPartition) -> None:
         delay, paused = 0.2, False
@@ -171,7 +167,10 @@ class SinkConsumer:
                 if batch.topic == self.dlq_topic:
                     rows = rows_for_dead_letter(m.value, batch.topic, batch.partition, m.offset)
                 else:
-                    rows = rows_for_story_event(decode_story_event(m.value))
+                    event = decode_story_event(m.value)
+                    rows = rows_for_story_event(event)
+                    if event.get("raw_timestamp_ms") and not event.get("redelivery"):
+                        batch.raw_timestamps.append(event["raw_timestamp_ms"])
             except InvalidItem as exc:
                 poison.append((m, exc.reason))
                 continue
@@ -277,16 +276,3 @@ class _Rejected(Exception):
 
 class SinkStopped(RuntimeError):
     pass
-
-
-def _raw_ts(m: Message) -> int | None:
-    # story events carry the raw item's Kafka timestamp; cheap byte search avoids a 2nd parse
-    marker = b'"raw_timestamp_ms":'
-    i = m.value.find(marker)
-    if i < 0:
-        return None
-    j = i + len(marker)
-    k = j
-    while k < len(m.value) and 48 <= m.value[k] <= 57:
-        k += 1
-    return int(m.value[j:k]) if k > j else None

@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 import orjson
 
-from schemas.models import DeadLetter, InvalidItem, StoryEvent
+from schemas.models import DeadLetter, InvalidItem
 
 ITEM_COLUMNS = (
     "item_id", "guid", "source", "format", "headline", "body", "dateline", "places", "agencies",
@@ -50,42 +50,53 @@ def _required_dt(value: str | None, name: str) -> datetime:
     return dt
 
 
-def decode_story_event(value: bytes) -> StoryEvent:
+def decode_story_event(value: bytes) -> dict:
+    """The story event as a plain dict (the hot path skips dataclass construction; the
+    shape is the StoryEvent schema, checked by the field accesses in rows_for_story_event)."""
     try:
-        return StoryEvent.from_dict(orjson.loads(value))
-    except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-        raise InvalidItem(f"undecodable story event: {type(exc).__name__}: {exc}") from None
+        event = orjson.loads(value)
+    except orjson.JSONDecodeError as exc:
+        raise InvalidItem(f"undecodable story event: {exc}") from None
+    if not isinstance(event, dict) or not isinstance(event.get("item"), dict) or not isinstance(
+            event.get("story"), dict):
+        raise InvalidItem("story event lacks its item or story object")
+    return event
 
 
-def rows_for_story_event(event: StoryEvent) -> dict[str, list[list]]:
+def rows_for_story_event(event: dict) -> dict[str, list[list]]:
     """Rows per table for one story event. A redelivered item yields no rows at all."""
-    if event.redelivery:
+    if event.get("redelivery"):
         return {}
-    it, st = event.item, event.story
-    published = _required_dt(it.published_at, "published_at")
-    raw_at = (
-        datetime.fromtimestamp(event.raw_timestamp_ms / 1000, UTC)
-        if event.raw_timestamp_ms else None
-    )
+    try:
+        return _rows(event, event["item"], event["story"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InvalidItem(f"story event is missing or has a bad field: {type(exc).__name__}: {exc}") from None
+
+
+def _rows(event: dict, it: dict, st: dict) -> dict[str, list[list]]:
+    published = _required_dt(it["published_at"], "published_at")
+    raw_ms = event.get("raw_timestamp_ms")
+    raw_at = datetime.fromtimestamp(raw_ms / 1000, UTC) if raw_ms else None
+    relation = event["relation"]
     out: dict[str, list[list]] = {
         "items": [[
-            it.item_id, it.guid, it.source, it.format, it.headline, it.body, it.dateline,
-            list(it.places), list(it.agencies), it.language, published,
-            to_datetime(it.updated_at), _required_dt(it.fetched_at, "fetched_at"), it.url,
-            int(it.revision), it.content_hash, event.story_id, event.relation, raw_at,
+            it["item_id"], it["guid"], it["source"], it["format"], it["headline"], it["body"],
+            it["dateline"], it["places"], it["agencies"], it["language"], published,
+            to_datetime(it["updated_at"]), _required_dt(it["fetched_at"], "fetched_at"), it["url"],
+            int(it["revision"]), it["content_hash"], event["story_id"], relation, raw_at,
         ]],
         "story_items": [[
-            event.story_id, it.item_id, event.relation, float(event.score),
-            orjson.dumps(event.evidence).decode(), published, it.headline, it.source,
-            int(st.version),
+            event["story_id"], it["item_id"], relation, float(event["score"]),
+            orjson.dumps(event.get("evidence") or {}).decode(), published, it["headline"], it["source"],
+            int(st["version"]),
         ]],
     }
-    if event.relation != "duplicate":  # a duplicate does not make a new story version
+    if relation != "duplicate":  # a duplicate does not make a new story version
         out["stories"] = [[
-            st.story_id, int(st.version), st.headline,
-            _required_dt(st.first_published_at, "first_published_at"),
-            _required_dt(st.last_published_at, "last_published_at"), int(st.item_count),
-            list(st.places), list(st.agencies), list(st.languages), it.item_id, event.relation,
+            st["story_id"], int(st["version"]), st["headline"],
+            _required_dt(st["first_published_at"], "first_published_at"),
+            _required_dt(st["last_published_at"], "last_published_at"), int(st["item_count"]),
+            st["places"], st["agencies"], st["languages"], it["item_id"], relation,
         ]]
     return out
 

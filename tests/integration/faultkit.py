@@ -15,7 +15,7 @@ from confluent_kafka import Consumer, Producer, TopicPartition
 
 from schemas.models import StoryEvent, StorySnapshot, WireItem, dumps
 from wirestream.config import Settings
-from wirestream.kafka_admin import ensure_topics, group_lag
+from wirestream.kafka_admin import KafkaUnavailable, ensure_topics, group_lag
 from wirestream.owner_api import read_owner
 from wirestream.reader import OwnerReader
 
@@ -106,16 +106,23 @@ class SinkProcess:
         return self.proc is not None and self.proc.poll() is None
 
 
+def _lags(settings: Settings, topics: list[str]):
+    try:
+        return group_lag(settings, settings.group("sink"), topics)
+    except KafkaUnavailable:  # e.g. NOT_COORDINATOR right after a broker restart: ask again
+        return None
+
+
 def sink_committed(settings: Settings) -> int:
-    return sum(p.committed for p in group_lag(settings, settings.group("sink"), [settings.topic("stories")])
-               if p.committed > 0)
+    lags = _lags(settings, [settings.topic("stories")]) or []
+    return sum(p.committed for p in lags if p.committed > 0)
 
 
 def wait_drained(settings: Settings, sink: SinkProcess, timeout_s: float = 240) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         assert sink.alive(), sink.log.read_text()[-3000:]
-        lags = group_lag(settings, settings.group("sink"), [settings.topic("stories"), settings.topic("dlq")])
+        lags = _lags(settings, [settings.topic("stories"), settings.topic("dlq")])
         if lags and all(p.lag == 0 for p in lags):
             return
         time.sleep(0.5)

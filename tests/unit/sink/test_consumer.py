@@ -71,6 +71,10 @@ class FakeConsumer:
         self.stop()
         return None
 
+    def consume(self, num_messages, timeout):
+        msg = self.poll(timeout)
+        return [msg] if msg is not None else []
+
     def commit(self, offsets, asynchronous=False):
         for tp in offsets:
             self.commits.append((tp.topic, tp.partition, tp.offset, tp.metadata))

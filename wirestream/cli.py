@@ -85,14 +85,32 @@ def up(
 
 
 def print_stories(stories: list[dict]) -> None:
-    table = Table(title="Stories", show_lines=True)
-    for col in ("story", "items", "first published (UTC)", "last published (UTC)", "latest headline / chain"):
-        table.add_column(col, overflow="fold")
+    """A summary table, then each multi-item story's chain in time order (fits 80 columns)."""
+    table = Table(title=f"Stories ({len(stories)}), newest activity first", title_justify="left")
+    table.add_column("story", no_wrap=True, min_width=8)
+    table.add_column("items", justify="right", no_wrap=True, min_width=5)
+    table.add_column("first (UTC)", no_wrap=True, min_width=16)
+    table.add_column("last (UTC)", no_wrap=True, min_width=16)
+    table.add_column("latest headline", no_wrap=True, overflow="ellipsis", max_width=max(20, out.width - 63))
     for st in stories:
-        chain = "\n".join(f"  {i['published_at'][11:16]}  {i['headline'][:90]}" for i in st["items"])
-        table.add_row(st["story_id"], str(st["item_count"]), st["first_published_at"][:19],
-                      st["last_published_at"][:19], f"[bold]{st['headline']}[/bold]\n{chain}")
+        table.add_row(st["story_id"][:8], str(st["item_count"]), _when(st["first_published_at"]),
+                      _when(st["last_published_at"]), st["headline"])
     out.print(table)
+    for st in stories:
+        if len(st["items"]) < 2:
+            continue
+        chain = Table(title=f"story {st['story_id'][:8]}: {len(st['items'])} items in time order",
+                      title_justify="left", show_header=False, box=None, padding=(0, 1))
+        chain.add_column(no_wrap=True, min_width=16)
+        chain.add_column(no_wrap=True, min_width=8)
+        chain.add_column(no_wrap=True, overflow="ellipsis", max_width=max(20, out.width - 30))
+        for i in st["items"]:
+            chain.add_row(_when(i["published_at"]), i.get("relation", ""), i["headline"])
+        out.print(chain)
+
+
+def _when(iso: str | None) -> str:
+    return (iso or "")[:16].replace("T", " ")
 
 
 def print_locations(s: Settings) -> None:

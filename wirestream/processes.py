@@ -32,6 +32,14 @@ class Child:
         except OSError:
             return ""
 
+    def reason(self) -> str:
+        """The child's last error-looking log line, for a one-line message."""
+        lines = [ln.strip() for ln in self.tail(60).splitlines() if ln.strip()]
+        for ln in reversed(lines):
+            if any(w in ln for w in ("ERROR", "CRITICAL", "Error", "error:", "Exception")):
+                return ln
+        return lines[-1] if lines else "no output"
+
     def stop(self, timeout_s: float = 20.0) -> None:
         if not self.alive():
             return
@@ -76,7 +84,8 @@ def wait_for(predicate, children: list[Child], timeout_s: float, what: str, inte
         for c in children:
             if not c.alive():
                 raise ChildDied(
-                    f"{c.name} exited with status {c.proc.returncode} while waiting for {what}:\n{c.tail()}")
+                    f"{c.name} exited with status {c.proc.returncode} while waiting for {what}: "
+                    f"{c.reason()} (full log: {c.log})")
         if predicate():
             return
         time.sleep(interval)

@@ -23,7 +23,7 @@ from wirestream import kafka_admin, local_kafka
 from wirestream.config import Settings
 from wirestream.errors import UsageError
 from wirestream.owner_api import read_owner
-from wirestream.processes import Child, spawn, wait_for
+from wirestream.processes import Child, ChildDied, spawn, wait_for
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SOURCE = REPO_ROOT.parent / "shared" / "data" / "anp-buitenland-page.txt"
@@ -163,7 +163,7 @@ def follow_forever(pipeline: Pipeline) -> None:
         while all(c.alive() for c in pipeline.children):
             time.sleep(1)
         dead = [c for c in pipeline.children if not c.alive()]
-        raise RuntimeError(f"{dead[0].name} exited:\n{dead[0].tail()}")
+        raise ChildDied(f"{dead[0].name} exited: {dead[0].reason()} (full log: {dead[0].log})")
     except KeyboardInterrupt:
         pass
 

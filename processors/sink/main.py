@@ -112,8 +112,13 @@ def run_sink(settings: Settings, until_idle_s: float | None = None) -> int:
             reasons.append(f"kafka: {str(exc).splitlines()[0]}")
         return not reasons, reasons or ["ok"]
 
-    api = OwnerServer(query, ready, settings.metrics_port, settings.data_dir if settings.embedded else None,
-                      host=settings.http_host)
+    try:
+        api = OwnerServer(query, ready, settings.metrics_port, settings.data_dir if settings.embedded else None,
+                          host=settings.http_host)
+    except OSError as exc:
+        log.error("cannot listen on %s:%s: %s (set WIRESTREAM_METRICS_PORT to a free port)",
+                  settings.http_host, settings.metrics_port, exc.strerror)
+        return 2
     api.start()
     threading.Thread(target=export_lag, args=(settings, stop), daemon=True, name="lag").start()
     log.info("read API and /metrics on %s", api.url)

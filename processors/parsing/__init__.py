@@ -21,7 +21,7 @@ from processors.parsing.language import detect_language
 from processors.parsing.listing import parse_listing
 from processors.parsing.newsml import parse_newsml
 from processors.parsing.ninjs import parse_ninjs
-from processors.parsing.text import decode_text, first_sentence, short_hash
+from processors.parsing.text import decode_text, first_sentence, looks_binary, short_hash
 from processors.parsing.xmlsafe import local, parse_xml
 from schemas.models import InvalidItem, RawMeta, WireItem
 
@@ -47,6 +47,8 @@ def parse_raw_item(
         raise InvalidItem(f"item of {len(payload)} bytes exceeds max_bytes={max_bytes}")
     if not payload.strip():
         raise InvalidItem("empty item")
+    if looks_binary(payload):
+        raise InvalidItem("binary data, not a text wire item")
     source = (meta.source or "").strip()
     if not source:
         raise InvalidItem("missing source")

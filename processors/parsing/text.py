@@ -26,6 +26,21 @@ def _cp1252_fallback(err: UnicodeDecodeError) -> tuple[str, int]:
 codecs.register_error("wirestream-cp1252", _cp1252_fallback)
 
 
+_BINARY_CONTROL = bytes(set(range(32)) - {9, 10, 12, 13})
+
+
+def looks_binary(data: bytes, sample: int = 4096) -> bool:
+    """NUL bytes, or more than 5 % control bytes in the first 4 KiB: not a text document.
+    (UTF-16 text would trip this too; wire formats are UTF-8 or a single-byte charset.)"""
+    head = data[:sample]
+    if not head:
+        return False
+    if b"\x00" in head:
+        return True
+    controls = len(head) - len(head.translate(None, _BINARY_CONTROL))
+    return controls > len(head) * 0.05
+
+
 def decode_text(data: bytes) -> tuple[str, bool]:
     """UTF-8 (BOM stripped); undecodable bytes read as cp1252. Returns (text, fell_back)."""
     if data.startswith(b"\xef\xbb\xbf"):

@@ -7,6 +7,7 @@ import re
 
 import orjson
 
+from processors.parsing.text import looks_binary
 from schemas.models import InvalidItem
 
 _BY_CONTENT_TYPE = {
@@ -81,6 +82,8 @@ def detect_format(
     head = data[:8192].lstrip(b"\xef\xbb\xbf \t\r\n")
     if not head:
         raise InvalidItem("unknown format: empty document")
+    if looks_binary(head):
+        raise InvalidItem("unknown format: binary data")
     if head.startswith(b"<"):
         fmt = _sniff_xml(head)
         if fmt:

@@ -25,8 +25,6 @@ from processors.stories.index import StoryIndex
 from processors.stories.model import EngineConfig
 from processors.stories.story import Story, years_of
 from processors.stories.text import term_id
-import os
-_A = float(os.environ.get('WS_A', '0'))
 
 
 @dataclass(slots=True)
@@ -132,9 +130,6 @@ def score_stories(
     matches = []
     for story, dot in zip(stories, dots.tolist(), strict=True):
         similarity = dot / story.norm if story.norm > 0 else 0.0
-        if _A:
-            avg = dot / max(1, story.item_count)
-            similarity = similarity ** (1 - _A) * max(avg, 0.0) ** _A
         factor = 1.0
         if doc_years and story.years and not doc_years & story.years:
             factor = cfg.year_conflict

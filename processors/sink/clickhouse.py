@@ -14,6 +14,7 @@ from importlib import resources
 from typing import Any
 
 import clickhouse_connect
+import orjson
 from clickhouse_connect.driver.exceptions import ClickHouseError, DatabaseError, OperationalError
 
 MIGRATIONS_TABLE = "schema_migrations"
@@ -121,8 +122,12 @@ def check_dedup_windows(client, database: str) -> None:
 @dataclass
 class TableInsert:
     table: str
-    columns: Sequence[str]
-    rows: list[list[Any]]
+    columns: Sequence[str]  # documentation of the row shape; rows are dicts (JSONEachRow)
+    rows: list[dict[str, Any]]
+
+
+# rows are the topics' own JSON: extra keys are skipped, ISO-8601 times parsed server-side
+INSERT_SETTINGS = {"input_format_skip_unknown_fields": 1, "date_time_input_format": "best_effort"}
 
 
 class ClickHouseWriter:
@@ -154,17 +159,17 @@ class ClickHouseWriter:
             topic, partition, first, last = progress
             rows = sum(len(i.rows) for i in inserts)
             inserts = [*inserts, TableInsert(
-                "sink_offsets", ("topic", "partition", "first_offset", "last_offset", "rows"),
-                [[topic, partition, first, last, rows]])]
+                "sink_offsets", (), [{"topic": topic, "partition": partition, "first_offset": first,
+                                      "last_offset": last, "rows": rows}])]
         for ins in inserts:
             if not ins.rows:
                 continue
             try:
-                self._client.insert(
+                self._client.raw_insert(
                     f"{self._db}.{ins.table}",
-                    ins.rows,
-                    column_names=list(ins.columns),
-                    settings={"insert_deduplication_token": f"{token}:{ins.table}"},
+                    insert_block=b"\n".join(map(orjson.dumps, ins.rows)),
+                    fmt="JSONEachRow",
+                    settings=INSERT_SETTINGS | {"insert_deduplication_token": f"{token}:{ins.table}"},
                 )
             except (DatabaseError, OperationalError, OSError, RuntimeError) as exc:
                 if is_transient(exc):

@@ -77,9 +77,9 @@ def run_sink(settings: Settings, until_idle_s: float | None = None) -> int:
     class LockedClient:
         """chdb runs in this process; reads from the API thread and inserts share one lock."""
 
-        def insert(self, *a, **kw):
+        def raw_insert(self, *a, **kw):
             with lock:
-                return client_holder["client"].insert(*a, **kw)
+                return client_holder["client"].raw_insert(*a, **kw)
 
         def query(self, *a, **kw):
             with lock:

@@ -1,11 +1,15 @@
-"""Pure conversion of topic messages into ClickHouse rows. No client, no I/O.
+"""Pure conversion of topic messages into ClickHouse rows (dicts, inserted as JSONEachRow).
+No client, no I/O.
 
-``rows_for_story_event`` raises ``InvalidItem`` for a message that can never be stored;
-the sink isolates it and sends it to the dead-letter topic.
+JSONEachRow because the story event already *is* JSON: the item's fields go in as they are
+(unknown keys skipped by the server, ISO times parsed by ``best_effort``), which avoids
+building Python datetimes and column blocks per row. ``rows_for_story_event`` raises
+``InvalidItem`` for a message that can never be stored; the sink sends it to the DLQ.
 """
 
 from __future__ import annotations
 
+import base64
 from datetime import UTC, datetime
 
 import orjson
@@ -29,30 +33,29 @@ DLQ_COLUMNS = (
     "dlq_topic", "dlq_partition", "dlq_offset", "stage", "reason", "origin_topic",
     "origin_partition", "origin_offset", "original", "headers", "failed_at",
 )
+COLUMNS = {"items": ITEM_COLUMNS, "stories": STORY_COLUMNS, "story_items": STORY_ITEM_COLUMNS, "dlq": DLQ_COLUMNS}
 
 
 def to_datetime(value: str | None) -> datetime | None:
     if value is None:
         return None
     dt = datetime.fromisoformat(value)
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    return dt.astimezone(UTC)
+    return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).astimezone(UTC)
 
 
-def _required_dt(value: str | None, name: str) -> datetime:
+def _check_time(value, name: str, required: bool = True) -> None:
+    """Refuse here what the server would refuse later (cheaper than splitting a batch)."""
+    if value is None and not required:
+        return
     try:
-        dt = to_datetime(value)
+        if to_datetime(value) is None:
+            raise ValueError
     except (TypeError, ValueError):
         raise InvalidItem(f"{name} is not an ISO-8601 time: {value!r}") from None
-    if dt is None:
-        raise InvalidItem(f"{name} is missing")
-    return dt
 
 
 def decode_story_event(value: bytes) -> dict:
-    """The story event as a plain dict (the hot path skips dataclass construction; the
-    shape is the StoryEvent schema, checked by the field accesses in rows_for_story_event)."""
+    """The story event as a plain dict (shape: schemas/json/story_event.schema.json)."""
     try:
         event = orjson.loads(value)
     except orjson.JSONDecodeError as exc:
@@ -63,7 +66,7 @@ def decode_story_event(value: bytes) -> dict:
     return event
 
 
-def rows_for_story_event(event: dict) -> dict[str, list[list]]:
+def rows_for_story_event(event: dict) -> dict[str, list[dict]]:
     """Rows per table for one story event. A redelivered item yields no rows at all."""
     if event.get("redelivery"):
         return {}
@@ -73,57 +76,47 @@ def rows_for_story_event(event: dict) -> dict[str, list[list]]:
         raise InvalidItem(f"story event is missing or has a bad field: {type(exc).__name__}: {exc}") from None
 
 
-def _rows(event: dict, it: dict, st: dict) -> dict[str, list[list]]:
-    published = _required_dt(it["published_at"], "published_at")
+def _rows(event: dict, it: dict, st: dict) -> dict[str, list[dict]]:
+    for name in ("published_at", "fetched_at"):
+        _check_time(it[name], name)
+    _check_time(it.get("updated_at"), "updated_at", required=False)
+    for name in ("first_published_at", "last_published_at"):
+        _check_time(st[name], name)
+    story_id, relation, item_id = event["story_id"], event["relation"], it["item_id"]
     raw_ms = event.get("raw_timestamp_ms")
-    raw_at = datetime.fromtimestamp(raw_ms / 1000, UTC) if raw_ms else None
-    relation = event["relation"]
-    out: dict[str, list[list]] = {
-        "items": [[
-            it["item_id"], it["guid"], it["source"], it["format"], it["headline"], it["body"],
-            it["dateline"], it["places"], it["agencies"], it["language"], published,
-            to_datetime(it["updated_at"]), _required_dt(it["fetched_at"], "fetched_at"), it["url"],
-            int(it["revision"]), it["content_hash"], event["story_id"], relation, raw_at,
-        ]],
-        "story_items": [[
-            event["story_id"], it["item_id"], relation, float(event["score"]),
-            orjson.dumps(event.get("evidence") or {}).decode(), published, it["headline"], it["source"],
-            int(st["version"]),
-        ]],
+    out: dict[str, list[dict]] = {
+        "items": [it | {"story_id": story_id, "relation": relation,
+                        "raw_at": round(raw_ms / 1000, 3) if raw_ms else None}],
+        "story_items": [{
+            "story_id": story_id, "item_id": item_id, "relation": relation, "score": float(event["score"]),
+            "evidence": orjson.dumps(event.get("evidence") or {}).decode(),
+            "published_at": it["published_at"], "headline": it["headline"], "source": it["source"],
+            "story_version": int(st["version"]),
+        }],
     }
     if relation != "duplicate":  # a duplicate does not make a new story version
-        out["stories"] = [[
-            st["story_id"], int(st["version"]), st["headline"],
-            _required_dt(st["first_published_at"], "first_published_at"),
-            _required_dt(st["last_published_at"], "last_published_at"), int(st["item_count"]),
-            st["places"], st["agencies"], st["languages"], it["item_id"], relation,
-        ]]
+        out["stories"] = [st | {"item_id": item_id, "relation": relation}]
     return out
 
 
-def rows_for_dead_letter(value: bytes, topic: str, partition: int, offset: int) -> dict[str, list[list]]:
-    """A dead letter is stored even when its own JSON is damaged: reason says so."""
+def rows_for_dead_letter(value: bytes, topic: str, partition: int, offset: int) -> dict[str, list[dict]]:
+    """A dead letter is stored even when its own JSON is damaged: the reason says so."""
+    base = {"dlq_topic": topic, "dlq_partition": partition, "dlq_offset": offset}
     try:
         dl = DeadLetter.from_dict(orjson.loads(value))
-        failed_at = to_datetime(dl.failed_at) if dl.failed_at else datetime.now(UTC)
-        row = [
-            topic, partition, offset, dl.stage, dl.reason, dl.origin_topic, dl.origin_partition,
-            dl.origin_offset, dl.to_dict()["original"], {k: str(v) for k, v in dl.headers.items()},
-            failed_at,
-        ]
-    except (orjson.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
-        import base64
-
-        row = [
-            topic, partition, offset, "sink", f"undecodable dead letter: {exc}", None, None, None,
-            base64.b64encode(value).decode(), {}, datetime.now(UTC),
-        ]
+        failed_at = dl.failed_at or datetime.now(UTC).isoformat()
+        _check_time(failed_at, "failed_at")
+        row = base | {
+            "stage": dl.stage, "reason": dl.reason, "origin_topic": dl.origin_topic,
+            "origin_partition": dl.origin_partition, "origin_offset": dl.origin_offset,
+            "original": base64.b64encode(dl.original).decode(),
+            "headers": {str(k): str(v) for k, v in dl.headers.items()}, "failed_at": failed_at,
+        }
+    except (orjson.JSONDecodeError, InvalidItem, KeyError, TypeError, ValueError) as exc:
+        row = base | {
+            "stage": "sink", "reason": f"undecodable dead letter: {exc}", "origin_topic": None,
+            "origin_partition": None, "origin_offset": None,
+            "original": base64.b64encode(value).decode(), "headers": {},
+            "failed_at": datetime.now(UTC).isoformat(),
+        }
     return {"dlq": [row]}
-
-
-COLUMNS = {
-    "items": ITEM_COLUMNS,
-    "stories": STORY_COLUMNS,
-    "story_items": STORY_ITEM_COLUMNS,
-    "dlq": DLQ_COLUMNS,
-}

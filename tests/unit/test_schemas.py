@@ -10,7 +10,7 @@ import pytest
 
 import schemas
 from processors.parsing import parse_raw_item
-from processors.sink.rows import decode_story_event, rows_for_dead_letter, rows_for_story_event
+from processors.sink.rows import COLUMNS, decode_story_event, rows_for_dead_letter, rows_for_story_event
 from schemas.models import DeadLetter, RawMeta, StoryEvent, WireItem, dumps
 
 EXAMPLES = Path(schemas.__file__).parent / "examples"
@@ -56,5 +56,6 @@ def test_sink_rows_from_examples_are_deterministic():
     value = (EXAMPLES / "story_event.json").read_bytes()
     assert rows_for_story_event(decode_story_event(value)) == rows_for_story_event(decode_story_event(value))
     dl = dumps(DeadLetter.from_dict(example("dead_letter")))
-    rows = rows_for_dead_letter(dl, "wire.dlq", 0, 7)["dlq"][0]
-    assert rows[3:5] == ["parse", "empty item"] and rows[7] == 42
+    row = rows_for_dead_letter(dl, "wire.dlq", 0, 7)["dlq"][0]
+    assert (row["stage"], row["reason"], row["origin_offset"], row["dlq_offset"]) == ("parse", "empty item", 42, 7)
+    assert set(row) == set(COLUMNS["dlq"])

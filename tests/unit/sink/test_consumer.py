@@ -121,7 +121,7 @@ class FakeWriter:
             self.log.append("insert failed")
             raise ClickHouseUnavailable("connection refused")
         for ins in inserts:
-            if self.reject_item and any(self.reject_item in r for r in ins.rows):
+            if self.reject_item and any(r.get("item_id") == self.reject_item for r in ins.rows):
                 raise ValueError("Cannot parse input: bad row")
         for ins in inserts:
             self.rows[ins.table] = self.rows.get(ins.table, 0) + len(ins.rows)

@@ -78,7 +78,7 @@ def test_up_twice_on_the_sample_page(ws_env):
 
 
 @pytest.mark.parametrize("case", ["empty", "binary", "unwritable", "no-broker"])
-def test_bad_input_gives_one_clear_line(ws_env, tmp_path, case):
+def test_bad_input_gives_one_clear_line(ws_env, tmp_path, case, monkeypatch):
     args = ["up"]
     if case == "empty":
         p = tmp_path / "empty.txt"
@@ -92,14 +92,14 @@ def test_bad_input_gives_one_clear_line(ws_env, tmp_path, case):
         ro = tmp_path / "ro"
         ro.mkdir()
         ro.chmod(0o500)
-        os.environ["WIRESTREAM_DATA_DIR"] = str(ro / "data")
+        monkeypatch.setenv("WIRESTREAM_DATA_DIR", str(ro / "data"))
         if os.geteuid() == 0:  # root ignores mode bits: use a path under a regular file instead
             blocker = tmp_path / "file"
             blocker.write_text("x")
-            os.environ["WIRESTREAM_DATA_DIR"] = str(blocker / "data")
+            monkeypatch.setenv("WIRESTREAM_DATA_DIR", str(blocker / "data"))
         args.append(str(SAMPLE_PAGE))
     else:
-        os.environ["WIRESTREAM_KAFKA_BOOTSTRAP"] = "127.0.0.1:1"
+        monkeypatch.setenv("WIRESTREAM_KAFKA_BOOTSTRAP", "127.0.0.1:1")
         args.append(str(SAMPLE_PAGE))
     proc = wirestream(*args, timeout=120)
     assert proc.returncode != 0

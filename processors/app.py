@@ -32,12 +32,30 @@ ROCKSDB_OPTIONS = {  # bounded memory: 32 MiB block cache, 2 x 16 MiB write buff
 }
 
 
+def broker_credentials(s: Settings):
+    """The same SASL/TLS settings the confluent-kafka clients get (Settings.kafka_conf)."""
+    import ssl
+
+    protocol = s.kafka_security_protocol.upper()
+    context = None
+    if protocol in ("SSL", "SASL_SSL"):
+        context = ssl.create_default_context(cafile=s.kafka_ssl_ca_location)
+    if protocol.startswith("SASL"):
+        password = s.kafka_sasl_password.get_secret_value() if s.kafka_sasl_password else None
+        return faust.SASLCredentials(username=s.kafka_sasl_username, password=password,
+                                     mechanism=s.kafka_sasl_mechanism or "PLAIN", ssl_context=context)
+    if context is not None:
+        return faust.SSLCredentials(context)
+    return None
+
+
 def create_app(settings: Settings | None = None) -> faust.App:
     s = settings or load_settings()
     (s.data_dir / "faust").mkdir(parents=True, exist_ok=True)  # faust creates only the last level
     app = faust.App(
         s.group("processors"),
-        broker=f"kafka://{s.bootstrap}",
+        broker=[f"kafka://{b.strip()}" for b in s.bootstrap.split(",")],
+        broker_credentials=broker_credentials(s),
         store="rocksdb://",
         datadir=str((s.data_dir / "faust").resolve()),
         topic_partitions=1,

@@ -153,8 +153,10 @@ class ClickHouseWriter:
         return int(last) if n else -1
 
     def write(self, inserts: Sequence[TableInsert], token: str,
-              progress: tuple[str, int, int, int] | None = None) -> None:
-        """Insert each table's rows, then (if given) the progress row (topic, partition, first, last)."""
+              progress: tuple[str, int, int, int] | None = None, skip: frozenset[str] = frozenset()) -> None:
+        """Insert each table's rows, then (if given) the progress row (topic, partition, first, last).
+        ``skip``: tables already stored for a larger range containing this one (poison splitting)."""
+        done: set[str] = set(skip)
         if progress is not None:
             topic, partition, first, last = progress
             rows = sum(len(i.rows) for i in inserts)
@@ -162,7 +164,7 @@ class ClickHouseWriter:
                 "sink_offsets", (), [{"topic": topic, "partition": partition, "first_offset": first,
                                       "last_offset": last, "rows": rows}])]
         for ins in inserts:
-            if not ins.rows:
+            if not ins.rows or ins.table in done:
                 continue
             try:
                 self._client.raw_insert(
@@ -174,7 +176,16 @@ class ClickHouseWriter:
             except (DatabaseError, OperationalError, OSError, RuntimeError) as exc:
                 if is_transient(exc):
                     raise ClickHouseUnavailable(_friendly(exc)) from exc
-                raise
+                raise TableRejected(ins.table, frozenset(done), _friendly(exc)) from exc
+            done.add(ins.table)
+
+
+class TableRejected(Exception):  # noqa: N818 - what happened, not an error class name
+    """ClickHouse refused a table's rows as data; ``done`` tables were stored before it."""
+
+    def __init__(self, table: str, done: frozenset[str], message: str):
+        super().__init__(f"{table}: {message}")
+        self.table, self.done = table, done
 
 
 def query_rows(client, sql: str, parameters: dict | None = None) -> tuple[list[str], list[tuple]]:

@@ -23,7 +23,7 @@ from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, Topi
 
 from processors import metrics
 from processors.sink.batch import Batch, Message, intent_metadata, parse_intent
-from processors.sink.clickhouse import ClickHouseUnavailable, ClickHouseWriter, TableInsert
+from processors.sink.clickhouse import ClickHouseUnavailable, ClickHouseWriter, TableInsert, TableRejected
 from processors.sink.rows import COLUMNS, decode_story_event, rows_for_dead_letter, rows_for_story_event
 from schemas.models import DeadLetter, InvalidItem, dumps
 from wirestream.config import Settings
@@ -191,21 +191,24 @@ class SinkConsumer:
         self._store_range(batch)
         self._stored[key] = batch.last
 
-    def _store_range(self, batch: Batch) -> None:
+    def _store_range(self, batch: Batch, skip: frozenset[str] = frozenset()) -> None:
         inserts, poison = self._rows(batch)
         for m, why in poison:
             self._dead_letter(batch, m, why)
         progress = (batch.topic, batch.partition, batch.first, batch.last)
         try:
-            self._retrying(lambda w: w.write(inserts, batch.token, progress))
-            self.rows_written += sum(len(i.rows) for i in inserts)
+            self._retrying(lambda w: w.write(inserts, batch.token, progress, skip))
+            self.rows_written += sum(len(i.rows) for i in inserts if i.table not in skip)
         except _Rejected as exc:
+            # tables stored in full before the refusal are not written again by the halves,
+            # so splitting never stores a row twice
+            done = skip | exc.done
             if len(batch.messages) == 1:
                 self._dead_letter(batch, batch.messages[0], f"ClickHouse rejected the row: {exc}")
                 self._retrying(lambda w: w.write([], batch.token, progress))
                 return
             for half in batch.split():
-                self._store_range(half)
+                self._store_range(half, done)
 
     def _retrying(self, action):
         """Run ``action(writer)``; pause and back off while ClickHouse is unavailable."""
@@ -234,8 +237,8 @@ class SinkConsumer:
                 delay = min(delay * 2, 30)
                 if self.stop_event.is_set() and self._stop_deadline_passed():
                     raise SinkStopped("stopped while ClickHouse was unavailable; batch not committed") from None
-            except Exception as exc:  # noqa: BLE001 - a data error: isolate the poison row
-                raise _Rejected(str(exc).splitlines()[0][:500]) from exc
+            except TableRejected as exc:  # a data error: isolate the poison row
+                raise _Rejected(str(exc).splitlines()[0][:500], exc.done) from exc
 
     def _stop_deadline_passed(self) -> bool:
         self._stopping_since = getattr(self, "_stopping_since", None) or time.monotonic()
@@ -272,6 +275,10 @@ class SinkConsumer:
 
 class _Rejected(Exception):
     """ClickHouse refused the data itself (not the connection)."""
+
+    def __init__(self, message: str, done: frozenset[str] = frozenset()):
+        super().__init__(message)
+        self.done = done
 
 
 class SinkStopped(RuntimeError):

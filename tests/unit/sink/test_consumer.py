@@ -8,7 +8,7 @@ import orjson
 import pytest
 from confluent_kafka import TopicPartition
 
-from processors.sink.clickhouse import ClickHouseUnavailable
+from processors.sink.clickhouse import ClickHouseUnavailable, TableRejected
 from processors.sink.consumer import SinkConsumer
 from schemas.models import StoryEvent, StorySnapshot, WireItem, dumps
 from wirestream.config import Settings
@@ -105,8 +105,9 @@ class FakeProducer:
 
 
 class FakeWriter:
-    def __init__(self, log, fail_times=0, reject_item=None, stored_through=-1):
+    def __init__(self, log, fail_times=0, reject_item=None, stored_through=-1, reject_table=None):
         self.log, self.fail_times, self.reject_item = log, fail_times, reject_item
+        self.reject_table = reject_table
         self.tokens: list[str] = []
         self.rows: dict[str, int] = {}
         self.progress: list[tuple] = []
@@ -115,16 +116,21 @@ class FakeWriter:
     def stored_through(self, topic, partition):
         return self._stored
 
-    def write(self, inserts, token, progress=None):
+    def write(self, inserts, token, progress=None, skip=frozenset()):
+        """Like ClickHouseWriter: table by table; a refused table leaves earlier ones stored."""
         if self.fail_times:
             self.fail_times -= 1
             self.log.append("insert failed")
             raise ClickHouseUnavailable("connection refused")
+        done = set(skip)
         for ins in inserts:
-            if self.reject_item and any(r.get("item_id") == self.reject_item for r in ins.rows):
-                raise ValueError("Cannot parse input: bad row")
-        for ins in inserts:
+            if ins.table in done or not ins.rows:
+                continue
+            if self.reject_item and (self.reject_table in (None, ins.table)) and any(
+                    r.get("item_id") == self.reject_item for r in ins.rows):
+                raise TableRejected(ins.table, frozenset(done), "Cannot parse input: bad row")
             self.rows[ins.table] = self.rows.get(ins.table, 0) + len(ins.rows)
+            done.add(ins.table)
         self.tokens.append(token)
         self.progress.append(progress)
         self.log.append(f"insert {token}")
@@ -202,3 +208,13 @@ def test_replay_of_stored_offsets_is_skipped_and_committed():
     assert writer.tokens == ["wire.stories:0:4-5"]  # 0-2 skipped whole, 3 dropped from 3-5
     assert writer.rows["items"] == 2
     assert consumer.commits[-1][2] == 6
+
+
+def test_splitting_around_poison_never_stores_a_row_twice():
+    """stories refuses one row after items and story_items took the whole batch: the halves
+    write only stories, so items keeps exactly one row per message."""
+    bad_id = f"{5:016x}"
+    consumer, writer, producer = run_sink(msgs(8), {"reject_item": bad_id, "reject_table": "stories"}, rows=8)
+    assert writer.rows["items"] == 8 and writer.rows["story_items"] == 8
+    assert writer.rows["stories"] == 7
+    assert [p[1]["origin_offset"] for p in producer.sent] == [5]

@@ -17,7 +17,7 @@ import httpx
 
 from producers.formats import split_document
 from producers.formats.order import publication_order
-from producers.publisher import RawPublisher
+from producers.publisher import BrokerUnavailable, RawPublisher
 from schemas.models import InvalidItem, RawItem
 from wirestream import kafka_admin, local_kafka
 from wirestream.config import Settings
@@ -152,7 +152,8 @@ def publish(settings: Settings, loaded: list[Loaded]) -> int:
     for src in loaded:
         report = publisher.publish(src.items)
         if report.failed:
-            raise RuntimeError(f"{len(report.failed)} item(s) of {src.name} not delivered: {report.failed[0]}")
+            raise BrokerUnavailable(
+                f"{len(report.failed)} item(s) of {src.name} not delivered: {report.failed[0]}")
         total += report.published
     publisher.close()
     return total

@@ -30,6 +30,7 @@ bench: setup
 	$(BIN)/python bench/bench_parse.py
 	$(BIN)/python bench/bench_cluster.py
 	$(BIN)/python bench/bench_sink.py
+	@echo "bench/bench_pipeline.py needs a broker: WIRESTREAM_KAFKA_BOOTSTRAP=... $(BIN)/python bench/bench_pipeline.py"
 
 clean:
 	-$(BIN)/wirestream kafka stop

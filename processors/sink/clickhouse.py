@@ -55,6 +55,20 @@ def redact(dsn: str) -> str:
     return re.sub(r"(//[^:/@]+:)[^@]*@", r"\1***@", dsn)
 
 
+# ClickHouse error codes that mean "this data can never be stored": isolate the row (DLQ).
+# Everything else during an insert is treated as the target's problem: pause and retry, never
+# dead-letter good data because of an outage (e.g. 242 TABLE_IS_READ_ONLY while Keeper is away).
+DATA_ERROR_CODES = frozenset({
+    6, 25, 26, 27, 32, 38, 41, 53, 69, 70, 72, 117, 131, 321, 349, 691,
+})  # CANNOT_PARSE_*, TYPE_MISMATCH, CANNOT_CONVERT_TYPE, INCORRECT_DATA, VALUE_IS_OUT_OF_RANGE...
+SCHEMA_ERROR_CODES = frozenset({16, 47, 60, 81})  # NO_SUCH_COLUMN, UNKNOWN_IDENTIFIER/TABLE/DATABASE
+
+
+def error_code(exc: BaseException) -> int | None:
+    m = re.search(r"Code: (\d+)", str(exc))
+    return int(m.group(1)) if m else None
+
+
 def is_transient(exc: BaseException) -> bool:
     """Connection problems, locks, too-many-parts: retry. Anything else about data: poison."""
     if isinstance(exc, OperationalError | ClickHouseUnavailable | OSError | TimeoutError):
@@ -174,9 +188,12 @@ class ClickHouseWriter:
                     settings=INSERT_SETTINGS | {"insert_deduplication_token": f"{token}:{ins.table}"},
                 )
             except (DatabaseError, OperationalError, OSError, RuntimeError) as exc:
-                if is_transient(exc):
-                    raise ClickHouseUnavailable(_friendly(exc)) from exc
-                raise TableRejected(ins.table, frozenset(done), _friendly(exc)) from exc
+                code = error_code(exc)
+                if code in DATA_ERROR_CODES:
+                    raise TableRejected(ins.table, frozenset(done), _friendly(exc)) from exc
+                if code in SCHEMA_ERROR_CODES:  # a bug or a dropped table: stop loudly, commit nothing
+                    raise SchemaError(f"{self._db}.{ins.table}: {_friendly(exc)}") from exc
+                raise ClickHouseUnavailable(_friendly(exc)) from exc
             done.add(ins.table)
 
 

@@ -17,15 +17,15 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 
 from processors import metrics
+from processors.dead_letters import build_dead_letter
 from processors.sink.batch import Batch, Message, intent_metadata, parse_intent
 from processors.sink.clickhouse import ClickHouseUnavailable, ClickHouseWriter, TableInsert, TableRejected
 from processors.sink.rows import COLUMNS, decode_story_event, rows_for_dead_letter, rows_for_story_event
-from schemas.models import DeadLetter, InvalidItem, dumps
+from schemas.models import InvalidItem, dumps
 from wirestream.config import Settings
 
 log = logging.getLogger("wirestream.sink")
@@ -55,6 +55,7 @@ class SinkConsumer:
             settings.kafka_conf() | {"enable.idempotence": True, "acks": "all"})
         self._batches: dict[tuple[str, int], Batch] = {}
         self._stored: dict[tuple[str, int], int] = {}  # highest offset already in ClickHouse
+        self._held: dict[tuple[str, int], list] = {}  # messages past a resumed batch's recorded end
         self._intents: dict[tuple[str, int], int] = {}
         self.stop_event = threading.Event()
         self.rows_written = 0
@@ -74,10 +75,12 @@ class SinkConsumer:
             self._batches.pop((tp.topic, tp.partition), None)
             self._intents.pop((tp.topic, tp.partition), None)
             self._stored.pop((tp.topic, tp.partition), None)
+            self._held.pop((tp.topic, tp.partition), None)
 
     # -- main loop ----------------------------------------------------------------------
     def run(self, until_idle_s: float | None = None) -> None:
-        """Consume until ``stop_event`` is set (or idle that long, for batch runs)."""
+        """Consume until ``stop_event`` is set (or idle that long, for batch runs).
+        Raises SinkStopped if it had to stop on its own (e.g. the DLQ stayed unwritable)."""
         self._consumer.subscribe(
             [self.stories_topic, self.dlq_topic], on_assign=self._on_assign, on_revoke=self._on_revoke
         )
@@ -92,30 +95,36 @@ class SinkConsumer:
                     else:
                         last_activity = time.monotonic()
                         self._add(msg)
-                for key, batch in list(self._batches.items()):
-                    reason = batch.close_reason(s.sink_batch_rows, s.sink_batch_bytes, s.sink_batch_ms)
+                for key in list(self._batches):
+                    batch = self._batches.get(key)  # fresh: a rebalance during a flush may replace it
+                    reason = batch and batch.close_reason(s.sink_batch_rows, s.sink_batch_bytes, s.sink_batch_ms)
                     if reason:
-                        # detached first: anything polled during the flush starts a new batch
-                        self._flush(self._batches.pop(key), reason)
+                        self._flush_key(key, reason)
                 if until_idle_s is not None and not self._batches and time.monotonic() - last_activity > until_idle_s:
                     break
             self._flush_all("shutdown")
         except SinkStopped as exc:
+            if not self.stop_event.is_set():
+                raise
             log.warning("%s", exc)
         finally:
             self._consumer.close()
             self._producer.flush(10)
 
+    def _flush_key(self, key: tuple[str, int], reason: str) -> None:
+        # detached first: anything polled during the flush starts a new batch
+        self._flush(self._batches.pop(key), reason)
+        for msg in self._held.pop(key, []):  # what arrived past a resumed batch's end
+            self._add(msg)
+
     def _flush_all(self, reason: str) -> None:
         """Graceful stop: store what is buffered. A crash skips this and loses nothing either:
         uncommitted offsets are simply read again."""
-        try:
-            for key, batch in list(self._batches.items()):
-                if batch.until is not None and batch.last < batch.until:
-                    continue  # an unfinished replay must keep its exact range: leave it
-                self._flush(self._batches.pop(key), reason)
-        except SinkStopped as exc:
-            log.warning("%s", exc)
+        for key in list(self._batches):
+            batch = self._batches.get(key)
+            if batch is None or (batch.until is not None and batch.last < batch.until):
+                continue  # an unfinished resumed batch must keep its exact range: leave it
+            self._flush_key(key, reason)
 
     def _add(self, msg) -> None:
         key = (msg.topic(), msg.partition())
@@ -125,6 +134,9 @@ class SinkConsumer:
             batch.until = self._intents.pop(key, None)
             if batch.until is not None and msg.offset() > batch.until:
                 batch.until = None  # intent already behind us (range committed elsewhere)
+        elif batch.until is not None and msg.offset() > batch.until:
+            self._held.setdefault(key, []).append(msg)  # a resumed batch keeps its exact range
+            return
         ts_type, ts = msg.timestamp()
         batch.add(Message(msg.offset(), msg.value() or b"", msg.key(), ts if ts_type else None))
 
@@ -159,9 +171,9 @@ class SinkConsumer:
                 self._sleep(delay)
                 delay = min(delay * 2, 10)
 
-    def _rows(self, batch: Batch) -> tuple[list[TableInsert], list[tuple[Message, str]]]:
-        tables: dict[str, list[list]] = {}
-        poison: list[tuple[Message, str]] = []
+    def _decode(self, batch: Batch) -> tuple[list[tuple[Message, dict]], list[tuple[Message, str]]]:
+        """Rows per message, once per batch; undecodable messages apart (dead-lettered once)."""
+        good, poison = [], []
         for m in batch.messages:
             try:
                 if batch.topic == self.dlq_topic:
@@ -174,9 +186,8 @@ class SinkConsumer:
             except InvalidItem as exc:
                 poison.append((m, exc.reason))
                 continue
-            for table, r in rows.items():
-                tables.setdefault(table, []).extend(r)
-        return [TableInsert(t, COLUMNS[t], r) for t, r in tables.items()], poison
+            good.append((m, rows))
+        return good, poison
 
     def _store(self, batch: Batch) -> None:
         key = (batch.topic, batch.partition)
@@ -188,27 +199,37 @@ class SinkConsumer:
             return
         if done >= batch.first:  # partly stored earlier with other batch bounds: the rest only
             batch = Batch(batch.topic, batch.partition, [m for m in batch.messages if m.offset > done])
-        self._store_range(batch)
-        self._stored[key] = batch.last
-
-    def _store_range(self, batch: Batch, skip: frozenset[str] = frozenset()) -> None:
-        inserts, poison = self._rows(batch)
+        good, poison = self._decode(batch)
         for m, why in poison:
             self._dead_letter(batch, m, why)
-        progress = (batch.topic, batch.partition, batch.first, batch.last)
+        self._store_range(batch.topic, batch.partition, good, (batch.first, batch.last), frozenset())
+        self._stored[key] = batch.last
+
+    def _store_range(self, topic: str, partition: int, good: list[tuple[Message, dict]],
+                     span: tuple[int, int], skip: frozenset[str]) -> None:
+        """Insert the rows of ``good`` as one batch named by ``span``; on a data error split in
+        halves (each named by its own offsets) until the refused message is alone."""
+        token = f"{topic}:{partition}:{span[0]}-{span[1]}"
+        progress = (topic, partition, span[0], span[1])
+        tables: dict[str, list[dict]] = {}
+        for _, rows in good:
+            for table, r in rows.items():
+                tables.setdefault(table, []).extend(r)
+        inserts = [TableInsert(t, COLUMNS[t], r) for t, r in tables.items()]
         try:
-            self._retrying(lambda w: w.write(inserts, batch.token, progress, skip))
+            self._retrying(lambda w: w.write(inserts, token, progress, skip))
             self.rows_written += sum(len(i.rows) for i in inserts if i.table not in skip)
         except _Rejected as exc:
             # tables stored in full before the refusal are not written again by the halves,
             # so splitting never stores a row twice
             done = skip | exc.done
-            if len(batch.messages) == 1:
-                self._dead_letter(batch, batch.messages[0], f"ClickHouse rejected the row: {exc}")
-                self._retrying(lambda w: w.write([], batch.token, progress))
+            if len(good) == 1:
+                self._dead_letter_at(topic, partition, good[0][0], f"ClickHouse rejected the row: {exc}")
+                self._retrying(lambda w: w.write([], token, progress))
                 return
-            for half in batch.split():
-                self._store_range(half, done)
+            mid = len(good) // 2
+            for half in (good[:mid], good[mid:]):
+                self._store_range(topic, partition, half, (half[0][0].offset, half[-1][0].offset), done)
 
     def _retrying(self, action):
         """Run ``action(writer)``; pause and back off while ClickHouse is unavailable."""
@@ -256,18 +277,23 @@ class SinkConsumer:
                 self._add(msg)
 
     def _dead_letter(self, batch: Batch, m: Message, reason: str) -> None:
-        log.warning("poison message %s:%s:%s -> %s: %s", batch.topic, batch.partition, m.offset, self.dlq_topic, reason)
+        self._dead_letter_at(batch.topic, batch.partition, m, reason)
+
+    def _dead_letter_at(self, topic: str, partition: int, m: Message, reason: str) -> None:
+        log.warning("poison message %s:%s:%s -> %s: %s", topic, partition, m.offset, self.dlq_topic, reason)
         metrics.DEAD_LETTERS.labels("sink", reason.split(":")[0][:60]).inc()
-        if batch.topic == self.dlq_topic:
+        if topic == self.dlq_topic:
             return  # never loop a dead letter back into the dead-letter topic
-        dl = DeadLetter(
-            stage="sink", reason=reason, origin_topic=batch.topic, origin_partition=batch.partition,
-            origin_offset=m.offset, original=m.value, original_key=m.key,
-            failed_at=datetime.now(UTC).isoformat().replace("+00:00", "Z"),
-        )
+        dl = build_dead_letter(stage="sink", reason=reason, topic=topic, partition=partition,
+                               offset=m.offset, value=m.value, key=m.key)
         self._producer.produce(self.dlq_topic, value=dumps(dl), key=m.key)
-        if self._producer.flush(30):
-            raise SinkStopped("could not write to the dead-letter topic; batch not committed")
+        delay = 0.5
+        while self._producer.flush(10):  # the batch is not committed until its poison is safe
+            if self.stop_event.is_set():
+                raise SinkStopped("could not write to the dead-letter topic; batch not committed")
+            log.warning("dead-letter topic not writable; retrying in %.1fs", delay)
+            self._sleep(delay)
+            delay = min(delay * 2, 30)
 
     def close(self) -> None:
         self.stop_event.set()

@@ -218,3 +218,67 @@ def test_splitting_around_poison_never_stores_a_row_twice():
     assert writer.rows["items"] == 8 and writer.rows["story_items"] == 8
     assert writer.rows["stories"] == 7
     assert [p[1]["origin_offset"] for p in producer.sent] == [5]
+
+
+class _Client:
+    def __init__(self, message):
+        self.message = message
+
+    def raw_insert(self, *a, **kw):
+        from clickhouse_connect.driver.exceptions import DatabaseError
+
+        raise DatabaseError(self.message)
+
+
+@pytest.mark.parametrize(("message", "outcome"), [
+    ("Code: 27. DB::Exception: Cannot parse input: expected '\"' (CANNOT_PARSE_INPUT_ASSERTION_FAILED)", "rejected"),
+    ("Code: 242. DB::Exception: Table is in readonly mode (TABLE_IS_READ_ONLY)", "transient"),
+    ("Code: 999. DB::Exception: Coordination::Exception: Connection loss (KEEPER_EXCEPTION)", "transient"),
+    ("Code: 60. DB::Exception: Unknown table expression identifier 'wirestream.items'", "schema"),
+])
+def test_insert_errors_are_classified_by_code(message, outcome):
+    """Only data errors dead-letter a row; an outage pauses; a missing table stops the sink."""
+    from processors.sink.clickhouse import ClickHouseWriter, SchemaError, TableInsert
+
+    writer = ClickHouseWriter(_Client(message), "wirestream")
+    expected = {"rejected": TableRejected, "transient": ClickHouseUnavailable, "schema": SchemaError}[outcome]
+    with pytest.raises(expected):
+        writer.write([TableInsert("items", (), [{"item_id": "a"}])], "t:0:0-0")
+
+
+class ResumingConsumer(FakeConsumer):
+    """Delivers everything in one consume() call and reports an in-flight intent on assign."""
+
+    def __init__(self, messages, stop, intent):
+        super().__init__(messages, stop)
+        self.intent = intent
+
+    def subscribe(self, topics, on_assign=None, on_revoke=None):
+        tp = TopicPartition("wire.stories", 0, self.intent[0], metadata=f"inflight:{self.intent[0]}-{self.intent[1]}")
+
+        class _C:
+            def committed(self, parts, timeout=None):
+                return [tp]
+
+        on_assign(_C(), [TopicPartition("wire.stories", 0)])
+
+    def consume(self, num_messages, timeout):
+        if self.messages:
+            out, self.messages = self.messages, []
+            return out
+        self.stop()
+        return []
+
+
+def test_a_resumed_batch_keeps_exactly_its_recorded_range():
+    """After a crash between insert and commit, the batch is rebuilt as 0-2 (same token),
+    even though offsets 3-6 arrive in the same fetch."""
+    settings = Settings(sink_batch_rows=100, sink_batch_ms=60_000)
+    holder = {}
+    consumer = ResumingConsumer(msgs(7), stop=lambda: holder["s"].stop_event.set(), intent=(0, 2))
+    writer = FakeWriter(consumer.log)
+    sink = SinkConsumer(settings, lambda: writer, consumer=consumer, producer=FakeProducer())
+    holder["s"] = sink
+    sink._sleep = lambda s: None
+    sink.run()
+    assert writer.tokens == ["wire.stories:0:0-2", "wire.stories:0:3-6"]

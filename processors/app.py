@@ -18,7 +18,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from processors import metrics
 from processors.dead_letters import build_dead_letter
-from processors.stages import decode_item, parse_stage, story_stage
+from processors.stages import decode_item, parse_stage, story_step
 from processors.stories import EngineConfig, StoryEngine
 from schemas.models import InvalidItem, dumps
 from wirestream.config import Settings, load_settings
@@ -117,15 +117,15 @@ def create_app(settings: Settings | None = None) -> faust.App:
                     engine = holder["engine"] = StoryEngine.restore(engine_cfg, list(state.items()))
                     log.info("story engine restored from table in %.2fs", time.perf_counter() - t0)
                 item = decode_item(event.value)
-                redelivery = seen.get(item.item_id) == item.content_hash
-                story_event, assignment = story_stage(
-                    engine, item, redelivery=redelivery, raw_ts_ms=_raw_ts(event.headers))
-                for key, value in assignment.state_changes.items():
+                story_event, changes, record = story_step(
+                    engine, item, seen.get(item.item_id), event.message.offset, _raw_ts(event.headers))
+                for key, value in changes.items():
                     if value is None:
                         state.pop(key, None)
                     else:
                         state[key] = value
-                seen[item.item_id] = item.content_hash
+                if record is not None:
+                    seen[item.item_id] = record
             except InvalidItem as exc:
                 await dead_letter("stories", exc.reason, event)
                 continue
@@ -134,7 +134,7 @@ def create_app(settings: Settings | None = None) -> faust.App:
                 await dead_letter("stories", f"internal error: {type(exc).__name__}: {exc}", event)
                 continue
             metrics.RELATIONS.labels(story_event.relation).inc()
-            metrics.ITEMS.labels("stories", "redelivery" if redelivery else "ok").inc()
+            metrics.ITEMS.labels("stories", "redelivery" if story_event.redelivery else "ok").inc()
             await stories_topic.send(key=story_event.story_id.encode(), value=dumps(story_event))
 
     @app.on_partitions_revoked.connect

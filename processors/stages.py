@@ -4,13 +4,14 @@ unit-tested without Kafka: raw bytes -> WireItem, WireItem -> StoryEvent.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 
 import orjson
 
 from processors.parsing import parse_raw_item
 from processors.stories import Assignment, StoryDoc, StoryEngine
-from schemas.models import InvalidItem, RawMeta, StoryEvent, WireItem
+from schemas.models import InvalidItem, RawMeta, StoryEvent, StorySnapshot, WireItem
 from wirestream.config import Settings
 
 
@@ -50,3 +51,37 @@ def story_stage(
         evidence=a.evidence, story=a.story, raw_timestamp_ms=raw_ts_ms, redelivery=redelivery,
     )
     return event, a
+
+
+def story_step(
+    engine: StoryEngine, item: WireItem, seen: dict | str | None, offset: int, raw_ts_ms: int | None
+) -> tuple[StoryEvent, dict[str, dict | None], dict | None]:
+    """One item through the stories stage: (event to emit, engine state changes, new ``seen``
+    record or None to keep the old one).
+
+    ``seen`` is what the stage recorded when it first handled this item_id: its content hash,
+    the ``wire.items`` offset, and the decision. Three cases:
+    - same content at the *same* offset: the worker crashed after recording the item but
+      before its event was safely out; re-emit the recorded decision unchanged (the engine
+      state already holds the item), so nothing is lost and the story version stays gapless;
+    - same content at another offset: the item was published again (a republished page):
+      a redelivery, which the sink stores nothing for;
+    - otherwise: a new decision by the engine, recorded.
+    """
+    if isinstance(seen, str):  # records written before decisions were kept
+        seen = {"h": seen, "o": None}
+    if seen and seen.get("h") == item.content_hash:
+        if seen.get("o") == offset and seen.get("a"):
+            a = seen["a"]
+            event = StoryEvent(
+                item=item, story_id=a["story_id"], relation=a["relation"], score=float(a["score"]),
+                evidence=a["evidence"], story=StorySnapshot(**a["story"]), raw_timestamp_ms=raw_ts_ms,
+            )
+            return event, {}, None
+        event, assignment = story_stage(engine, item, redelivery=True, raw_ts_ms=raw_ts_ms)
+        return event, assignment.state_changes, None
+    event, assignment = story_stage(engine, item, redelivery=False, raw_ts_ms=raw_ts_ms)
+    record = {"h": item.content_hash, "o": offset, "a": {
+        "story_id": event.story_id, "relation": event.relation, "score": event.score,
+        "evidence": event.evidence, "story": asdict(event.story)}}
+    return event, assignment.state_changes, record

@@ -120,4 +120,6 @@ def test_story_ids_survive_a_worker_kill(ws_env, tmp_path):
     assert set(seen) == set(reference)
     mismatched = {i: (sids, reference[i]) for i, sids in seen.items() if sids != {reference[i]}}
     assert not mismatched, f"{len(mismatched)} items changed story after the restart"
+    stored = {ev.item.item_id for ev in events if not ev.redelivery}
+    assert stored == set(reference), "every item has an event the sink stores (not only redeliveries)"
     assert len(set(reference.values())) > 10  # a real grouping, not one story for everything

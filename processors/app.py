@@ -64,6 +64,7 @@ def create_app(settings: Settings | None = None) -> faust.App:
         web_port=s.metrics_port + 1,
         web_host=s.http_host,
         producer_acks=-1,
+        producer_max_request_size=s.max_message_bytes + 65536,  # story events are larger than raw items
         broker_commit_every=100,
         broker_commit_interval=1.0,
     )

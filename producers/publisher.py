@@ -41,6 +41,7 @@ class RawPublisher:
             "linger.ms": 20,
             "message.timeout.ms": int(timeout_s * 1000),
             "client.id": "wirestream-producer",
+            "message.max.bytes": settings.max_message_bytes + 65536,
         }
         self._producer = Producer(conf)
         self._topic = topic or settings.topic("raw")

@@ -47,6 +47,12 @@ class Settings(BaseSettings):
 
     # Stages
     max_item_bytes: int = Field(1 << 20, description="larger raw items go to the DLQ")
+
+    @property
+    def max_message_bytes(self) -> int:
+        """Topic/producer message limit: a story event or dead letter (base64) of the largest
+        accepted item must fit, with room for the story snapshot and evidence."""
+        return max(8 << 20, 3 * self.max_item_bytes)
     future_tolerance_s: int = Field(900, description="published_at further ahead -> DLQ")
     story_idle_hours: float = Field(72.0, description="stories idle this long are closed")
     sink_batch_rows: int = 5000

@@ -45,7 +45,8 @@ def ensure_topics(settings: Settings, timeout_s: float = 30.0) -> list[str]:
     except KafkaException as exc:
         raise KafkaUnavailable(f"Kafka broker {settings.bootstrap} unreachable: {exc.args[0]}") from None
     wanted = [
-        NewTopic(name, num_partitions=n, replication_factor=settings.topic_replication)
+        NewTopic(name, num_partitions=n, replication_factor=settings.topic_replication,
+                 config={"max.message.bytes": str(settings.max_message_bytes)})
         for name, n in topic_plan(settings).items()
         if name not in existing
     ]

@@ -205,6 +205,7 @@ class TableRejected(Exception):  # noqa: N818 - what happened, not an error clas
         self.table, self.done = table, done
 
 
-def query_rows(client, sql: str, parameters: dict | None = None) -> tuple[list[str], list[tuple]]:
-    result = client.query(sql, parameters=parameters or {})
+def query_rows(client, sql: str, parameters: dict | None = None,
+               settings: dict | None = None) -> tuple[list[str], list[tuple]]:
+    result = client.query(sql, parameters=parameters or {}, settings=settings)
     return list(result.column_names), [tuple(r) for r in result.result_rows]

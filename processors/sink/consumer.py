@@ -51,8 +51,8 @@ class SinkConsumer:
             "session.timeout.ms": 10000,
             "heartbeat.interval.ms": 2000,
         })
-        self._producer = producer or Producer(
-            settings.kafka_conf() | {"enable.idempotence": True, "acks": "all"})
+        self._producer = producer or Producer(settings.kafka_conf() | {
+            "enable.idempotence": True, "acks": "all", "message.max.bytes": settings.max_message_bytes + 65536})
         self._batches: dict[tuple[str, int], Batch] = {}
         self._stored: dict[tuple[str, int], int] = {}  # highest offset already in ClickHouse
         self._held: dict[tuple[str, int], list] = {}  # messages past a resumed batch's recorded end

@@ -88,9 +88,15 @@ def run_sink(settings: Settings, until_idle_s: float | None = None) -> int:
     def reopen_writer() -> ClickHouseWriter:
         return ClickHouseWriter(LockedClient(), settings.clickhouse_database)
 
+    loopback = settings.http_host in ("127.0.0.1", "localhost", "::1")
+
     def query(sql: str, params: dict):
+        # a server has its own HTTP interface and users; and unauthenticated SQL is never
+        # offered beyond this machine
+        if not settings.embedded or not loopback:
+            raise PermissionError("the read API serves only the embedded database, on loopback")
         with lock:
-            return query_rows(client_holder["client"], sql, params)
+            return query_rows(client_holder["client"], sql, params, settings={"readonly": 2})
 
     consumer = SinkConsumer(settings, reopen_writer)
     consumer.stop_event = stop

@@ -59,3 +59,16 @@ def test_sink_rows_from_examples_are_deterministic():
     row = rows_for_dead_letter(dl, "wire.dlq", 0, 7)["dlq"][0]
     assert (row["stage"], row["reason"], row["origin_offset"], row["dlq_offset"]) == ("parse", "empty item", 42, 7)
     assert set(row) == set(COLUMNS["dlq"])
+
+
+def test_sink_rows_have_exactly_the_table_columns():
+    """JSONEachRow skips unknown keys, so a renamed field would silently become a default:
+    the rows must carry exactly the columns the DDL declares (minus server defaults)."""
+    rows = rows_for_story_event(decode_story_event((EXAMPLES / "story_event.json").read_bytes()))
+    for table in ("items", "story_items", "stories"):
+        assert set(rows[table][0]) == set(COLUMNS[table]), table
+    ddl = {p.stem: p.read_text() for p in (Path(schemas.__file__).parent / "clickhouse").glob("*.sql")}
+    for table, columns in COLUMNS.items():
+        text = next(t for t in ddl.values() if f"{{db}}.{table}\n" in t)
+        for column in columns:
+            assert f"\n    {column} " in text, (table, column)

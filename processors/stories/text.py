@@ -41,11 +41,6 @@ def hash_tokens(tokens: list[str]) -> str:
     return hashlib.blake2b(" ".join(tokens).encode(), digest_size=12).hexdigest()
 
 
-def content_hash_of(text: str) -> str:
-    """What the engine uses when an item comes without a ``content_hash``."""
-    return hash_tokens(tokenise(text))
-
-
 def term_id(term: str) -> int:
     """A stable 32-bit id for a term."""
     return zlib.crc32(term.encode())

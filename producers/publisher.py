@@ -42,6 +42,7 @@ class RawPublisher:
             "message.timeout.ms": int(timeout_s * 1000),
             "client.id": "wirestream-producer",
             "message.max.bytes": settings.max_message_bytes + 65536,
+            "log_level": 3,  # librdkafka warnings (e.g. "coordinator load in progress: retrying") are noise here
         }
         self._producer = Producer(conf)
         self._topic = topic or settings.topic("raw")

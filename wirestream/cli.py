@@ -171,6 +171,19 @@ def worker() -> None:
     worker_main()
 
 
+@app.command()
+def ddl(
+    cluster: Annotated[str | None, typer.Option(help="ON CLUSTER name, Replicated engines (e.g. '{cluster}')")] = None,
+    database: Annotated[str | None, typer.Option(help="default: WIRESTREAM_CLICKHOUSE_DATABASE")] = None,
+    ttl_days: Annotated[int | None, typer.Option(help="TTL on items (default: WIRESTREAM_CLICKHOUSE_TTL_DAYS)")] = None,
+) -> None:
+    """Print the ClickHouse DDL (single node, or a cluster's) for applying by hand."""
+    from schemas.ddl import full_ddl
+
+    s = settings()
+    sys.stdout.write(full_ddl(database or s.clickhouse_database, ttl_days or s.clickhouse_ttl_days, cluster))
+
+
 # -- analysts ----------------------------------------------------------------------------
 @app.command()
 def query(

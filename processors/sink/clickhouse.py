@@ -10,12 +10,13 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib import resources
 from typing import Any
 
 import clickhouse_connect
 import orjson
 from clickhouse_connect.driver.exceptions import ClickHouseError, DatabaseError, OperationalError
+
+from schemas.ddl import migration_files, render, statements
 
 MIGRATIONS_TABLE = "schema_migrations"
 
@@ -82,17 +83,6 @@ def is_transient(exc: BaseException) -> bool:
     )
 
 
-def _migration_files() -> list[tuple[str, str]]:
-    folder = resources.files("schemas").joinpath("clickhouse")
-    files = sorted(p for p in folder.iterdir() if p.name.endswith(".sql"))
-    return [(p.name.removesuffix(".sql"), p.read_text()) for p in files]
-
-
-def _statements(sql: str) -> list[str]:
-    lines = [ln for ln in sql.splitlines() if not ln.strip().startswith("--")]
-    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
-
-
 def run_migrations(client, database: str, ttl_days: int | None = None) -> list[str]:
     """Apply numbered DDL files once each, recording them; return the names applied now."""
     client.command(f"CREATE DATABASE IF NOT EXISTS {database}")
@@ -102,12 +92,11 @@ def run_migrations(client, database: str, ttl_days: int | None = None) -> list[s
         "ENGINE = ReplacingMergeTree ORDER BY name"
     )
     done = {r[0] for r in client.query(f"SELECT name FROM {database}.{MIGRATIONS_TABLE}").result_rows}
-    ttl = f"TTL toDateTime(published_at) + INTERVAL {int(ttl_days)} DAY" if ttl_days else ""
     applied = []
-    for name, sql in _migration_files():
+    for name, sql in migration_files():
         if name in done:
             continue
-        for stmt in _statements(sql.replace("{db}", database).replace("{ttl_items}", ttl)):
+        for stmt in statements(render(sql, database, ttl_days)):
             client.command(stmt)
         client.insert(f"{database}.{MIGRATIONS_TABLE}", [[name]], column_names=["name"])
         applied.append(name)

@@ -1,6 +1,6 @@
 """Every SQL an analyst or a dashboard is given runs against the real schema (chdb):
 the ```sql blocks of docs/analysts.md and the ClickHouse panels of the Grafana dashboard.
-And deploy/clickhouse (the cluster DDL) defines the same tables as schemas/clickhouse."""
+And the cluster DDL derived from schemas/clickhouse defines the same tables, replicated."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import pytest
 
 from processors.sink.clickhouse import open_client, run_migrations
 from processors.sink.rows import DLQ_COLUMNS, ITEM_COLUMNS, STORY_COLUMNS, STORY_ITEM_COLUMNS
+from schemas.ddl import cluster_variant
 
 pytestmark = pytest.mark.integration
 
@@ -21,7 +22,6 @@ REPO = Path(__file__).resolve().parents[2]
 ANALYSTS = REPO / "docs" / "analysts.md"
 DASHBOARD = REPO / "deploy" / "grafana" / "dashboards" / "wirestream.json"
 SCHEMA = REPO / "schemas" / "clickhouse"
-CLUSTER = REPO / "deploy" / "clickhouse"
 DB = "wirestream"
 STORY = "a1b2c3d4e5f60718"  # the example id used in docs/analysts.md
 OTHER = "0f1e2d3c4b5a6978"
@@ -158,10 +158,9 @@ def test_panel_sql_runs_and_returns_rows(client, title: str, sql: str) -> None:
         assert all(isinstance(r["time"], datetime) for r in result), "time series need a time column"
 
 
-# -- deploy/clickhouse: the cluster DDL ----------------------------------------------------
-def ddl_objects(folder: Path) -> dict[str, str]:
-    """name -> statement text, for every CREATE TABLE / VIEW in the folder's .sql files."""
-    text = "\n".join(p.read_text() for p in sorted(folder.glob("*.sql")))
+# -- the cluster DDL (schemas.ddl.cluster_variant, applied by deploy/clickhouse/apply.sh) ------
+def ddl_objects(text: str) -> dict[str, str]:
+    """name -> statement text, for every CREATE TABLE / VIEW in the DDL text."""
     text = "\n".join(ln for ln in text.splitlines() if not ln.strip().startswith("--"))
     out = {}
     for stmt in re.split(r";|\n(?=CREATE )", text):
@@ -182,12 +181,13 @@ def clause(stmt: str, name: str) -> str | None:
     return m.group(1).strip() if m else None
 
 
-SINGLE = ddl_objects(SCHEMA)
-CLUSTERED = ddl_objects(CLUSTER)
+SCHEMA_TEXT = "\n".join(p.read_text() for p in sorted(SCHEMA.glob("*.sql")))
+SINGLE = ddl_objects(SCHEMA_TEXT)
+CLUSTERED = ddl_objects(cluster_variant(SCHEMA_TEXT))
 
 
 def test_cluster_ddl_covers_every_object() -> None:
-    assert set(SINGLE) <= set(CLUSTERED), f"missing in deploy/clickhouse: {sorted(set(SINGLE) - set(CLUSTERED))}"
+    assert set(SINGLE) == set(CLUSTERED), f"missing in the cluster DDL: {sorted(set(SINGLE) - set(CLUSTERED))}"
 
 
 @pytest.mark.parametrize("name", sorted(n for n, s in SINGLE.items() if "ENGINE" in s))

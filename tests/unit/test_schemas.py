@@ -72,3 +72,16 @@ def test_sink_rows_have_exactly_the_table_columns():
         text = next(t for t in ddl.values() if f"{{db}}.{table}\n" in t)
         for column in columns:
             assert f"\n    {column} " in text, (table, column)
+
+
+def test_ddl_command_prints_single_node_and_cluster_variants():
+    from typer.testing import CliRunner
+
+    from wirestream.cli import app
+
+    single = CliRunner().invoke(app, ["ddl", "--database", "news"]).stdout
+    cluster = CliRunner().invoke(app, ["ddl", "--cluster", "prod", "--database", "news"]).stdout
+    assert "CREATE TABLE IF NOT EXISTS news.items\n" in single and "Replicated" not in single
+    assert single.count("CREATE") == cluster.count("ON CLUSTER 'prod'")
+    assert cluster.count("ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}'") == 5
+    assert "non_replicated_deduplication_window" not in cluster

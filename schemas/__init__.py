@@ -13,7 +13,6 @@ from pathlib import Path
 import orjson
 
 SCHEMA_DIR = Path(__file__).parent / "json"
-DDL_DIR = Path(__file__).parent / "clickhouse"
 
 
 @functools.cache

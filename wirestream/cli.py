@@ -41,7 +41,7 @@ def _global(
 # -- the main job ------------------------------------------------------------------------
 @app.command()
 def up(
-    sources: Annotated[list[str] | None, typer.Argument(help="files or URLs (default: the shared sample page)")] = None,
+    sources: Annotated[list[str] | None, typer.Argument(help="files, directories, URLs (default: sample page)")] = None,
     follow: Annotated[bool, typer.Option("--follow", help="keep the pipeline running")] = False,
     fetched_at: Annotated[str | None, typer.Option(help="ISO time the sources were fetched (default now)")] = None,
     timeout: Annotated[float, typer.Option(help="seconds to wait for everything to be stored")] = 180.0,

@@ -15,6 +15,7 @@ import typer
 
 from processors.parsing import parse_raw_item
 from producers.formats import detect_format, split_document
+from producers.sources.base import source_name
 from schemas.models import InvalidItem
 
 
@@ -40,7 +41,7 @@ def parse_files(
             err.write(f"{path}: {exc.reason}\n")
             bad += 1
             continue
-        result = split_document(data, doc_fmt, source=source or path.stem, fetched_at=fetched,
+        result = split_document(data, doc_fmt, source=source or source_name(str(path)), fetched_at=fetched,
                                 source_tz=source_tz)
         for reason, _ in result.errors:
             err.write(f"{path}: {reason}\n")

@@ -16,7 +16,7 @@ import typer
 
 from producers.formats import split_document
 from producers.formats.order import publication_order
-from producers.sources.base import Document, now_iso
+from producers.sources.base import Document, now_iso, source_name
 from producers.sources.files import iter_file_documents
 from producers.sources.http import UrlSource
 from producers.sources.replay import count_lines, iter_replay_items
@@ -39,7 +39,7 @@ class Producer:
         self.published = self.skipped = self.failed = 0
 
     def source_name(self, ref: str) -> str:
-        return self.source or Path(ref.rstrip("/").split("?")[0]).stem or "source"
+        return self.source or source_name(ref)
 
     def document(self, doc: Document, ref: str) -> None:
         result = split_document(doc.data, self.fmt, source=self.source_name(ref),

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -18,7 +17,10 @@ import httpx
 from producers.formats import split_document
 from producers.formats.order import publication_order
 from producers.publisher import BrokerUnavailable, RawPublisher
-from schemas.models import InvalidItem, RawItem
+from producers.sources.base import Document, source_name
+from producers.sources.files import iter_file_documents
+from producers.sources.http import FetchError, UrlSource
+from schemas.models import RawItem
 from wirestream import kafka_admin, local_kafka
 from wirestream.config import Settings
 from wirestream.errors import UsageError
@@ -35,46 +37,40 @@ class Loaded:
     items: list[RawItem]
 
 
-def read_source(ref: str) -> tuple[bytes, str | None, str | None]:
-    """(bytes, url, content_type) of a file or URL."""
+def read_source(ref: str, fetched_at: str | None) -> list[Document]:
+    """The documents of a file, a directory or a URL (the same sources `produce` uses)."""
     if ref.startswith(("http://", "https://")):
         try:
-            r = httpx.get(ref, timeout=30, follow_redirects=True)
-            r.raise_for_status()
-        except httpx.HTTPError as exc:
-            raise UsageError(f"cannot fetch {ref}: {exc}") from None
-        return r.content, ref, r.headers.get("content-type")
-    path = Path(ref)
-    if not path.is_file():
+            with httpx.Client(timeout=30) as client:
+                doc = UrlSource(ref, client).fetch()
+        except FetchError as exc:
+            raise UsageError(f"cannot fetch {exc}") from None
+        if fetched_at and doc is not None:
+            doc.fetched_at = fetched_at
+        return [doc] if doc is not None else []
+    if not Path(ref).exists():
         raise UsageError(f"no such file: {ref}")
     try:
-        return path.read_bytes(), None, None
+        return list(iter_file_documents(ref, fetched_at))
     except OSError as exc:
         raise UsageError(f"cannot read {ref}: {exc.strerror}") from None
 
 
 def load_sources(refs: list[str], fetched_at: str | None = None) -> list[Loaded]:
-    fetched = fetched_at or datetime.now(UTC).isoformat(timespec="seconds")
+    """Split every source into raw items, in publication order; any bad source is a UsageError
+    before anything has been started or written."""
     out = []
     for ref in refs:
-        data, url, ctype = read_source(ref)
-        if not data.strip():
-            raise UsageError(f"{ref} is empty: nothing to publish")
-        name = Path(url or ref).stem or "source"
-        try:
-            result = split_document(data, None, source=_source_name(name), fetched_at=fetched,
-                                    url=url or Path(ref).resolve().as_uri(), content_type=ctype)
-        except InvalidItem as exc:
-            raise UsageError(f"{ref}: {exc.reason}") from None
-        if not result.items:
-            why = f" ({result.errors[0][0]})" if result.errors else ""
-            raise UsageError(f"{ref}: no wire items found{why}")
-        out.append(Loaded(ref, publication_order(result.items)))
+        for doc in read_source(ref, fetched_at):
+            if not doc.data.strip():
+                raise UsageError(f"{doc.name} is empty: nothing to publish")
+            result = split_document(doc.data, None, source=source_name(doc.url or doc.name),
+                                    fetched_at=doc.fetched_at, url=doc.url, content_type=doc.content_type)
+            if not result.items:
+                why = f" ({result.errors[0][0]})" if result.errors else ""
+                raise UsageError(f"{doc.name}: no wire items found{why}")
+            out.append(Loaded(doc.name, publication_order(result.items)))
     return out
-
-
-def _source_name(stem: str) -> str:
-    return stem.split("-")[0].lower() if stem else "source"
 
 
 def check_data_dir(settings: Settings) -> None:

@@ -65,13 +65,6 @@ class Batch:
             return "time"
         return None
 
-    def split(self) -> tuple[Batch, Batch]:
-        """Halves, for isolating a poison message; each half keeps a deterministic range."""
-        mid = len(self.messages) // 2
-        a = Batch(self.topic, self.partition, self.messages[:mid])
-        b = Batch(self.topic, self.partition, self.messages[mid:])
-        return a, b
-
 
 def intent_metadata(batch: Batch) -> str:
     """Commit metadata recorded *before* the insert: the exact range about to be written."""

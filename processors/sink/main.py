@@ -104,7 +104,7 @@ def run_sink(settings: Settings, until_idle_s: float | None = None) -> int:
     def ready() -> tuple[bool, list[str]]:
         reasons = []
         try:
-            query("SELECT 1", {})
+            LockedClient().query("SELECT 1")
         except Exception as exc:  # noqa: BLE001
             reasons.append(f"clickhouse: {str(exc).splitlines()[0]}")
         try:

@@ -18,3 +18,11 @@ def test_other_formats_keep_document_order():
     doc = b'{"guid": "a", "headline": "A", "body": "x"}\n{"guid": "b", "headline": "B", "body": "y"}\n'
     result = split_document(doc, "jsonl", source="t", fetched_at="2026-01-24T18:00:00Z")
     assert publication_order(result.items) == result.items
+
+
+def test_one_source_name_rule_for_files_and_urls():
+    from producers.sources.base import source_name
+
+    assert source_name("../shared/data/anp-buitenland-page.txt") == "anp-buitenland-page"
+    assert source_name("https://example.org/feeds/world.xml?page=2") == "world"
+    assert source_name("https://example.org/news/") == "news"

@@ -105,7 +105,7 @@ def main() -> None:
 
 def bench_language(texts: list[str], args) -> None:
     """Language detection alone: the stop-word vote used first vs lingua on every item."""
-    from processors.parsing.language import _LINGUA_CHARS, _detector, detect_language
+    from wirecore.language import _LINGUA_CHARS, _detector, detect_language
 
     lingua = _detector()
     vote = statistics.median(rate(detect_language, texts, args.seconds) for _ in range(args.runs))

@@ -47,7 +47,7 @@ def main() -> None:
     os.environ["WIRESTREAM_TOPIC_PREFIX"] = f"bench{uuid.uuid4().hex[:6]}."
     from producers.formats import split_document
     from producers.publisher import RawPublisher
-    from wirestream.config import load_settings
+    from wirecore.settings import load_settings
     from wirestream.reader import open_reader
     from wirestream.up import Pipeline
 

@@ -23,10 +23,10 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from processors.sink.clickhouse import INSERT_SETTINGS, ClickHouseWriter, open_client, run_migrations  # noqa: E402
 from processors.sink.consumer import SinkConsumer  # noqa: E402
 from processors.sink.rows import decode_story_event, rows_for_story_event  # noqa: E402
-from wirestream.config import Settings  # noqa: E402
+from wirecore.clickhouse import INSERT_SETTINGS, ClickHouseWriter, open_client, run_migrations  # noqa: E402
+from wirecore.settings import Settings  # noqa: E402
 
 SAMPLE_BODY = (
     "De federale agent die zaterdag in Minneapolis een man doodschoot was zeer goed getraind, "

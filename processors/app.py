@@ -21,7 +21,7 @@ from processors.dead_letters import build_dead_letter
 from processors.stages import decode_item, parse_stage, story_step
 from processors.stories import EngineConfig, StoryEngine
 from schemas.models import InvalidItem, dumps
-from wirestream.config import Settings, load_settings
+from wirecore.settings import Settings, load_settings
 
 log = logging.getLogger("wirestream.processors")
 

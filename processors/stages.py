@@ -12,7 +12,7 @@ import orjson
 from processors.parsing import parse_raw_item
 from processors.stories import Assignment, StoryDoc, StoryEngine
 from schemas.models import InvalidItem, RawMeta, StoryEvent, StorySnapshot, WireItem
-from wirestream.config import Settings
+from wirecore.settings import Settings
 
 
 def parse_stage(value: bytes | None, headers, settings: Settings, now: datetime | None = None) -> WireItem:

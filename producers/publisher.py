@@ -18,10 +18,11 @@ from dataclasses import dataclass, field
 from confluent_kafka import KafkaError, KafkaException, Producer
 
 from schemas.models import RawItem
-from wirestream.config import Settings
+from wirecore.errors import KafkaUnavailable
+from wirecore.settings import Settings
 
 
-class BrokerUnavailable(RuntimeError):
+class BrokerUnavailable(KafkaUnavailable):
     """The broker could not be reached; nothing more can be published."""
 
 

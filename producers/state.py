@@ -13,9 +13,9 @@ import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
 
-from processors.parsing.listing import split_label
-from processors.parsing.text import normalise
 from schemas.models import RawItem
+from wirecore.identity import split_label
+from wirecore.text import normalise
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS items (

@@ -13,6 +13,7 @@ bash deploy/kafka/kafka.sh start || exit 1
 trap 'bash deploy/kafka/kafka.sh stop >/dev/null' EXIT
 
 $BIN/ruff check . || exit 1
+$BIN/lint-imports --no-cache >/dev/null || { $BIN/lint-imports --no-cache; exit 1; }
 $BIN/pytest -q "$@"
 rc=$?
 if [ "$rc" -eq 5 ]; then echo "pytest collected no tests: failing" >&2; exit 1; fi

@@ -14,8 +14,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from wirestream.config import Settings, load_settings
-from wirestream.errors import UsageError
+from wirecore.errors import UsageError
+from wirecore.settings import Settings, load_settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Live news wire feeds -> Kafka -> stories -> ClickHouse.")
@@ -114,10 +114,10 @@ def _when(iso: str | None) -> str:
 
 
 def print_locations(s: Settings) -> None:
-    from processors.sink.clickhouse import redact
+    from wirecore.clickhouse import redact
 
     out.print(f"ClickHouse: {redact(s.dsn)} (database {s.clickhouse_database})")
-    out.print(f"Kafka: {s.bootstrap}, topics {', '.join(s.topic(t) for t in ('raw', 'items', 'stories', 'dlq'))}")
+    out.print(f"Kafka: {s.bootstrap}, topics {', '.join(s.topology.all_topics())}")
     out.print(f"Logs: {s.data_dir / 'logs'}   Query again: wirestream query stories")
 
 
@@ -149,7 +149,7 @@ def kafka_status() -> None:
 @app.command()
 def topics() -> None:
     """Create the wire.* topics (idempotent)."""
-    from wirestream import kafka_admin
+    from wirecore import kafka_admin
 
     created = kafka_admin.ensure_topics(settings())
     out.print(f"created: {', '.join(created)}" if created else "all topics exist")
@@ -158,7 +158,7 @@ def topics() -> None:
 @app.command()
 def sink() -> None:
     """Run the ClickHouse sink in the foreground (owns the embedded database)."""
-    from processors.sink.main import main as sink_main
+    from wirestream.sink_service import main as sink_main
 
     sink_main()
 
@@ -199,9 +199,9 @@ def query(
 
     s = settings()
     if name not in QUERIES:
-        raise UsageErrorExit(f"unknown query {name!r}; choose from {', '.join(QUERIES)}")
+        raise UsageError(f"unknown query {name!r}; choose from {', '.join(QUERIES)}")
     if name == "timeline" and not story_id:
-        raise UsageErrorExit("timeline needs --story-id")
+        raise UsageError("timeline needs --story-id")
     reader = open_reader(s)
     if name == "stories":
         stories = stories_with_items(reader, s.clickhouse_database, limit)
@@ -240,9 +240,6 @@ def print_rows(cols: list[str], rows: list[list], as_json: bool, title: str | No
     out.print(table)
 
 
-UsageErrorExit = UsageError
-
-
 # -- commands contributed by other modules -----------------------------------------------
 def _register_optional() -> None:
     import importlib
@@ -261,28 +258,27 @@ _register_optional()
 
 
 def main() -> None:
-    """Known failures become one line on stderr and exit 1: no tracebacks for people."""
+    """Every deliberate failure is a ``WirestreamError``: one line on stderr, its exit code.
+
+    Typer runs with ``standalone_mode=False`` so that errors reach this one place; the code a
+    command returns (or raises with ``typer.Exit``) is passed on to the shell unchanged.
+    """
     from confluent_kafka import KafkaException
 
-    from processors.sink.clickhouse import ClickHouseUnavailable, SchemaError
-    from producers.publisher import BrokerUnavailable
-    from wirestream.errors import UsageError
-    from wirestream.kafka_admin import KafkaUnavailable
-    from wirestream.local_kafka import LocalKafkaError
-    from wirestream.processes import ChildDied
-    from wirestream.reader import QueryError
+    from wirecore.errors import WirestreamError
 
-    known = (UsageError, UsageErrorExit, LocalKafkaError, KafkaUnavailable, BrokerUnavailable,
-             ClickHouseUnavailable, SchemaError, QueryError, ChildDied, TimeoutError, KafkaException,
-             PermissionError)
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False)
     except typer.Exit as exc:
         raise SystemExit(exc.exit_code) from None
     except typer.Abort:
         err.print("aborted")
         raise SystemExit(130) from None
-    except known as exc:
+    except WirestreamError as exc:
+        msg = str(exc).strip() or type(exc).__name__
+        err.print(f"[red]error:[/red] {msg}", highlight=False, soft_wrap=True)
+        raise SystemExit(exc.exit_code) from None
+    except (TimeoutError, KafkaException, PermissionError, OSError) as exc:
         msg = str(exc).strip() or type(exc).__name__
         err.print(f"[red]error:[/red] {msg}", highlight=False, soft_wrap=True)
         raise SystemExit(1) from None
@@ -293,6 +289,7 @@ def main() -> None:
             exc.show()
             raise SystemExit(exc.exit_code) from None
         raise
+    raise SystemExit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

@@ -18,9 +18,9 @@ def register(app: typer.Typer) -> None:
         import errno
         import socket
 
-        from wirestream.config import load_settings
+        from wirecore.errors import UsageError
+        from wirecore.settings import load_settings
         from wirestream.dashboard.server import serve
-        from wirestream.errors import UsageError
 
         s = load_settings()
         port = port or s.dashboard_port

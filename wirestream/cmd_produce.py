@@ -143,7 +143,7 @@ def register(app: typer.Typer, publisher_factory: Callable[[], object] | None = 
         source_tz: str | None = typer.Option(None, "--source-tz", help="IANA zone of the source"),
     ) -> None:
         """Publish new and changed items of files, directories and URLs to wire.raw."""
-        from wirestream.config import load_settings
+        from wirecore.settings import load_settings
 
         settings = load_settings()
         if publisher_factory is not None:

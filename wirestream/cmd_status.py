@@ -23,7 +23,7 @@ def register(app: typer.Typer) -> None:
         stories: Annotated[int, typer.Option(help="latest stories to show")] = 8,
     ) -> None:
         """Topics, consumer lag, throughput, dead letters and the latest stories."""
-        from wirestream.config import load_settings
+        from wirecore.settings import load_settings
         from wirestream.reader import open_reader
         from wirestream.status import build_status, read_clickhouse, read_kafka, throughput
 

@@ -12,12 +12,13 @@ import subprocess
 import time
 from pathlib import Path
 
-from wirestream.config import Settings
+from wirecore.errors import FatalError
+from wirecore.settings import Settings
 
 SCRIPT = Path(__file__).resolve().parent.parent / "deploy" / "kafka" / "kafka.sh"
 
 
-class LocalKafkaError(RuntimeError):
+class LocalKafkaError(FatalError):
     pass
 
 

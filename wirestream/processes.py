@@ -14,7 +14,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from wirestream.config import Settings
+from wirecore.errors import FatalError
+from wirecore.settings import Settings
 
 
 @dataclass
@@ -92,5 +93,5 @@ def wait_for(predicate, children: list[Child], timeout_s: float, what: str, inte
     raise TimeoutError(f"timed out after {timeout_s:.0f}s waiting for {what}")
 
 
-class ChildDied(RuntimeError):
+class ChildDied(FatalError):
     pass

@@ -11,12 +11,13 @@ from typing import Protocol
 import httpx
 import orjson
 
-from processors.sink.clickhouse import ClickHouseUnavailable, open_client, query_rows
-from wirestream.config import Settings
+from wirecore.clickhouse import ClickHouseUnavailable, open_client, query_rows
+from wirecore.errors import WirestreamError
+from wirecore.settings import Settings
 from wirestream.owner_api import read_owner
 
 
-class QueryError(RuntimeError):
+class QueryError(WirestreamError):
     pass
 
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
-from wirestream import kafka_admin
-from wirestream.config import Settings
-from wirestream.kafka_admin import PartitionLag
+from wirecore import kafka_admin
+from wirecore.kafka_admin import PartitionLag
+from wirecore.settings import Settings
 from wirestream.queries import stories_with_items
 from wirestream.reader import Reader
 

@@ -21,9 +21,11 @@ from producers.sources.base import Document, source_name
 from producers.sources.files import iter_file_documents
 from producers.sources.http import FetchError, UrlSource
 from schemas.models import RawItem
-from wirestream import kafka_admin, local_kafka
-from wirestream.config import Settings
-from wirestream.errors import UsageError
+from wirecore import kafka_admin
+from wirecore.errors import UsageError
+from wirecore.settings import Settings
+from wirecore.topology import PROCESSORS
+from wirestream import local_kafka
 from wirestream.owner_api import read_owner
 from wirestream.processes import Child, ChildDied, spawn, wait_for
 
@@ -86,8 +88,8 @@ def check_data_dir(settings: Settings) -> None:
 
 def pipeline_drained(settings: Settings) -> bool:
     """True when the worker and the sink have committed everything published so far."""
-    lags = kafka_admin.group_lag(settings, settings.group("processors"),
-                                 [settings.topic("raw"), settings.topic("items")])
+    lags = kafka_admin.group_lag(settings, settings.group(PROCESSORS),
+                                 settings.topology.reads(PROCESSORS))
     lags += kafka_admin.group_lag(settings, settings.group("sink"),
                                   [settings.topic("stories"), settings.topic("dlq")])
     return bool(lags) and all(p.lag == 0 for p in lags)
@@ -115,7 +117,7 @@ class Pipeline:
         if created:
             log(f"created topics: {', '.join(created)}")
         self.children.append(spawn(s, "processors", "processors.app"))
-        self.children.append(spawn(s, "sink", "processors.sink.main"))
+        self.children.append(spawn(s, "sink", "wirestream.sink_service"))
         if s.embedded:
             wait_for(lambda: read_owner(s.data_dir) is not None, self.children, 120, "the sink to open ClickHouse")
 

@@ -12,18 +12,18 @@ from datetime import UTC, datetime, timedelta, tzinfo
 
 import orjson
 
-from processors.parsing.byline import canonical_agencies, parse_byline
-from processors.parsing.dates import format_utc, source_zone
 from processors.parsing.feed import parse_feed_entry
 from processors.parsing.fields import ItemFields
 from processors.parsing.jsonl import parse_jsonl
-from processors.parsing.language import detect_language
 from processors.parsing.listing import parse_listing
 from processors.parsing.newsml import parse_newsml
 from processors.parsing.ninjs import parse_ninjs
-from processors.parsing.text import decode_text, first_sentence, looks_binary, short_hash
-from processors.parsing.xmlsafe import local, parse_xml
 from schemas.models import InvalidItem, RawMeta, WireItem
+from wirecore.byline import canonical_agencies, parse_byline
+from wirecore.dates import format_utc, source_zone
+from wirecore.language import detect_language
+from wirecore.text import decode_text, first_sentence, looks_binary, short_hash
+from wirecore.xmlsafe import local, parse_xml
 
 __all__ = ["FORMATS", "parse_raw_item", "InvalidItem"]
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import tzinfo
 
-from processors.parsing.byline import canonical_agencies, places_of
-from processors.parsing.dates import parse_date_field
 from processors.parsing.fields import ItemFields
-from processors.parsing.language import declared_language
-from processors.parsing.text import html_to_text, normalise, short_hash
 from schemas.models import InvalidItem
+from wirecore.byline import canonical_agencies, places_of
+from wirecore.dates import parse_date_field
+from wirecore.language import declared_language
+from wirecore.text import html_to_text, normalise, short_hash
 
 
 def _first_str(obj: dict, *keys: str) -> str:

@@ -9,34 +9,11 @@ from __future__ import annotations
 
 from datetime import datetime, tzinfo
 
-from processors.parsing.byline import parse_byline
-from processors.parsing.dates import match_label, resolve_label
 from processors.parsing.fields import ItemFields
-from processors.parsing.text import first_sentence, normalise, short_hash
-
-
-def split_label(text: str) -> tuple[str | None, str]:
-    """(age label or None, the item's text without it). The label is a whole first/last line,
-    or glued to the start of the first line (``14 minuten geledenMINNEAPOLIS ...``)."""
-    stripped = text.strip()
-    head, sep, rest = stripped.partition("\n")
-    m = match_label(head)
-    if m is not None:
-        if m.end() == len(head.rstrip()):
-            return head.strip(), rest.strip()
-        if not head[m.end()].isspace():
-            return head[: m.end()], (head[m.end() :] + sep + rest).strip()
-    before, sep, tail = stripped.rpartition("\n")
-    if sep:
-        m = match_label(tail.strip())
-        if m is not None and m.end() == len(tail.strip()):
-            return tail.strip(), before.strip()
-    return None, stripped
-
-
-def item_guid(source: str, text_without_label: str) -> str:
-    """Stable id of a listing item: the same text on the same source gives the same id."""
-    return short_hash(source, normalise(text_without_label))
+from wirecore.byline import parse_byline
+from wirecore.dates import resolve_label
+from wirecore.identity import item_guid, split_label
+from wirecore.text import first_sentence, normalise
 
 
 def parse_listing(text: str, source: str, fetched: datetime, tz: tzinfo) -> ItemFields:

@@ -9,15 +9,14 @@ from datetime import tzinfo
 
 from lxml import etree
 
-from processors.parsing.byline import canonical_agencies, places_of
-from processors.parsing.dates import parse_date_field
 from processors.parsing.fields import ItemFields
-from processors.parsing.language import declared_language
-from processors.parsing.text import html_to_text, normalise, short_hash
-from processors.parsing.xmlsafe import inner_xml_text, local
 from schemas.models import InvalidItem
-
-XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+from wirecore.byline import canonical_agencies, places_of
+from wirecore.dates import parse_date_field
+from wirecore.identity import XML_LANG
+from wirecore.language import declared_language
+from wirecore.text import html_to_text, normalise, short_hash
+from wirecore.xmlsafe import inner_xml_text, local
 
 
 def _index(root: etree._Element) -> dict[str, list[etree._Element]]:

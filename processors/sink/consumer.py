@@ -23,10 +23,11 @@ from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, Topi
 from processors import metrics
 from processors.dead_letters import build_dead_letter
 from processors.sink.batch import Batch, Message, intent_metadata, parse_intent
-from processors.sink.clickhouse import ClickHouseUnavailable, ClickHouseWriter, TableInsert, TableRejected
 from processors.sink.rows import COLUMNS, decode_story_event, rows_for_dead_letter, rows_for_story_event
 from schemas.models import InvalidItem, dumps
-from wirestream.config import Settings
+from wirecore.clickhouse import ClickHouseUnavailable, ClickHouseWriter, TableInsert, TableRejected
+from wirecore.errors import FatalError
+from wirecore.settings import Settings
 
 log = logging.getLogger("wirestream.sink")
 
@@ -307,5 +308,5 @@ class _Rejected(Exception):
         self.done = done
 
 
-class SinkStopped(RuntimeError):
+class SinkStopped(FatalError):
     pass

@@ -7,11 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from schemas.models import StorySnapshot
-
-NEW = "new"
-UPDATE = "update"
-REVISION = "revision"
-DUPLICATE = "duplicate"
+from wirecore.topology import DUPLICATE, NEW, REVISION, UPDATE  # noqa: F401 - the engine speaks these names
 
 
 @dataclass(slots=True)

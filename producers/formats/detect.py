@@ -7,8 +7,8 @@ import re
 
 import orjson
 
-from processors.parsing.text import looks_binary
 from schemas.models import InvalidItem
+from wirecore.text import looks_binary
 
 _BY_CONTENT_TYPE = {
     "application/rss+xml": "rss", "application/rdf+xml": "rss",

@@ -10,8 +10,8 @@ import json
 
 import orjson
 
-from processors.parsing.text import decode_text, normalise, short_hash
 from producers.formats.base import DocumentContext, SplitResult
+from wirecore.text import decode_text, normalise, short_hash
 
 
 def _key(obj, ctx: DocumentContext, raw: bytes, *fields: str) -> str:

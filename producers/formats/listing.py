@@ -13,11 +13,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from processors.parsing.byline import BYLINE
-from processors.parsing.dates import match_label
-from processors.parsing.listing import item_guid, split_label
-from processors.parsing.text import decode_text, html_to_text, looks_like_html
 from producers.formats.base import DocumentContext, SplitResult
+from wirecore.byline import BYLINE
+from wirecore.dates import match_label
+from wirecore.identity import item_guid, split_label
+from wirecore.text import decode_text, html_to_text, looks_like_html
 
 _ITEMLIKE_CHARS = 40  # a line this long (with a sentence end) is text, not furniture
 _PARAGRAPH_CHARS = 80

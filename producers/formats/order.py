@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from processors.parsing.dates import resolve_label, source_zone
-from processors.parsing.listing import split_label
 from schemas.models import RawItem
+from wirecore.dates import resolve_label, source_zone
+from wirecore.identity import split_label
 
 
 def _published(item: RawItem) -> datetime | None:

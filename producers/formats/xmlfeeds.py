@@ -13,12 +13,12 @@ import re
 
 from lxml import etree
 
-from processors.parsing.feed import XML_LANG, feed_guid
-from processors.parsing.language import declared_language
-from processors.parsing.text import short_hash
-from processors.parsing.xmlsafe import check_xml_bytes, local, parse_xml
 from producers.formats.base import DocumentContext, SplitResult
 from schemas.models import InvalidItem
+from wirecore.identity import XML_LANG, feed_guid
+from wirecore.language import declared_language
+from wirecore.text import short_hash
+from wirecore.xmlsafe import check_xml_bytes, local, parse_xml
 
 ITEM_TAG = {"rss": "item", "atom": "entry", "newsml": "newsItem"}
 _XMLNS = re.compile(rb"""\sxmlns(?::[\w.-]+)?\s*=\s*(["'])[^"']*\1""")

@@ -2,7 +2,7 @@
 
 from producers.sources.base import Document
 from producers.sources.files import iter_file_documents
-from producers.sources.http import Backoff, UrlSource
+from producers.sources.http import UrlSource
 from producers.sources.replay import iter_replay_items
 
-__all__ = ["Backoff", "Document", "UrlSource", "iter_file_documents", "iter_replay_items"]
+__all__ = ["Document", "UrlSource", "iter_file_documents", "iter_replay_items"]

@@ -6,35 +6,19 @@ per-source state so a restarted producer still sends If-None-Match.
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 
 import httpx
 
 from producers.sources.base import Document, now_iso
 from producers.state import SourceState
+from wirecore.errors import TransientError
+from wirecore.retry import Backoff, RetryPolicy
+
+URL_RETRY = RetryPolicy(initial=2.0, cap=300.0)  # a feed server that failed: seconds to minutes
 
 
-@dataclass(slots=True)
-class Backoff:
-    """Delay after the n-th consecutive failure: base * 2**(n-1), capped, with jitter."""
-
-    base_s: float = 2.0
-    cap_s: float = 300.0
-    jitter: float = 0.1
-    failures: int = 0
-
-    def failed(self) -> float:
-        self.failures += 1
-        delay = min(self.cap_s, self.base_s * 2 ** min(self.failures - 1, 30))
-        return delay * (1 + random.uniform(-self.jitter, self.jitter))
-
-    def succeeded(self) -> None:
-        self.failures = 0
-
-
-class FetchError(RuntimeError):
+class FetchError(TransientError):
     """A fetch failed (network error or HTTP error status); the poller backs off."""
 
 
@@ -72,7 +56,7 @@ class UrlSource:
         max_polls: int | None = None,
     ) -> Iterator[Document]:
         """Fetch every ``interval_s``; after errors wait the backoff delay instead."""
-        backoff = backoff or Backoff()
+        backoff = backoff or Backoff(URL_RETRY)
         polls = 0
         while max_polls is None or polls < max_polls:
             polls += 1
@@ -83,7 +67,7 @@ class UrlSource:
                 on_error(f"{exc}; retrying in {delay:.0f} s")
                 sleep(delay)
                 continue
-            backoff.succeeded()
+            backoff.reset()
             if document is not None:
                 yield document
             sleep(interval_s)

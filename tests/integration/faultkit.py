@@ -14,8 +14,8 @@ from pathlib import Path
 from confluent_kafka import Consumer, Producer, TopicPartition
 
 from schemas.models import StoryEvent, StorySnapshot, WireItem, dumps
-from wirestream.config import Settings
-from wirestream.kafka_admin import KafkaUnavailable, ensure_topics, group_lag
+from wirecore.kafka_admin import KafkaUnavailable, ensure_topics, group_lag
+from wirecore.settings import Settings
 from wirestream.owner_api import read_owner
 from wirestream.reader import OwnerReader
 
@@ -87,7 +87,7 @@ class SinkProcess:
 
     def start(self) -> None:
         with open(self.log, "ab") as fh:
-            self.proc = subprocess.Popen([sys.executable, "-m", "processors.sink.main"], env=self.env,
+            self.proc = subprocess.Popen([sys.executable, "-m", "wirestream.sink_service"], env=self.env,
                                          stdout=fh, stderr=subprocess.STDOUT, start_new_session=True)
 
     def kill(self) -> None:

@@ -134,7 +134,7 @@ def publish_update(tmp_path: Path) -> None:
         return
     from producers.formats import split_document
     from producers.publisher import RawPublisher
-    from wirestream.config import load_settings
+    from wirecore.settings import load_settings
 
     items = split_document(page.read_bytes(), None, source="anp", url=page.as_uri(),
                            fetched_at=datetime.now(UTC).replace(microsecond=0).isoformat()).items

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.integration import faultkit as fk
-from wirestream.config import load_settings
+from wirecore.settings import load_settings
 
 pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from processors.sink.clickhouse import open_client, run_migrations
 from processors.sink.rows import DLQ_COLUMNS, ITEM_COLUMNS, STORY_COLUMNS, STORY_ITEM_COLUMNS
 from schemas.ddl import cluster_variant
+from wirecore.clickhouse import open_client, run_migrations
 
 pytestmark = pytest.mark.integration
 

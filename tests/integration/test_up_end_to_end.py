@@ -31,7 +31,7 @@ def stories_from(proc: subprocess.CompletedProcess) -> list[dict]:
 
 
 def count_items(data_dir: Path) -> tuple[int, int]:
-    from processors.sink.clickhouse import open_client
+    from wirecore.clickhouse import open_client
 
     client = open_client(f"chdb://{(data_dir / 'chdb').resolve()}")
     plain = client.query("SELECT count() FROM wirestream.items").result_rows[0][0]

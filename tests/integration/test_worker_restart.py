@@ -24,8 +24,8 @@ from producers.formats import split_document
 from producers.publisher import RawPublisher
 from schemas.models import StoryEvent, WireItem
 from tests.conftest import SHARED
-from wirestream.config import load_settings
-from wirestream.kafka_admin import ensure_topics, group_lag
+from wirecore.kafka_admin import ensure_topics, group_lag
+from wirecore.settings import load_settings
 
 pytestmark = pytest.mark.integration
 

@@ -4,7 +4,7 @@ import faust
 from pydantic import SecretStr
 
 from processors.app import broker_credentials, create_app
-from wirestream.config import Settings
+from wirecore.settings import Settings
 
 
 def test_plaintext_has_no_credentials():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from wirestream.config import load_settings
+from wirecore.settings import load_settings
 from wirestream.dashboard.server import serve
 
 

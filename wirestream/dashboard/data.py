@@ -13,8 +13,6 @@ import orjson
 
 from wirestream.reader import Reader
 
-RELATIONS = ("new", "update", "revision", "duplicate")
-
 
 @dataclass(frozen=True)
 class StoryFilter:

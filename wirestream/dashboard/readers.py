@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import httpx
 
-from processors.sink.clickhouse import ClickHouseUnavailable
-from wirestream.config import Settings
+from wirecore.clickhouse import ClickHouseUnavailable
+from wirecore.settings import Settings
 from wirestream.owner_api import read_owner
 from wirestream.reader import OwnerReader, QueryError, Reader, open_reader
 

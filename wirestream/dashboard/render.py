@@ -13,7 +13,8 @@ from urllib.parse import quote, urlencode
 
 import orjson
 
-from wirestream.dashboard.data import RELATIONS, StoryFilter
+from wirecore.topology import RELATIONS
+from wirestream.dashboard.data import StoryFilter
 
 _PAGE = Template((Path(__file__).parent / "templates" / "page.html").read_text(encoding="utf-8"))
 

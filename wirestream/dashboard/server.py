@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uvicorn
 
-from wirestream.config import Settings
+from wirecore.settings import Settings
 from wirestream.dashboard.app import create_app
 from wirestream.dashboard.readers import TRANSIENT, ReaderSource
 

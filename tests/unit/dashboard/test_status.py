@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import orjson
 
-from wirestream.config import Settings
-from wirestream.kafka_admin import PartitionLag
+from wirecore.kafka_admin import PartitionLag
+from wirecore.settings import Settings
 from wirestream.status import ClickHouseReading, KafkaReading, build_status, throughput
 
 S = Settings(topic_prefix="t1.", _env_file=None)

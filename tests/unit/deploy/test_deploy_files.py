@@ -15,8 +15,8 @@ from prometheus_client.metrics import MetricWrapperBase
 from pydantic import SecretStr
 
 from processors import metrics
+from wirecore.settings import Settings
 from wirestream.cli import app
-from wirestream.config import Settings
 
 REPO = Path(__file__).resolve().parents[3]
 DEPLOY = REPO / "deploy"

@@ -3,9 +3,9 @@
 import pytest
 
 from processors.parsing import parse_raw_item
-from processors.parsing.text import looks_binary
 from producers.formats import split_document
 from schemas.models import InvalidItem, RawMeta
+from wirecore.text import looks_binary
 
 BLOBS = [bytes(range(256)) * 4, b"\x89PNG\r\n\x1a\n" + bytes(200), b"PK\x03\x04" + bytes(range(40)) * 10]
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from producers.sources import Backoff, UrlSource, iter_file_documents, iter_replay_items
+from producers.sources import UrlSource, iter_file_documents, iter_replay_items
 from producers.sources.http import FetchError
 from producers.sources.replay import RateLimiter
 from producers.state import SourceState
+from wirecore.retry import Backoff, RetryPolicy
 
 
 def test_file_source_reads_a_file_or_a_directory(tmp_path):
@@ -52,7 +53,7 @@ def test_poll_backs_off_exponentially_and_recovers():
 
     sleeps, errors = [], []
     src = UrlSource("https://example.org/f", httpx.Client(transport=httpx.MockTransport(handler)))
-    docs = list(src.poll(60, backoff=Backoff(base_s=2, cap_s=100, jitter=0), sleep=sleeps.append,
+    docs = list(src.poll(60, backoff=Backoff(RetryPolicy(initial=2, cap=100, jitter=0)), sleep=sleeps.append,
                          on_error=errors.append, max_polls=5))
     assert len(docs) == 2
     assert sleeps == [2, 4, 60, 2, 60]  # failures: 2 s, 4 s; success resets; then the interval
@@ -60,7 +61,7 @@ def test_poll_backs_off_exponentially_and_recovers():
 
 
 def test_backoff_is_capped():
-    backoff = Backoff(base_s=1, cap_s=30, jitter=0)
+    backoff = Backoff(RetryPolicy(initial=1, cap=30, jitter=0))
     assert [backoff.failed() for _ in range(8)] == [1, 2, 4, 8, 16, 30, 30, 30]
 
 

@@ -8,10 +8,10 @@ import orjson
 import pytest
 from confluent_kafka import TopicPartition
 
-from processors.sink.clickhouse import ClickHouseUnavailable, TableRejected
 from processors.sink.consumer import SinkConsumer
 from schemas.models import StoryEvent, StorySnapshot, WireItem, dumps
-from wirestream.config import Settings
+from wirecore.clickhouse import ClickHouseUnavailable, TableRejected
+from wirecore.settings import Settings
 
 
 def make_event(i: int) -> bytes:
@@ -238,7 +238,7 @@ class _Client:
 ])
 def test_insert_errors_are_classified_by_code(message, outcome):
     """Only data errors dead-letter a row; an outage pauses; a missing table stops the sink."""
-    from processors.sink.clickhouse import ClickHouseWriter, SchemaError, TableInsert
+    from wirecore.clickhouse import ClickHouseWriter, SchemaError, TableInsert
 
     writer = ClickHouseWriter(_Client(message), "wirestream")
     expected = {"rejected": TableRejected, "transient": ClickHouseUnavailable, "schema": SchemaError}[outcome]

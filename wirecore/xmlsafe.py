@@ -12,8 +12,8 @@ from html.entities import name2codepoint
 
 from lxml import etree
 
-from processors.parsing.text import decode_text
 from schemas.models import InvalidItem
+from wirecore.text import decode_text
 
 _DOCTYPE = re.compile(rb"<!DOCTYPE\s+([^\s>\[]+)\s*([^>\[]*)(\[)?", re.I)
 _DECL = re.compile(rb"^\s*<\?xml[^>]*?\?>", re.S)

@@ -17,16 +17,9 @@ import orjson
 from clickhouse_connect.driver.exceptions import ClickHouseError, DatabaseError, OperationalError
 
 from schemas.ddl import migration_files, render, statements
+from wirecore.errors import ClickHouseUnavailable, SchemaError
 
 MIGRATIONS_TABLE = "schema_migrations"
-
-
-class ClickHouseUnavailable(RuntimeError):
-    """Transient: the target could not be reached or locked. Retry, never skip."""
-
-
-class SchemaError(RuntimeError):
-    """The database's schema is not safe to write to (e.g. dedup window missing)."""
 
 
 def _friendly(exc: BaseException) -> str:

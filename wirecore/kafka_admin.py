@@ -12,22 +12,13 @@ from dataclasses import dataclass
 from confluent_kafka import Consumer, KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from wirestream.config import Settings
-
-
-class KafkaUnavailable(RuntimeError):
-    pass
+from wirecore.errors import KafkaUnavailable
+from wirecore.settings import Settings
 
 
 def topic_plan(settings: Settings) -> dict[str, int]:
-    """topic name -> partitions."""
-    p = settings.topic_partitions
-    return {
-        settings.topic("raw"): p,
-        settings.topic("items"): 1,
-        settings.topic("stories"): p,
-        settings.topic("dlq"): 1,
-    }
+    """topic name -> partitions (see wirecore.topology)."""
+    return settings.topology.plan()
 
 
 QUIET = {"log_level": 0}  # people get one clear error line, not librdkafka's retry log

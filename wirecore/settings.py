@@ -13,6 +13,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from wirecore.topology import Topology
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
@@ -36,6 +38,8 @@ class Settings(BaseSettings):
     kafka_ssl_ca_location: str | None = None
     topic_prefix: str = Field("", description="prepended to every topic and group name")
     topic_partitions: int = 3
+    items_partitions: int = Field(
+        1, description="partitions of wire.items = stories shards (one worker per partition)")
     topic_replication: int = 1
 
     # ClickHouse
@@ -96,12 +100,16 @@ class Settings(BaseSettings):
     def embedded(self) -> bool:
         return self.dsn.startswith("chdb:")
 
+    @property
+    def topology(self) -> Topology:
+        return Topology(self.topic_prefix, self.topic_partitions, self.items_partitions)
+
     def topic(self, name: str) -> str:
-        """``topic("raw")`` -> ``wire.raw`` (with the configured prefix)."""
-        return f"{self.topic_prefix}wire.{name}"
+        """``topic("raw")`` -> ``wire.raw`` (with the configured prefix); see wirecore.topology."""
+        return self.topology.topic(name)
 
     def group(self, name: str) -> str:
-        return f"{self.topic_prefix}wirestream-{name}"
+        return self.topology.group(name)
 
     def kafka_conf(self) -> dict[str, str]:
         """librdkafka settings shared by every confluent-kafka client."""

@@ -9,7 +9,8 @@ import signal
 import threading
 import time
 
-from processors.sink.clickhouse import (
+from processors.sink.consumer import SinkConsumer
+from wirecore.clickhouse import (
     ClickHouseUnavailable,
     ClickHouseWriter,
     open_client,
@@ -17,8 +18,8 @@ from processors.sink.clickhouse import (
     redact,
     run_migrations,
 )
-from processors.sink.consumer import SinkConsumer
-from wirestream.config import Settings, load_settings
+from wirecore.settings import Settings, load_settings
+from wirecore.topology import READS
 from wirestream.owner_api import OwnerServer
 
 log = logging.getLogger("wirestream.sink")
@@ -45,12 +46,10 @@ def connect_with_retry(settings: Settings, stop: threading.Event):
 def export_lag(settings: Settings, stop: threading.Event, every_s: float = 5.0) -> None:
     """Keep wirestream_consumer_lag current for the worker's and the sink's groups."""
     from processors import metrics
-    from wirestream.kafka_admin import group_lag
+    from wirecore.kafka_admin import group_lag
 
-    groups = {
-        settings.group("processors"): [settings.topic("raw"), settings.topic("items")],
-        settings.group("sink"): [settings.topic("stories"), settings.topic("dlq")],
-    }
+    topo = settings.topology
+    groups = {topo.group(g): topo.reads(g) for g in READS}
     while not stop.wait(every_s):
         for group, topics in groups.items():
             try:
@@ -108,7 +107,7 @@ def run_sink(settings: Settings, until_idle_s: float | None = None) -> int:
         except Exception as exc:  # noqa: BLE001
             reasons.append(f"clickhouse: {str(exc).splitlines()[0]}")
         try:
-            from wirestream.kafka_admin import group_lag
+            from wirecore.kafka_admin import group_lag
 
             lag = sum(p.lag for p in group_lag(settings, settings.group("sink"),
                                                [consumer.stories_topic, consumer.dlq_topic], 5))

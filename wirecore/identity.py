@@ -1,0 +1,91 @@
+"""Item identity rules shared by the producers (keys, ordering) and the parser (guids).
+
+Both sides must derive the same id from the same bytes, so the rule lives once, here.
+"""
+
+from __future__ import annotations
+
+from lxml import etree
+
+from wirecore.dates import match_label
+from wirecore.text import html_to_text, normalise, short_hash
+from wirecore.xmlsafe import inner_xml_text, local
+
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+
+def split_label(text: str) -> tuple[str | None, str]:
+    """(age label or None, the item's text without it). The label is a whole first/last line,
+    or glued to the start of the first line (``14 minuten geledenMINNEAPOLIS ...``)."""
+    stripped = text.strip()
+    head, sep, rest = stripped.partition("\n")
+    m = match_label(head)
+    if m is not None:
+        if m.end() == len(head.rstrip()):
+            return head.strip(), rest.strip()
+        if not head[m.end()].isspace():
+            return head[: m.end()], (head[m.end() :] + sep + rest).strip()
+    before, sep, tail = stripped.rpartition("\n")
+    if sep:
+        m = match_label(tail.strip())
+        if m is not None and m.end() == len(tail.strip()):
+            return tail.strip(), before.strip()
+    return None, stripped
+
+
+def item_guid(source: str, text_without_label: str) -> str:
+    """Stable id of a listing item: the same text on the same source gives the same id."""
+    return short_hash(source, normalise(text_without_label))
+
+
+def children(el: etree._Element) -> dict[str, etree._Element]:
+    found: dict[str, etree._Element] = {}
+    for child in el:
+        name = local(child.tag)
+        if name and name not in found:
+            found[name] = child
+    return found
+
+
+def plain_text(el: etree._Element | None) -> str:
+    return normalise(el.text or "") if el is not None else ""
+
+
+def markup_text(el: etree._Element | None) -> str:
+    """Text of an element that may hold escaped HTML, CDATA HTML or (Atom xhtml) child markup."""
+    if el is None:
+        return ""
+    return html_to_text(inner_xml_text(el))
+
+
+def feed_guid(el: etree._Element, source: str) -> str:
+    """guid (RSS) / id (Atom), else the link, else a hash of source + title + text."""
+    kids = children(el)
+    for name in ("guid", "id"):
+        value = plain_text(kids.get(name))
+        if value:
+            return value[:500]
+    href = link(el, kids)
+    if href:
+        return href[:500]
+    return short_hash(source, markup_text(kids.get("title")), body_text(kids))
+
+
+def link(el: etree._Element, kids: dict[str, etree._Element]) -> str | None:
+    for child in el:
+        if local(child.tag) != "link":
+            continue
+        href = child.get("href")
+        if href is None:
+            return plain_text(child) or None
+        if child.get("rel", "alternate") == "alternate":
+            return href.strip() or None
+    return None
+
+
+def body_text(kids: dict[str, etree._Element]) -> str:
+    for name in ("encoded", "content", "description", "summary"):
+        body = markup_text(kids.get(name))
+        if body:
+            return body
+    return ""

@@ -31,6 +31,7 @@ def cluster_variant(sql: str, cluster: str = "{cluster}") -> str:
     """The same objects created on every node of ``cluster`` with Replicated engines."""
     on = f" ON CLUSTER '{cluster}'"
     sql = re.sub(r"(CREATE (?:TABLE|VIEW|DATABASE) IF NOT EXISTS \{db\}(?:\.\w+)?)", rf"\1{on}", sql)
+    sql = re.sub(r"(ALTER TABLE \{db\}\.\w+)", rf"\1{on}", sql)
 
     def replicated(m: re.Match) -> str:
         args = m.group(2).strip()

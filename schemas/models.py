@@ -91,6 +91,10 @@ class WireItem:
     url: str | None
     revision: int
     content_hash: str
+    status: str = "usable"  # usable | withdrawn | canceled (editorial status; see schema)
+    embargoed_until: str | None = None  # ISO-8601 UTC; hold from live views until then
+    urgency: int | None = None  # IPTC 1 (flash) .. 9
+    subjects: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -127,6 +131,7 @@ class StoryEvent:
     story: StorySnapshot
     raw_timestamp_ms: int | None = None  # Kafka timestamp of the raw item: end-to-end freshness
     redelivery: bool = False  # this very item_id+content went through before: store nothing new
+    merged_from: list[str] = field(default_factory=list)  # story ids merged into story_id now
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -142,6 +147,7 @@ class StoryEvent:
             story=_from_dict(StorySnapshot, data["story"]),
             raw_timestamp_ms=data.get("raw_timestamp_ms"),
             redelivery=bool(data.get("redelivery", False)),
+            merged_from=list(data.get("merged_from") or []),
         )
 
 

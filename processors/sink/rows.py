@@ -19,7 +19,7 @@ from schemas.models import DeadLetter, InvalidItem
 ITEM_COLUMNS = (
     "item_id", "guid", "source", "format", "headline", "body", "dateline", "places", "agencies",
     "language", "published_at", "updated_at", "fetched_at", "url", "revision", "content_hash",
-    "story_id", "relation", "raw_at",
+    "story_id", "relation", "raw_at", "status", "embargoed_until", "urgency", "subjects",
 )
 STORY_COLUMNS = (
     "story_id", "version", "headline", "first_published_at", "last_published_at", "item_count",

@@ -67,6 +67,8 @@ class Settings(BaseSettings):
     dashboard_port: int = 8000
     http_host: str = Field(
         "127.0.0.1", description="bind address of /metrics, health and read APIs (0.0.0.0 in containers)")
+    log_level: str = Field("INFO", description="DEBUG | INFO | WARNING | ERROR, for every process")
+    log_format: str = Field("plain", description="plain | json (one JSON object per line)")
     ready_max_lag: int = Field(10000, description="/readyz fails above this consumer lag")
 
     @model_validator(mode="after")

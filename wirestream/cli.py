@@ -4,7 +4,6 @@ call the module that does the work, and turn known failures into one clear line 
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -15,7 +14,10 @@ from rich.console import Console
 from rich.table import Table
 
 from wirecore.errors import UsageError
-from wirecore.settings import Settings, load_settings
+from wirecore.logs import configure_logging
+from wirecore.settings import Settings
+from wirestream import cmd_cluster, cmd_dashboard, cmd_parse, cmd_produce, cmd_status
+from wirestream.context import set_overrides, settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Live news wire feeds -> Kafka -> stories -> ClickHouse.")
@@ -25,17 +27,27 @@ out = Console()
 err = Console(stderr=True)
 
 
-def settings() -> Settings:
-    return load_settings()
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import version
+
+        typer.echo(f"wirestream {version('wirestream')}")
+        raise typer.Exit(0)
 
 
 @app.callback()
 def _global(
     data_dir: Annotated[Path | None, typer.Option("--data-dir", envvar="WIRESTREAM_DATA_DIR",
                                                   help="where the local broker and embedded ClickHouse live")] = None,
+    log_level: Annotated[str | None, typer.Option("--log-level", help="DEBUG|INFO|WARNING|ERROR")] = None,
+    log_json: Annotated[bool, typer.Option("--log-json", help="log one JSON object per line")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="print the version and exit")] = False,
 ) -> None:
-    if data_dir is not None:
-        os.environ["WIRESTREAM_DATA_DIR"] = str(data_dir)
+    set_overrides(data_dir=data_dir, log_level=log_level.upper() if log_level else None,
+                  log_format="json" if log_json else None)
+    s = settings()
+    configure_logging(s.log_level, s.log_format)
 
 
 # -- the main job ------------------------------------------------------------------------
@@ -240,21 +252,13 @@ def print_rows(cols: list[str], rows: list[list], as_json: bool, title: str | No
     out.print(table)
 
 
-# -- commands contributed by other modules -----------------------------------------------
-def _register_optional() -> None:
-    import importlib
-
-    for mod in ("cmd_parse", "cmd_produce", "cmd_cluster", "cmd_status", "cmd_dashboard"):
-        try:
-            module = importlib.import_module(f"wirestream.{mod}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"wirestream.{mod}":
-                continue
-            raise
-        module.register(app)
-
-
-_register_optional()
+# -- commands that live in their own modules ---------------------------------------------
+app.command("parse")(cmd_parse.parse_command)
+app.command("produce")(cmd_produce.produce_command)
+app.command("cluster")(cmd_cluster.cluster)
+app.command("eval")(cmd_cluster.eval_command)
+app.command("status")(cmd_status.status_command)
+app.command("dashboard")(cmd_dashboard.dashboard_command)
 
 
 def main() -> None:

@@ -145,8 +145,3 @@ def eval_command(
                 f"{s.n_pred:.1f}/{s.n_gold}", f"{s.copies:.1f}/{s.copy_precision:.2f}",
             )
     Console(width=None if sys.stdout.isatty() else 120).print(table)
-
-
-def register(app: typer.Typer) -> None:
-    app.command("cluster")(cluster)
-    app.command("eval")(eval_command)

@@ -58,22 +58,20 @@ def parse_files(
     return bad
 
 
-def register(app: typer.Typer) -> None:
-    @app.command("parse")
-    def parse(
-        files: list[Path] = typer.Argument(..., help="documents to parse"),
-        fmt: str | None = typer.Option(None, "--format", help="listing|rss|atom|ninjs|newsml|jsonl"),
-        fetched_at: str | None = typer.Option(None, "--fetched-at", help="ISO time (default now)"),
-        source: str | None = typer.Option(None, "--source", help="source name (default: stem)"),
-        source_tz: str | None = typer.Option(None, "--source-tz", help="IANA zone of the source"),
-    ) -> None:
-        """Parse documents and print one normalised JSON record per item."""
-        if fetched_at is not None:
-            try:
-                datetime.fromisoformat(fetched_at.replace("Z", "+00:00"))
-            except ValueError:
-                typer.echo(f"--fetched-at: not an ISO time: {fetched_at!r}", err=True)
-                raise typer.Exit(2) from None
-        bad = parse_files(files, fmt, fetched_at, source, source_tz)
-        if bad:
-            raise typer.Exit(2)
+def parse_command(
+    files: list[Path] = typer.Argument(..., help="documents to parse"),
+    fmt: str | None = typer.Option(None, "--format", help="listing|rss|atom|ninjs|newsml|jsonl"),
+    fetched_at: str | None = typer.Option(None, "--fetched-at", help="ISO time (default now)"),
+    source: str | None = typer.Option(None, "--source", help="source name (default: stem)"),
+    source_tz: str | None = typer.Option(None, "--source-tz", help="IANA zone of the source"),
+) -> None:
+    """Parse documents and print one normalised JSON record per item."""
+    if fetched_at is not None:
+        try:
+            datetime.fromisoformat(fetched_at.replace("Z", "+00:00"))
+        except ValueError:
+            typer.echo(f"--fetched-at: not an ISO time: {fetched_at!r}", err=True)
+            raise typer.Exit(2) from None
+    bad = parse_files(files, fmt, fetched_at, source, source_tz)
+    if bad:
+        raise typer.Exit(2)

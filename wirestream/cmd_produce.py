@@ -132,36 +132,36 @@ def _replay(path: Path, producer: Producer, rate: float | None) -> None:
         progress.advance(task, len(batch))
 
 
-def register(app: typer.Typer, publisher_factory: Callable[[], object] | None = None) -> None:
-    @app.command("produce")
-    def produce(
-        sources: list[str] = typer.Argument(..., help="files, directories or http(s) URLs"),
-        fmt: str | None = typer.Option(None, "--format", help="default: detected per document"),
-        source: str | None = typer.Option(None, "--source", help="source name (default: stem)"),
-        poll: float | None = typer.Option(None, "--poll", help="poll URLs every SECONDS"),
-        rate: float | None = typer.Option(None, "--rate", help="replay JSON lines at N items/s"),
-        source_tz: str | None = typer.Option(None, "--source-tz", help="IANA zone of the source"),
-    ) -> None:
-        """Publish new and changed items of files, directories and URLs to wire.raw."""
-        from wirecore.settings import load_settings
+def make_publisher(settings):
+    """The Kafka publisher; a seam for tests that publish into memory."""
+    from producers.publisher import RawPublisher
 
-        settings = load_settings()
-        if publisher_factory is not None:
-            publisher = publisher_factory()
-        else:
-            from producers.publisher import RawPublisher
+    return RawPublisher(settings)
 
-            publisher = RawPublisher(settings)
-        state = SourceState.in_data_dir(settings.data_dir)
-        producer = Producer(publisher, state, fmt=fmt, source=source, source_tz=source_tz)
-        try:
-            run_produce(sources, producer, poll=poll, rate=rate)
-        except KeyboardInterrupt:
-            pass
-        finally:
-            publisher.close()
-            state.close()
-        typer.echo(f"published {producer.published}, unchanged {producer.skipped}, "
-                   f"failed {producer.failed}", err=True)
-        if producer.failed:
-            raise typer.Exit(2)
+
+def produce_command(
+    sources: list[str] = typer.Argument(..., help="files, directories or http(s) URLs"),
+    fmt: str | None = typer.Option(None, "--format", help="default: detected per document"),
+    source: str | None = typer.Option(None, "--source", help="source name (default: stem)"),
+    poll: float | None = typer.Option(None, "--poll", help="poll URLs every SECONDS"),
+    rate: float | None = typer.Option(None, "--rate", help="replay JSON lines at N items/s"),
+    source_tz: str | None = typer.Option(None, "--source-tz", help="IANA zone of the source"),
+) -> None:
+    """Publish new and changed items of files, directories and URLs to wire.raw."""
+    from wirestream.context import settings as current_settings
+
+    settings = current_settings()
+    publisher = make_publisher(settings)
+    state = SourceState.in_data_dir(settings.data_dir)
+    producer = Producer(publisher, state, fmt=fmt, source=source, source_tz=source_tz)
+    try:
+        run_produce(sources, producer, poll=poll, rate=rate)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        publisher.close()
+        state.close()
+    typer.echo(f"published {producer.published}, unchanged {producer.skipped}, "
+               f"failed {producer.failed}", err=True)
+    if producer.failed:
+        raise typer.Exit(2)

@@ -14,34 +14,32 @@ from rich.table import Table
 from rich.text import Text
 
 
-def register(app: typer.Typer) -> None:
-    @app.command()
-    def status(
-        once: Annotated[bool, typer.Option("--once", help="print one reading and exit")] = False,
-        as_json: Annotated[bool, typer.Option("--json", help="with --once: one JSON object")] = False,
-        interval: Annotated[float, typer.Option(help="seconds between readings")] = 2.0,
-        stories: Annotated[int, typer.Option(help="latest stories to show")] = 8,
-    ) -> None:
-        """Topics, consumer lag, throughput, dead letters and the latest stories."""
-        from wirecore.settings import load_settings
-        from wirestream.reader import open_reader
-        from wirestream.status import build_status, read_clickhouse, read_kafka, throughput
+def status_command(
+    once: Annotated[bool, typer.Option("--once", help="print one reading and exit")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="with --once: one JSON object")] = False,
+    interval: Annotated[float, typer.Option(help="seconds between readings")] = 2.0,
+    stories: Annotated[int, typer.Option(help="latest stories to show")] = 8,
+) -> None:
+    """Topics, consumer lag, throughput, dead letters and the latest stories."""
+    from wirestream.context import settings as current_settings
+    from wirestream.reader import open_reader
+    from wirestream.status import build_status, read_clickhouse, read_kafka, throughput
 
-        s = load_settings()
-        if once:
-            first = read_kafka(s)  # broker down -> KafkaUnavailable, one line
-            ch = read_clickhouse(open_reader(s), s.clickhouse_database, stories)  # ClickHouseUnavailable
-            time.sleep(max(0.0, min(interval, 1.0) - (time.monotonic() - first.at)))
-            second = read_kafka(s)
-            snapshot = build_status(s, second, ch, throughput(first, second))
-            if as_json:
-                sys.stdout.write(orjson.dumps(snapshot).decode() + "\n")
-            else:
-                from rich.console import Console
+    s = current_settings()
+    if once:
+        first = read_kafka(s)  # broker down -> KafkaUnavailable, one line
+        ch = read_clickhouse(open_reader(s), s.clickhouse_database, stories)  # ClickHouseUnavailable
+        time.sleep(max(0.0, min(interval, 1.0) - (time.monotonic() - first.at)))
+        second = read_kafka(s)
+        snapshot = build_status(s, second, ch, throughput(first, second))
+        if as_json:
+            sys.stdout.write(orjson.dumps(snapshot).decode() + "\n")
+        else:
+            from rich.console import Console
 
-                Console().print(render(snapshot))
-            return
-        live_view(s, interval, stories)
+            Console().print(render(snapshot))
+        return
+    live_view(s, interval, stories)
 
 
 def live_view(settings, interval: float, story_limit: int) -> None:

@@ -61,6 +61,8 @@ def child_env(settings: Settings) -> dict[str, str]:
     env["WIRESTREAM_KAFKA_PORT"] = str(settings.kafka_port)
     if settings.kafka_bootstrap:
         env["WIRESTREAM_KAFKA_BOOTSTRAP"] = settings.kafka_bootstrap
+    env["WIRESTREAM_LOG_LEVEL"] = settings.log_level
+    env["WIRESTREAM_LOG_FORMAT"] = settings.log_format
     env["PYTHONUNBUFFERED"] = "1"
     return env
 

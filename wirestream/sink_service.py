@@ -18,6 +18,7 @@ from wirecore.clickhouse import (
     redact,
     run_migrations,
 )
+from wirecore.logs import configure_logging
 from wirecore.settings import Settings, load_settings
 from wirecore.topology import READS
 from wirestream.owner_api import OwnerServer
@@ -137,8 +138,9 @@ def run_sink(settings: Settings, until_idle_s: float | None = None) -> int:
 
 
 def main() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    raise SystemExit(run_sink(load_settings()))
+    settings = load_settings()
+    configure_logging(settings.log_level, settings.log_format)
+    raise SystemExit(run_sink(settings))
 
 
 if __name__ == "__main__":

@@ -8,26 +8,24 @@ import orjson
 import typer
 from typer.testing import CliRunner
 
-from wirestream import cmd_parse, cmd_produce
+from wirestream import cmd_produce
 
 REPO = Path(__file__).resolve().parents[3]
 PAGE = REPO / "../shared/data/anp-buitenland-page.txt"
 FIXTURES = REPO / "tests/fixtures/formats"
 
 
-def app_with(register, **kw) -> typer.Typer:
-    app = typer.Typer()
-    register(app, **kw)
+def app_with(monkeypatch=None, publisher=None) -> typer.Typer:
+    """The real CLI app; ``produce`` publishes into ``publisher`` instead of Kafka."""
+    from wirestream.cli import app
 
-    @app.command("noop")
-    def _noop() -> None:  # a second command keeps typer in multi-command mode
-        pass
-
+    if publisher is not None:
+        monkeypatch.setattr(cmd_produce, "make_publisher", lambda settings: publisher)
     return app
 
 
 def test_parse_prints_one_record_per_item():
-    result = CliRunner().invoke(app_with(cmd_parse.register), [
+    result = CliRunner().invoke(app_with(), [
         "parse", "--fetched-at", "2026-01-24T18:00:00+01:00", "--source", "anp-buitenland",
         str(PAGE)])
     assert result.exit_code == 0, result.output
@@ -40,7 +38,7 @@ def test_parse_prints_one_record_per_item():
 def test_parse_reports_bad_items_and_exits_2(tmp_path):
     bad = tmp_path / "bad.bin"
     bad.write_bytes(b"\x00\x01\x02")
-    result = CliRunner().invoke(app_with(cmd_parse.register), [
+    result = CliRunner().invoke(app_with(), [
         "parse", "--fetched-at", "2026-01-24T18:00:00+01:00",
         str(FIXTURES / "backfill.jsonl"), str(bad)])
     assert result.exit_code == 2
@@ -74,7 +72,7 @@ class FakePublisher:
 def test_produce_publishes_new_items_once(tmp_path, monkeypatch):
     monkeypatch.setenv("WIRESTREAM_DATA_DIR", str(tmp_path / "data"))
     publisher = FakePublisher()
-    app = app_with(cmd_produce.register, publisher_factory=lambda: publisher)
+    app = app_with(monkeypatch, publisher)
     args = ["produce", "--source", "anp-buitenland", str(PAGE)]
     first = CliRunner().invoke(app, args)
     assert first.exit_code == 0, first.output
@@ -89,7 +87,7 @@ def test_produce_publishes_new_items_once(tmp_path, monkeypatch):
 def test_produce_replays_jsonl_with_rate(tmp_path, monkeypatch):
     monkeypatch.setenv("WIRESTREAM_DATA_DIR", str(tmp_path / "data"))
     publisher = FakePublisher()
-    app = app_with(cmd_produce.register, publisher_factory=lambda: publisher)
+    app = app_with(monkeypatch, publisher)
     result = CliRunner().invoke(app, ["produce", "--rate", "1000", str(FIXTURES / "backfill.jsonl")])
     assert result.exit_code == 2  # one malformed line
     assert [i.key for b in publisher.batches for i in b] == ["bf-1", "42", "bf-3"]

@@ -7,12 +7,11 @@ import typer
 from typer.testing import CliRunner
 
 from tests.unit.stories.docs import QUAKE_1, QUAKE_2
-from wirestream import cmd_cluster
 
 
 def _app() -> typer.Typer:
-    app = typer.Typer()
-    cmd_cluster.register(app)
+    from wirestream.cli import app
+
     return app
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -38,7 +38,9 @@ class Assignment:
     score: float
     evidence: dict[str, Any]
     story: StorySnapshot  # the story after this item
-    state_changes: dict[str, dict[str, Any] | None]  # key -> value to upsert, None = delete
+    state_changes: dict[str, Any]  # key -> JSON-able value to upsert, None = delete
+    merged: list[str] = field(default_factory=list)  # stories merged into ``story_id`` now
+    demoted: list[str] = field(default_factory=list)  # items whose ``new`` is now ``update``
 
 
 @dataclass(slots=True, frozen=True)
@@ -67,3 +69,7 @@ class EngineConfig:
     max_items_kept: int = 100  # per story, recent items remembered for duplicate/revision checks
     revision_max_hamming: int = 8  # SimHash bits (of 64) a revision may differ in, same story
     revision_min_length_ratio: float = 0.9  # ...and their token counts must be this close
+    merge_threshold: float = 0.45  # an item scoring this on a second story merges the two
+    lateness_hours: float = 48.0  # an item this much older than the clock no longer reopens
+    checkpoint_every: int = 32  # centroid deltas per story between two checkpoints
+    max_names: int = 48  # names counted per story (for entity agreement and conflicts)

@@ -34,6 +34,11 @@ class ItemVector:
     ids: np.ndarray  # uint32, sorted
     weights: np.ndarray  # float64, unit length
     words: dict[int, str]
+    names: frozenset[str] = frozenset()
+
+    def name_ids(self) -> list[int]:
+        """Term ids of the item's names, sorted."""
+        return sorted(term_id(t) for t in self.names)
 
     def top(self, k: int) -> list[tuple[int, float]]:
         """The k heaviest terms, ties broken by id so the order is reproducible."""
@@ -65,7 +70,7 @@ def build_vector(
     norm = math.sqrt(float(np.dot(weights, weights)))
     if norm > 0:
         weights = weights / norm
-    return ItemVector(ids=ids, weights=weights, words=words)
+    return ItemVector(ids=ids, weights=weights, words=words, names=names)
 
 
 @dataclass(slots=True)
@@ -77,6 +82,7 @@ class Match:
     similarity: float
     time_gap_hours: float | None
     shared_places: list[str]
+    conflict: bool = False  # the item and the story name different main entities
 
     def evidence(self, vec: ItemVector) -> dict[str, object]:
         return {

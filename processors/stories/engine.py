@@ -118,7 +118,7 @@ class StoryEngine:
                 cfg.max_candidates,
             )
             matches = sorted(
-                score_stories(vec, candidates, ts, places, cfg),
+                score_stories(vec, candidates, ts, places, cfg, self._idf),
                 key=lambda m: (-m.score, m.story.seq),
             )
             best = matches[0] if matches else None
@@ -134,6 +134,7 @@ class StoryEngine:
             elif best is not None and best.score >= cfg.join_threshold:
                 story, relation = best.story, UPDATE
                 story.item_count += 1
+                story.core = None
                 if self._reopens(story, ts):
                     relation = NEW
                     demoted.append(story.opener)
@@ -168,6 +169,9 @@ class StoryEngine:
                           merged, demoted)
 
     # -- steps -------------------------------------------------------------------------------
+    def _idf(self, ids: np.ndarray) -> np.ndarray:
+        return self.index.idf(ids, len(self.stories))
+
     def _reopens(self, story: Story, ts: float | None) -> bool:
         """Whether a joining item dated before the story's opener takes its place."""
         if ts is None or story.first_ts is None or ts >= story.first_ts:
@@ -205,6 +209,7 @@ class StoryEngine:
         if gone.last_ts is not None and (keep.last_ts is None or gone.last_ts > keep.last_ts):
             keep.headline = gone.headline
         keep.item_count += gone.item_count
+        keep.core = None
         keep.touch_time(gone.first_ts, self.clock, self.arrivals)
         keep.touch_time(gone.last_ts, self.clock, self.arrivals)
         for label, theirs in ((keep.places, gone.places), (keep.agencies, gone.agencies),

@@ -69,7 +69,11 @@ class EngineConfig:
     max_items_kept: int = 100  # per story, recent items remembered for duplicate/revision checks
     revision_max_hamming: int = 8  # SimHash bits (of 64) a revision may differ in, same story
     revision_min_length_ratio: float = 0.9  # ...and their token counts must be this close
-    merge_threshold: float = 0.45  # an item scoring this on a second story merges the two
+    name_conflict: float = 0.6  # similarity factor when item and story name other main entities
+    conflict_share: float = 0.5  # ...a story's main names are those this share of items name
+    conflict_missing: float = 0.75  # ...conflict: this much of the item's and the story's name
+    # weight is missing on the other side
+    merge_threshold: float = 0.6  # an item scoring this on a second story merges the two
     lateness_hours: float = 48.0  # an item this much older than the clock no longer reopens
     checkpoint_every: int = 32  # centroid deltas per story between two checkpoints
     max_names: int = 48  # names counted per story (for entity agreement and conflicts)

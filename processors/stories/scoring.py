@@ -17,6 +17,7 @@ gap is still reported as evidence.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,6 +40,11 @@ class ItemVector:
     def name_ids(self) -> list[int]:
         """Term ids of the item's names, sorted."""
         return sorted(term_id(t) for t in self.names)
+
+    def name_mask(self) -> np.ndarray:
+        """Which of ``ids`` are names."""
+        return np.fromiter((self.words[t] in self.names for t in self.ids.tolist()), dtype=bool,
+                           count=len(self.ids))
 
     def top(self, k: int) -> list[tuple[int, float]]:
         """The k heaviest terms, ties broken by id so the order is reproducible."""
@@ -114,6 +120,7 @@ def score_stories(
     ts: float | None,
     places: set[str],
     cfg: EngineConfig,
+    idf: Callable[[np.ndarray], np.ndarray],
 ) -> list[Match]:
     """Cosine to each centroid, damped on a year conflict, plus place and recency bonuses.
 
@@ -133,19 +140,61 @@ def score_stories(
         owner[hit], weights=vec.weights[pos[hit]] * cat_w[hit], minlength=len(stories)
     )
     doc_years = years_of(vec.ids)
+    conflicts = name_conflicts(vec, stories, owner[hit], pos[hit], idf, cfg)
     matches = []
-    for story, dot in zip(stories, dots.tolist(), strict=True):
+    for story, dot, conflict in zip(stories, dots.tolist(), conflicts, strict=True):
         similarity = dot / story.norm if story.norm > 0 else 0.0
         factor = 1.0
         if doc_years and story.years and not doc_years & story.years:
             factor = cfg.year_conflict
+        if conflict:
+            factor *= cfg.name_conflict
         gap = time_gap_hours(ts, story)
         shared_places = sorted(places.intersection(p.lower() for p in story.places))
         score = similarity * factor + cfg.place_bonus * min(2, len(shared_places))
         if gap is not None and similarity > 0:
             score += cfg.recency_bonus * 0.5 ** (gap / cfg.recency_half_life_hours)
-        matches.append(Match(story, score, similarity, gap, shared_places))
+        matches.append(Match(story, score, similarity, gap, shared_places, conflict))
     return matches
+
+
+def name_conflicts(
+    vec: ItemVector, stories: list[Story], owner: np.ndarray, pos: np.ndarray,
+    idf: Callable[[np.ndarray], np.ndarray], cfg: EngineConfig,
+) -> list[bool]:
+    """Whether item and story each name main entities the other does not mention at all.
+
+    The item side: the share of its name weight on terms absent from the story's centroid.
+    The story side: the share of its core names' IDF absent from the item. Both must be
+    large: an update adds a new name or two, a look-alike event (another club, another
+    company, another victim) swaps the main ones.
+    """
+    n = len(stories)
+    if not vec.names:
+        return [False] * n
+    name_mask = vec.name_mask()
+    nw = vec.weights * vec.weights * name_mask
+    total = float(nw.sum())
+    if total <= 0:
+        return [False] * n
+    present = np.zeros((n, len(vec.ids)), dtype=bool)
+    present[owner, pos] = True
+    item_missing = ((~present) @ nw) / total
+    out = []
+    for i, story in enumerate(stories):
+        if item_missing[i] < cfg.conflict_missing:
+            out.append(False)
+            continue
+        core = story.core_names(cfg.conflict_share)
+        if len(core) == 0:
+            out.append(False)
+            continue
+        w = idf(core)
+        p = np.searchsorted(vec.ids, core)
+        p[p == len(vec.ids)] = 0
+        found = vec.ids[p] == core
+        out.append(float(w[~found].sum()) >= cfg.conflict_missing * float(w.sum()))
+    return out
 
 
 def find_candidates(

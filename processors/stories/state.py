@@ -81,6 +81,7 @@ def story_keys(story: Story) -> list[str]:
 def add_names(story: Story, names: Iterable[int], cap: int) -> None:
     """Count the items naming each name; past ``cap`` names the rarest (then highest id) go."""
     counts = story.names
+    story.core = None
     for t in names:
         counts[t] = counts.get(t, 0) + 1
     if len(counts) > cap:

@@ -86,6 +86,16 @@ class Story:
     checkpoint: int = 0  # delta number the stored centroid checkpoint covers up to
     n_kept: int = 0  # next kept-item number
     years: frozenset[int] = frozenset()  # year term ids in the centroid (derived, not stored)
+    core: np.ndarray | None = None  # names most of its items share (derived, not stored)
+
+    def core_names(self, share: float) -> np.ndarray:
+        """Name ids named by at least ``share`` of the story's items (and by two, once it has
+        two): the main entities an item about the same event is expected to mention."""
+        if self.core is None:
+            need = max(1.0, share * self.item_count, 2.0 if self.item_count > 1 else 1.0)
+            self.core = np.array(sorted(t for t, c in self.names.items() if c >= need),
+                                 dtype=np.uint32)
+        return self.core
 
     def index_terms(self, k: int) -> list[int]:
         """The k heaviest centroid terms (ties by id), the story's entries in the index."""

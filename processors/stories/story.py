@@ -9,6 +9,7 @@ bytes), which is what makes a restored engine decide bit for bit like the live o
 
 from __future__ import annotations
 
+import functools
 import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -28,9 +29,12 @@ def years_of(ids: np.ndarray) -> frozenset[int]:
     """The term ids among ``ids`` that are years (1900-2099): the dates a text names."""
     if len(ids) == 0:
         return frozenset()
-    return frozenset(ids[np.isin(ids, _YEARS, assume_unique=True)].tolist())
+    p = np.searchsorted(_YEARS, ids)
+    p[p == len(_YEARS)] = 0
+    return frozenset(ids[_YEARS[p] == ids].tolist())
 
 
+@functools.lru_cache(maxsize=4096)
 def iso_of(ts: float | None) -> str:
     """ISO-8601 UTC with ``Z``; the epoch when a story has no dated item at all."""
     if ts is None:

@@ -41,9 +41,41 @@ def hash_tokens(tokens: list[str]) -> str:
     return hashlib.blake2b(" ".join(tokens).encode(), digest_size=12).hexdigest()
 
 
+_IDS: dict[str, int] = {}  # term -> id memo: most terms recur, CRC32 + encode costs more
+_TERMS: dict[tuple[int, int], dict[str, str]] = {}  # (stopword list, stem length) -> memo
+_MEMO_MAX = 1 << 20
+
+
 def term_id(term: str) -> int:
     """A stable 32-bit id for a term."""
-    return zlib.crc32(term.encode())
+    tid = _IDS.get(term)
+    if tid is None:
+        if len(_IDS) >= _MEMO_MAX:
+            _IDS.clear()
+        tid = _IDS[term] = zlib.crc32(term.encode())
+    return tid
+
+
+def term_ids(terms: list[str]) -> list[int]:
+    get = _IDS.get
+    return [get(t) or term_id(t) for t in terms]
+
+
+def _content_terms(tokens: list[str], stop: frozenset[str], stem_len: int) -> list[str]:
+    """Each token's content term ('' for a stopword or a single letter), memoised."""
+    memo = _TERMS.setdefault((id(stop), stem_len), {})
+    if len(memo) >= _MEMO_MAX:
+        memo.clear()
+    out = []
+    get = memo.get
+    for tok in tokens:
+        t = get(tok)
+        if t is None:
+            t = memo[tok] = (
+                "" if len(tok) < 2 or tok in stop else tok if tok.isdigit() else tok[:stem_len]
+            )
+        out.append(t)
+    return out
 
 
 @dataclass(slots=True)
@@ -68,11 +100,8 @@ def extract_terms(
     if tokens is None:
         tokens = tokenise(text)
     stop = stopwords_for(lang, tokens)
-    tf: Counter[str] = Counter()
-    for tok in tokens:
-        if len(tok) < 2 or tok in stop:
-            continue
-        tf[tok if tok.isdigit() else tok[:stem_len]] += 1
+    tf = Counter(_content_terms(tokens, stop, stem_len))
+    tf.pop("", None)
     lang_used = (lang or "").lower()[:2] or _lang_of(stop)
     names = frozenset(
         t if t.isdigit() else t[:stem_len] for t in name_tokens(text) if t not in stop
@@ -116,7 +145,7 @@ def simhash(tokens: list[str]) -> int | None:
     """
     if len(tokens) < 10:
         return None
-    ids = np.fromiter((zlib.crc32(t.encode()) for t in tokens), dtype=np.uint64, count=len(tokens))
+    ids = np.array(term_ids(tokens), dtype=np.uint64)
     with np.errstate(over="ignore"):
         h = ids[:-2] * _K1 + ids[1:-1] * _K2 + ids[2:]
         h = _mix64(h)

@@ -43,7 +43,7 @@ from processors.stories.state import (
     story_keys,
 )
 from processors.stories.story import EMPTY_IDS, EMPTY_W, KeptItem, Story, merge_centroid
-from processors.stories.text import extract_terms, hash_tokens, simhash, tokenise
+from processors.stories.text import extract_terms, hash_tokens, simhash, term_ids, tokenise
 
 __all__ = ["META_KEY", "StoryEngine", "story_key"]
 
@@ -100,7 +100,8 @@ class StoryEngine:
             evidence = {"matched_item": hit[1], "content_hash": chash}
             return Assignment(story.story_id, DUPLICATE, 1.0, evidence, story.snapshot(), changes)
 
-        terms = extract_terms(full_text, doc.lang, cfg.stem_len, tokens)
+        terms = extract_terms(full_text, doc.lang, cfg.stem_len, tokens, doc.title)
+        head_names = sorted(term_ids(sorted(terms.head_names)))
         kept = KeptItem(doc.id, chash, doc.guid, simhash(terms.tokens), len(terms.tokens))
         merged: list[str] = []
         demoted: list[str] = []
@@ -118,7 +119,7 @@ class StoryEngine:
                 cfg.max_candidates,
             )
             matches = sorted(
-                score_stories(vec, candidates, ts, places, cfg, self._idf),
+                score_stories(vec, candidates, ts, places, cfg, self._idf, head_names),
                 key=lambda m: (-m.score, m.story.seq),
             )
             best = matches[0] if matches else None
@@ -155,6 +156,7 @@ class StoryEngine:
             story.last_ts is None or ts >= story.last_ts
         ):
             story.headline = doc.title  # the latest development by event time
+            story.head_names = head_names
         story.touch_time(ts, self.clock, self.arrivals)
         _add_labels(story.places, doc.places)
         _add_labels(story.agencies, doc.agencies)
@@ -208,6 +210,7 @@ class StoryEngine:
         changes[checkpoint_key(keep.story_id)] = checkpoint_value(keep)
         if gone.last_ts is not None and (keep.last_ts is None or gone.last_ts > keep.last_ts):
             keep.headline = gone.headline
+            keep.head_names = gone.head_names
         keep.item_count += gone.item_count
         keep.core = None
         keep.touch_time(gone.first_ts, self.clock, self.arrivals)

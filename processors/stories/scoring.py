@@ -122,6 +122,7 @@ def score_stories(
     places: set[str],
     cfg: EngineConfig,
     idf: Callable[[np.ndarray], np.ndarray],
+    head_names: list[int] | None = None,
 ) -> list[Match]:
     """Cosine to each centroid, damped on a year or name conflict, plus place and recency
     bonuses; the matches that matter (top three, and all that could join), best first.
@@ -165,17 +166,44 @@ def score_stories(
             bonus[i] += cfg.place_bonus * min(2, len(shared[i]))
     scores = sims * factor + bonus
     conflict = np.zeros(n, dtype=bool)
-    if vec.names:
-        check = np.flatnonzero(scores >= cfg.join_threshold)
-        if len(check):
-            conflict[check] = name_conflicts(vec, [stories[i] for i in check.tolist()],
-                                             owner, pos, check, idf, cfg)
-            factor[conflict] *= cfg.name_conflict
-            scores = sims * factor + bonus
+    check = np.flatnonzero(scores >= cfg.join_threshold)
+    if vec.names and len(check):
+        conflict[check] = name_conflicts(vec, [stories[i] for i in check.tolist()],
+                                         owner, pos, check, idf, cfg)
+        factor[conflict] *= cfg.name_conflict
+    if head_names and len(check):
+        heads = headline_conflicts(vec, stories, check, head_names)
+        factor[heads] *= cfg.headline_conflict
+        conflict |= heads
+    bonus[conflict] = 0.0  # time and place do not make up for other main entities
+    scores = sims * factor + bonus
     order = np.lexsort((np.array([s.seq for s in stories]), -scores)).tolist()
     keep = max(3, int((scores >= cfg.join_threshold).sum()))
     return [Match(stories[i], float(scores[i]), float(sims[i]), gaps[i], shared[i],
                   bool(conflict[i])) for i in order[:keep]]
+
+
+def headline_conflicts(
+    vec: ItemVector, stories: list[Story], rows: np.ndarray, head_names: list[int]
+) -> np.ndarray:
+    """Whether the item's headline names someone the story never mentions *and* the story's
+    headline names someone the item never mentions: FC Utrecht - Feyenoord is not
+    FC Utrecht - Cercle Brugge, Heineken's results are not Philips's."""
+    out = np.zeros(len(stories), dtype=bool)
+    heads = np.array(head_names, dtype=np.uint32)
+    for i in rows.tolist():
+        story = stories[i]
+        if not story.head_names or story.item_count > 1:  # a grown story's headline drifts
+            continue
+        p = np.searchsorted(story.term_ids, heads)
+        p[p == len(story.term_ids)] = 0
+        if len(story.term_ids) == 0 or bool((story.term_ids[p] == heads).all()):
+            continue
+        theirs = np.array(story.head_names, dtype=np.uint32)
+        q = np.searchsorted(vec.ids, theirs)
+        q[q == len(vec.ids)] = 0
+        out[i] = not bool((vec.ids[q] == theirs).all())
+    return out
 
 
 def name_conflicts(

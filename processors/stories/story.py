@@ -81,6 +81,7 @@ class Story:
     weights: np.ndarray  # float32, aligned with term_ids
     norm: float
     opener: str = ""  # the item that opens the story in event time (relation ``new``)
+    head_names: list[int] = field(default_factory=list)  # name term ids of the headline
     places: list[str] = field(default_factory=list)
     agencies: list[str] = field(default_factory=list)
     languages: list[str] = field(default_factory=list)
@@ -128,7 +129,7 @@ class Story:
             "l": self.last_ts, "a": self.active_ts, "la": self.last_arrival,
             "c": self.item_count, "o": self.opener, "p": self.places, "ag": self.agencies,
             "lg": self.languages, "nd": self.n_deltas, "ck": self.checkpoint,
-            "nk": self.n_kept,
+            "nk": self.n_kept, "hn": self.head_names,
         }
 
     @classmethod
@@ -138,7 +139,8 @@ class Story:
             first_ts=v["f"], last_ts=v["l"], active_ts=v["a"], last_arrival=int(v["la"]),
             item_count=int(v["c"]), term_ids=EMPTY_IDS, weights=EMPTY_W, norm=0.0,
             opener=v["o"], places=list(v["p"]), agencies=list(v["ag"]),
-            languages=list(v["lg"]), n_deltas=int(v["nd"]), checkpoint=int(v["ck"]), n_kept=int(v["nk"]),
+            languages=list(v["lg"]), n_deltas=int(v["nd"]), checkpoint=int(v["ck"]),
+            n_kept=int(v["nk"]), head_names=list(v["hn"]),
         )
 
     def touch_time(self, ts: float | None, clock: float | None, arrival: int) -> None:

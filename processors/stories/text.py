@@ -86,10 +86,12 @@ class DocTerms:
     tf: dict[str, int]  # content term -> count
     lang: str
     names: frozenset[str] = frozenset()  # terms written capitalised mid-sentence
+    head_names: frozenset[str] = frozenset()  # names in the headline (``headline_names``)
 
 
 def extract_terms(
-    text: str, lang: str | None, stem_len: int, tokens: list[str] | None = None
+    text: str, lang: str | None, stem_len: int, tokens: list[str] | None = None,
+    title: str = "",
 ) -> DocTerms:
     """Content terms: stopwords and single letters dropped, words cut to ``stem_len`` chars.
 
@@ -106,7 +108,9 @@ def extract_terms(
     names = frozenset(
         t if t.isdigit() else t[:stem_len] for t in name_tokens(text) if t not in stop
     )
-    return DocTerms(tokens=tokens, tf=dict(tf), lang=lang_used, names=names & tf.keys())
+    head = headline_names(title, text, stop, stem_len) if title else frozenset()
+    return DocTerms(tokens=tokens, tf=dict(tf), lang=lang_used, names=names & tf.keys(),
+                    head_names=head & tf.keys())
 
 
 _NAME = re.compile(r"(?<=[\w,;:)] )[^\W\d_][\w'-]*", re.UNICODE)
@@ -119,6 +123,20 @@ def name_tokens(text: str) -> list[str]:
     """
     words = [w for w in _NAME.findall(text) if w[0].isupper() and not w.isupper()]
     return tokenise(" ".join(words))
+
+
+def headline_names(title: str, text: str, stop: frozenset[str], stem_len: int) -> frozenset[str]:
+    """The names in a headline, as content terms: mid-sentence capitals, plus a capitalised
+    first word that is no stopword and is never written in lower case in the text."""
+    names = {t for t in name_tokens(title) if t not in stop}
+    first = title.split(maxsplit=1)[:1]
+    if first and first[0][:1].isupper() and not first[0].isupper():
+        word = tokenise(first[0])[:1]
+        if word and word[0] not in stop and len(word[0]) > 1 and not re.search(
+            rf"(?<![\w]){re.escape(first[0].lower())}(?![\w])", text
+        ):
+            names.add(word[0])
+    return frozenset(t if t.isdigit() else t[:stem_len] for t in names)
 
 
 def _lang_of(stop: frozenset[str]) -> str:

@@ -134,6 +134,8 @@ class StoryEngine:
                 score = 1.0 - near[1]["simhash_bits"] / 64.0
             elif best is not None and best.score >= cfg.join_threshold:
                 story, relation = best.story, UPDATE
+                if terms.lang and story.languages and terms.lang not in story.languages:
+                    evidence["cross_language"] = [*story.languages, terms.lang]
                 story.item_count += 1
                 story.core = None
                 if self._reopens(story, ts):

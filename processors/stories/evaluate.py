@@ -63,7 +63,8 @@ def load_split(path: Path, short: bool = False) -> list[LabelledDoc]:
         if short:
             title, text = shorten(title, text)
         doc = StoryDoc(id=row["id"], title=title, text=text,
-                       published_at=parse_time(row.get("published_at")), lang="en")
+                       published_at=parse_time(row.get("published_at")),
+                       lang=row.get("lang") or "en")
         out.append(LabelledDoc(doc, row["story_id"]))
     return out
 

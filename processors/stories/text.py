@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from processors.stories.aliases import ALIASES
 from processors.stories.stopwords import stopwords_for
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -71,9 +72,12 @@ def _content_terms(tokens: list[str], stop: frozenset[str], stem_len: int) -> li
     for tok in tokens:
         t = get(tok)
         if t is None:
-            t = memo[tok] = (
-                "" if len(tok) < 2 or tok in stop else tok if tok.isdigit() else tok[:stem_len]
-            )
+            if len(tok) < 2 or tok in stop:
+                t = ""
+            else:
+                t = ALIASES.get(tok, tok)
+                t = t if t.isdigit() else t[:stem_len]
+            memo[tok] = t
         out.append(t)
     return out
 

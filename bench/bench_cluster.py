@@ -51,9 +51,10 @@ def load_base() -> list[tuple[str, str]]:
 
 
 def make_stream(base: list[tuple[str, str]], n: int, seed: int = 0,
-                seconds_apart: float = 2.5) -> Iterator[StoryDoc]:
+                seconds_apart: float = 2.5, words: int = 0) -> Iterator[StoryDoc]:
     """Items 4k and 4k+1 are one made-up event, 4k+2 and 4k+3 one each; each loses a word."""
     rnd = random.Random(seed)
+    max_words = words
     for i in range(n):
         group = i - 1 if i % 4 == 1 else i
         title, text = base[group % len(base)]
@@ -66,6 +67,8 @@ def make_stream(base: list[tuple[str, str]], n: int, seed: int = 0,
         words = _WORD.sub(vary, text).split()
         if len(words) > 5:
             del words[rnd.randrange(len(words))]
+        if max_words:
+            words = words[:max_words]
         yield StoryDoc(
             id=f"i{i}", title=_WORD.sub(vary, title), text=" ".join(words),
             published_at=T0 + timedelta(seconds=i * seconds_apart), lang="en",
@@ -76,10 +79,13 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
+SHORT_WORDS = 0
+
+
 def run_engine(base: list[tuple[str, str]], n: int) -> tuple[float, int, float]:
     engine = StoryEngine(EngineConfig())
     busy = 0.0
-    for doc in make_stream(base, n):
+    for doc in make_stream(base, n, words=SHORT_WORDS):
         t = time.perf_counter()
         engine.assign(doc)
         busy += time.perf_counter() - t
@@ -88,7 +94,7 @@ def run_engine(base: list[tuple[str, str]], n: int) -> tuple[float, int, float]:
 
 def run_baseline(base: list[tuple[str, str]], n: int) -> float:
     baseline = TfidfBaseline()
-    docs = list(make_stream(base, n))
+    docs = list(make_stream(base, n, words=SHORT_WORDS))
     t = time.perf_counter()
     for doc in docs:
         baseline.assign(doc)
@@ -100,7 +106,11 @@ def main() -> None:
     parser.add_argument("--items", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--baseline-items", type=int, default=2_000)
+    parser.add_argument("--short", type=int, default=0, metavar="WORDS",
+                        help="cut item text to this many words (issue 14.3 measures 30)")
     args = parser.parse_args()
+    global SHORT_WORDS
+    SHORT_WORDS = args.short
     base = load_base()
     print(f"stream: {args.items} items from {len(base)} ECB+ documents; "
           f"RSS before: {peak_rss_mb():.0f} MB")

@@ -16,7 +16,7 @@ import orjson
 import typer
 
 from processors.stories import EngineConfig, StoryDoc, StoryEngine
-from schemas.models import InvalidItem
+from schemas.models import InvalidItem, WireItem
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA_DIR = REPO_ROOT.parent / "shared" / "data" / "ecbplus"
@@ -32,6 +32,8 @@ def parse_cluster_line(line: bytes) -> StoryDoc:
         raise InvalidItem(f"not JSON: {exc}") from None
     if not isinstance(row, dict):
         raise InvalidItem("not a JSON object")
+    if "item_id" in row and "headline" in row:
+        return doc_of_wire_item(row)
     item_id, title, text = row.get("id"), row.get("title") or "", row.get("text") or ""
     if not isinstance(item_id, str | int) or item_id == "":
         raise InvalidItem("missing id")
@@ -48,6 +50,22 @@ def parse_cluster_line(line: bytes) -> StoryDoc:
     return StoryDoc(
         id=str(item_id), title=title, text=text, published_at=when,
         lang=lang if isinstance(lang, str) else None,
+    )
+
+
+def doc_of_wire_item(row: dict[str, Any]) -> StoryDoc:
+    """A ``wirestream parse`` record (``WireItem.to_dict``) -> ``StoryDoc``."""
+    from processors.stories.evaluate import parse_time
+
+    try:
+        item = WireItem.from_dict(row)
+        when = parse_time(item.published_at) if item.published_at else None
+    except (KeyError, TypeError, ValueError) as exc:
+        raise InvalidItem(f"bad wire item: {exc}") from None
+    return StoryDoc(
+        id=item.item_id, title=item.headline, text=item.body, published_at=when,
+        lang=item.language, guid=item.guid or None, content_hash=item.content_hash or None,
+        places=list(item.places), agencies=list(item.agencies),
     )
 
 
@@ -69,6 +87,10 @@ def cluster_lines(
         a = engine.assign(doc)
         record = {"id": doc.id, "story_id": a.story_id, "relation": a.relation,
                   "score": round(a.score, 6), "evidence": a.evidence}
+        if a.merged:
+            record["merged"] = a.merged
+        if a.demoted:
+            record["demoted"] = a.demoted
         out.write(orjson.dumps(record) + b"\n")
     return bad
 
@@ -85,7 +107,11 @@ def cluster(
     input: Annotated[str, typer.Option("--input", "-i", help="JSON lines, or - for stdin")] = "-",
     output: Annotated[str, typer.Option("--output", "-o", help="JSON lines, or - for stdout")] = "-",
 ) -> None:
-    """Assign items ({id, title, text, published_at, lang}) to stories, in file order."""
+    """Assign items to stories, in file order.
+
+    Lines are {id, title, text, published_at, lang} or ``wirestream parse`` records
+    (WireItem), so ``wirestream parse ... | wirestream cluster`` composes.
+    """
     try:
         lines = _open_in(input)
         if output == "-":

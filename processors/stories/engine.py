@@ -1,9 +1,13 @@
 """The story engine: one item in, one final decision out, plus the state to persist.
 
 Order of checks per item: exact copy (content hash) -> revision (same guid, or SimHash
-within a few bits) -> best story by score -> new story. The engine is single-threaded,
-pure (no I/O) and deterministic: the same items in the same order give the same story ids,
-relations and scores, whether or not the engine was restored from its state in between.
+within a few bits) -> best story by score -> new story. After a join, a second live story
+the item also matches strongly is merged into the first (healing an early split), and an
+item dated before its story's opener becomes the opener (event time, not arrival order).
+
+The engine is single-threaded, pure (no I/O) and deterministic: the same items in the same
+order give the same story ids, relations and scores, whether or not the engine was restored
+from its state in between.
 """
 
 from __future__ import annotations
@@ -13,7 +17,6 @@ from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
-import orjson
 
 from processors.stories.index import StoryIndex
 from processors.stories.model import (
@@ -25,18 +28,27 @@ from processors.stories.model import (
     EngineConfig,
     StoryDoc,
 )
-from processors.stories.scoring import build_vector, find_candidates, score_stories
-from processors.stories.story import KeptItem, Story, merge_centroid
-from processors.stories.text import extract_terms, hamming, hash_tokens, simhash, tokenise
+from processors.stories.scoring import Match, build_vector, find_candidates, score_stories
+from processors.stories.state import (
+    META_KEY,
+    Changes,
+    add_names,
+    checkpoint_key,
+    checkpoint_value,
+    delta_key,
+    encode_vector,
+    kept_key,
+    read_table,
+    story_key,
+    story_keys,
+)
+from processors.stories.story import EMPTY_IDS, EMPTY_W, KeptItem, Story, merge_centroid
+from processors.stories.text import extract_terms, hash_tokens, simhash, term_ids, tokenise
 
-META_KEY = "meta"
-STORY_PREFIX = "s:"
+__all__ = ["META_KEY", "StoryEngine", "story_key"]
+
 _MAX_LABELS = 8  # places/agencies/languages kept per story
 _NEAR_COPY_STORIES = 3  # best-matching stories whose kept items are checked for revisions
-
-
-def story_key(story_id: str) -> str:
-    return STORY_PREFIX + story_id
 
 
 class StoryEngine:
@@ -54,18 +66,12 @@ class StoryEngine:
     def restore(cls, config: EngineConfig, items: Iterable[tuple[Any, Any]]) -> StoryEngine:
         """An engine equal to the one whose ``state_changes`` produced ``items``."""
         engine = cls(config)
-        for raw_key, raw_value in items:
-            key = raw_key.decode() if isinstance(raw_key, bytes) else str(raw_key)
-            value = orjson.loads(raw_value) if isinstance(raw_value, bytes | str) else raw_value
-            if value is None:
-                continue
-            if key == META_KEY:
-                engine.arrivals = int(value["arrivals"])
-                engine.clock = value["clock"]
-            elif key.startswith(STORY_PREFIX):
-                sid = key[len(STORY_PREFIX):]
-                engine.stories[sid] = Story.from_value(sid, value)
-        for story in sorted(engine.stories.values(), key=lambda s: s.seq):
+        meta, stories = read_table(items, config.max_story_terms, config.max_names)
+        if meta is not None:
+            engine.arrivals = int(meta["arrivals"])
+            engine.clock = meta["clock"]
+        for story in stories:
+            engine.stories[story.story_id] = story
             engine.index.add_story(story)
         return engine
 
@@ -79,10 +85,10 @@ class StoryEngine:
         ts = doc.published_at.timestamp() if doc.published_at is not None else None
         if ts is not None and (self.clock is None or ts > self.clock):
             self.clock = ts
-        changes: dict[str, dict[str, Any] | None] = {}
+        changes: Changes = {}
         if self.arrivals % cfg.sweep_every == 0:
-            for sid in self._sweep():
-                changes[story_key(sid)] = None
+            for story in self._sweep():
+                changes.update(dict.fromkeys(story_keys(story)))
 
         full_text = f"{doc.title}\n{doc.text}"
         tokens = tokenise(full_text)
@@ -94,8 +100,11 @@ class StoryEngine:
             evidence = {"matched_item": hit[1], "content_hash": chash}
             return Assignment(story.story_id, DUPLICATE, 1.0, evidence, story.snapshot(), changes)
 
-        terms = extract_terms(full_text, doc.lang, cfg.stem_len, tokens)
+        terms = extract_terms(full_text, doc.lang, cfg.stem_len, tokens, doc.title)
+        head_names = sorted(term_ids(sorted(terms.head_names)))
         kept = KeptItem(doc.id, chash, doc.guid, simhash(terms.tokens), len(terms.tokens))
+        merged: list[str] = []
+        demoted: list[str] = []
         revised = self._find_revision(doc)
         if revised is not None:
             story, evidence = revised
@@ -110,7 +119,7 @@ class StoryEngine:
                 cfg.max_candidates,
             )
             matches = sorted(
-                score_stories(vec, candidates, ts, places, cfg),
+                score_stories(vec, candidates, ts, places, cfg, self._idf, head_names),
                 key=lambda m: (-m.score, m.story.seq),
             )
             best = matches[0] if matches else None
@@ -118,29 +127,104 @@ class StoryEngine:
             evidence["candidates"] = touched
             score = best.score if best is not None else 0.0
             near = self._near_copy_in(kept, [m.story for m in matches[:_NEAR_COPY_STORIES]])
+            name_ids = vec.name_ids()
             if near is not None:
                 story, relation = near[0], REVISION
                 evidence.update(near[1])
                 score = 1.0 - near[1]["simhash_bits"] / 64.0
             elif best is not None and best.score >= cfg.join_threshold:
                 story, relation = best.story, UPDATE
+                if terms.lang and story.languages and terms.lang not in story.languages:
+                    evidence["cross_language"] = [*story.languages, terms.lang]
                 story.item_count += 1
-                self._absorb(story, vec.ids, vec.weights)
+                story.core = None
+                if self._reopens(story, ts):
+                    relation = NEW
+                    demoted.append(story.opener)
+                    story.opener = doc.id
+                self._absorb(story, vec.ids, vec.weights, name_ids, changes)
+                for other in self._bridged(matches[1:]):
+                    story, gone = self._merge(story, other, changes, demoted)
+                    merged.append(gone.story_id)
+                if doc.id in demoted:  # it reopened a story that was then merged away
+                    demoted.remove(doc.id)
+                    relation = UPDATE
             else:
                 story, relation = self._open_story(doc), NEW
-                self._absorb(story, vec.ids, vec.weights)
-        self._remember(story, kept, replace_guid=relation == REVISION)
+                self._absorb(story, vec.ids, vec.weights, name_ids, changes)
+        self._remember(story, kept, replace_guid=relation == REVISION, changes=changes)
         story.version += 1
-        story.headline = doc.title
+        if ts is None and story.last_ts is None or ts is not None and (
+            story.last_ts is None or ts >= story.last_ts
+        ):
+            story.headline = doc.title  # the latest development by event time
+            story.head_names = head_names
         story.touch_time(ts, self.clock, self.arrivals)
         _add_labels(story.places, doc.places)
         _add_labels(story.agencies, doc.agencies)
         _add_labels(story.languages, [terms.lang] if terms.lang else [])
-        changes[story_key(story.story_id)] = story.to_value()
+        if merged:
+            evidence["merged"] = merged
+        if demoted:
+            evidence["demoted"] = demoted
+        changes[story_key(story.story_id)] = story.header()
         changes[META_KEY] = self._meta()
-        return Assignment(story.story_id, relation, score, evidence, story.snapshot(), changes)
+        return Assignment(story.story_id, relation, score, evidence, story.snapshot(), changes,
+                          merged, demoted)
 
     # -- steps -------------------------------------------------------------------------------
+    def _idf(self, ids: np.ndarray) -> np.ndarray:
+        return self.index.idf(ids, len(self.stories))
+
+    def _reopens(self, story: Story, ts: float | None) -> bool:
+        """Whether a joining item dated before the story's opener takes its place."""
+        if ts is None or story.first_ts is None or ts >= story.first_ts:
+            return False
+        return self.clock is None or self.clock - ts <= self.config.lateness_hours * 3600.0
+
+    def _bridged(self, others: list[Match]) -> list[Story]:
+        """Other live stories the item matches as strongly as a merge requires."""
+        cfg = self.config
+        return [m.story for m in others if m.score >= cfg.merge_threshold and not m.conflict]
+
+    def _merge(
+        self, story: Story, other: Story, changes: Changes, demoted: list[str]
+    ) -> tuple[Story, Story]:
+        """Merge two stories into the one opened first in event time: (survivor, merged)."""
+        keep, gone = sorted((story, other), key=_opening_order)
+        for key in story_keys(gone):
+            changes[key] = None
+        self.index.remove_story(gone)
+        del self.stories[gone.story_id]
+        if gone.opener:
+            demoted.append(gone.opener)
+        k = self.config.index_terms
+        old = keep.index_terms(k)
+        entered, left = merge_centroid(keep, gone.term_ids, gone.weights,
+                                       self.config.max_story_terms)
+        self.index.count_terms(entered, left)
+        self.index.repost(keep.story_id, old, keep.index_terms(k))
+        for t, c in gone.names.items():
+            add_names(keep, [t] * c, self.config.max_names)
+        for key in range(keep.checkpoint, keep.n_deltas):
+            changes[delta_key(keep.story_id, key)] = None
+        keep.checkpoint = keep.n_deltas
+        changes[checkpoint_key(keep.story_id)] = checkpoint_value(keep)
+        if gone.last_ts is not None and (keep.last_ts is None or gone.last_ts > keep.last_ts):
+            keep.headline = gone.headline
+            keep.head_names = gone.head_names
+        keep.item_count += gone.item_count
+        keep.core = None
+        keep.touch_time(gone.first_ts, self.clock, self.arrivals)
+        keep.touch_time(gone.last_ts, self.clock, self.arrivals)
+        for label, theirs in ((keep.places, gone.places), (keep.agencies, gone.agencies),
+                              (keep.languages, gone.languages)):
+            _add_labels(label, theirs)
+        for item in gone.items:
+            self._remember(keep, KeptItem(item.item_id, item.content_hash, item.guid,
+                                          item.simhash, item.n_tokens), False, changes)
+        return keep, gone
+
     def _find_revision(self, doc: StoryDoc) -> tuple[Story, dict] | None:
         """Same guid with new content."""
         if doc.guid:
@@ -153,28 +237,31 @@ class StoryEngine:
         """The closest kept item of the best-matching stories, if within a few SimHash bits.
 
         Only items of stories the text already matches best are compared: a copy lands among
-        them, and a rewrite of another event cannot qualify. No global SimHash index needed.
+        them, and a rewrite of another event cannot qualify. One vectorised XOR/popcount over
+        all their SimHashes; no global SimHash index needed.
         """
         cfg = self.config
-        if kept.simhash is None:
+        if kept.simhash is None or not stories:
             return None
+        pool = [(s, it) for s in stories for it in s.items if it.simhash is not None]
+        if not pool:
+            return None
+        hashes = np.fromiter((it.simhash for _, it in pool), dtype=np.uint64, count=len(pool))
+        bits = np.bitwise_count(hashes ^ np.uint64(kept.simhash))
+        close = np.flatnonzero(bits <= cfg.revision_max_hamming).tolist()
         best: tuple[int, int, str, Story] | None = None
-        for story in stories:
-            for item in story.items:
-                if item.simhash is None:
-                    continue
-                bits = hamming(kept.simhash, item.simhash)
-                shorter, longer = sorted((kept.n_tokens, item.n_tokens))
-                if bits > cfg.revision_max_hamming:
-                    continue
-                if shorter < cfg.revision_min_length_ratio * longer:
-                    continue
-                if best is None or (bits, story.seq, item.item_id) < best[:3]:
-                    best = (bits, story.seq, item.item_id, story)
+        for i in close:
+            story, item = pool[i]
+            shorter, longer = sorted((kept.n_tokens, item.n_tokens))
+            if shorter < cfg.revision_min_length_ratio * longer:
+                continue
+            cand = (int(bits[i]), story.seq, item.item_id, story)
+            if best is None or cand[:3] < best[:3]:
+                best = cand
         if best is None:
             return None
-        bits, _, item_id, story = best
-        return story, {"matched_item": item_id, "simhash_bits": bits}
+        n_bits, _, item_id, story = best
+        return story, {"matched_item": item_id, "simhash_bits": n_bits}
 
     def _open_story(self, doc: StoryDoc) -> Story:
         sid = hashlib.blake2b(doc.id.encode(), digest_size=8).hexdigest()
@@ -183,31 +270,49 @@ class StoryEngine:
         story = Story(
             story_id=sid, seq=self.arrivals, version=0, headline=doc.title, first_ts=None,
             last_ts=None, active_ts=None, last_arrival=self.arrivals, item_count=1,
-            term_ids=np.zeros(0, dtype=np.uint32), weights=np.zeros(0, dtype=np.float32),
-            norm=0.0,
+            term_ids=EMPTY_IDS, weights=EMPTY_W, norm=0.0, opener=doc.id,
         )
         self.stories[sid] = story
         return story
 
-    def _absorb(self, story: Story, ids: np.ndarray, weights: np.ndarray) -> None:
-        k = self.config.index_terms
-        old = story.index_terms(k)
-        entered, left = merge_centroid(story, ids, weights, self.config.max_story_terms)
+    def _absorb(self, story: Story, ids: np.ndarray, weights: np.ndarray, names: list[int],
+                changes: Changes) -> None:
+        cfg = self.config
+        w32 = weights.astype(np.float32)
+        old = story.index_terms(cfg.index_terms)
+        entered, left = merge_centroid(story, ids, w32, cfg.max_story_terms)
+        add_names(story, names, cfg.max_names)
         self.index.count_terms(entered, left)
-        self.index.repost(story.story_id, old, story.index_terms(k))
+        self.index.repost(story.story_id, old, story.index_terms(cfg.index_terms))
+        sid = story.story_id
+        story.n_deltas += 1
+        if story.n_deltas - story.checkpoint >= cfg.checkpoint_every:
+            for n in range(story.checkpoint, story.n_deltas - 1):
+                changes[delta_key(sid, n)] = None
+            story.checkpoint = story.n_deltas
+            changes[checkpoint_key(sid)] = checkpoint_value(story)
+        else:
+            changes[delta_key(sid, story.n_deltas - 1)] = encode_vector(ids, w32, names)
 
-    def _remember(self, story: Story, kept: KeptItem, replace_guid: bool) -> None:
+    def _remember(self, story: Story, kept: KeptItem, replace_guid: bool,
+                  changes: Changes) -> None:
         sid = story.story_id
         if replace_guid and kept.guid:
             for old in [it for it in story.items if it.guid == kept.guid]:
                 story.items.remove(old)
                 self.index.remove_item(sid, old)
+                changes[kept_key(sid, old.n)] = None
+        kept.n = story.n_kept
+        story.n_kept += 1
         story.items.append(kept)
         self.index.add_item(sid, kept)
+        changes[kept_key(sid, kept.n)] = kept.to_value()
         while len(story.items) > self.config.max_items_kept:
-            self.index.remove_item(sid, story.items.pop(0))
+            old = story.items.pop(0)
+            self.index.remove_item(sid, old)
+            changes[kept_key(sid, old.n)] = None
 
-    def _sweep(self) -> list[str]:
+    def _sweep(self) -> list[Story]:
         """Close stories idle for ``idle_hours`` of event time *and* ``min_idle_items`` arrivals.
 
         The arrival guard keeps out-of-order streams (backfills, shuffled archives) from
@@ -216,18 +321,23 @@ class StoryEngine:
         cfg = self.config
         horizon = None if self.clock is None else self.clock - cfg.idle_hours * 3600.0
         evicted = []
-        for sid, story in self.stories.items():
+        for story in self.stories.values():
             if self.arrivals - story.last_arrival < cfg.min_idle_items:
                 continue
             if horizon is None or story.active_ts is None or story.active_ts < horizon:
-                evicted.append(sid)
-        for sid in evicted:
-            self.index.remove_story(self.stories.pop(sid))
+                evicted.append(story)
+        for story in evicted:
+            self.index.remove_story(self.stories.pop(story.story_id))
         return evicted
 
     @property
     def live_stories(self) -> int:
         return len(self.stories)
+
+
+def _opening_order(story: Story) -> tuple[bool, float, int]:
+    """Stories by their opener's event time (undated last), then arrival."""
+    return (story.first_ts is None, story.first_ts or 0.0, story.seq)
 
 
 def _add_labels(labels: list[str], new: Iterable[str]) -> None:

@@ -19,7 +19,15 @@ import orjson
 from processors.stories.baselines import TfidfBaseline, singletons
 from processors.stories.engine import StoryEngine
 from processors.stories.metrics import bcubed, nmi, pairwise
-from processors.stories.model import DUPLICATE, REVISION, EngineConfig, StoryDoc
+from processors.stories.model import (
+    DUPLICATE,
+    NEW,
+    REVISION,
+    UPDATE,
+    Assignment,
+    EngineConfig,
+    StoryDoc,
+)
 
 _PUNCT = re.compile(r"[^\w\s]+", re.UNICODE)
 SHORT_WORDS = 30
@@ -55,7 +63,8 @@ def load_split(path: Path, short: bool = False) -> list[LabelledDoc]:
         if short:
             title, text = shorten(title, text)
         doc = StoryDoc(id=row["id"], title=title, text=text,
-                       published_at=parse_time(row.get("published_at")), lang="en")
+                       published_at=parse_time(row.get("published_at")),
+                       lang=row.get("lang") or "en")
         out.append(LabelledDoc(doc, row["story_id"]))
     return out
 
@@ -71,9 +80,31 @@ def engine_clusterer(config: EngineConfig) -> Clusterer:
             for d, a in zip(docs, out, strict=True)
             if a.relation in (DUPLICATE, REVISION)
         ]
-        return [a.story_id for a in out], copies
+        return final_stories(out), copies
 
     return run
+
+
+def final_stories(decisions: Sequence[Assignment]) -> list[str]:
+    """Each decision's story at the end of the stream: merged stories count as the survivor."""
+    parent: dict[str, str] = {}
+    for a in decisions:
+        for gone in a.merged:
+            parent[gone] = a.story_id
+
+    def root(sid: str) -> str:
+        while sid in parent:
+            sid = parent[sid]
+        return sid
+
+    return [root(a.story_id) for a in decisions]
+
+
+def final_relations(docs: Sequence[StoryDoc], decisions: Sequence[Assignment]) -> list[str]:
+    """Each decision's relation at the end of the stream: demoted openers count as updates."""
+    demoted = {item for a in decisions for item in a.demoted}
+    return [UPDATE if a.relation == NEW and d.id in demoted else a.relation
+            for d, a in zip(docs, decisions, strict=True)]
 
 
 def baseline_clusterer(threshold: float) -> Clusterer:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -34,7 +34,9 @@ class Assignment:
     score: float
     evidence: dict[str, Any]
     story: StorySnapshot  # the story after this item
-    state_changes: dict[str, dict[str, Any] | None]  # key -> value to upsert, None = delete
+    state_changes: dict[str, Any]  # key -> JSON-able value to upsert, None = delete
+    merged: list[str] = field(default_factory=list)  # stories merged into ``story_id`` now
+    demoted: list[str] = field(default_factory=list)  # items whose ``new`` is now ``update``
 
 
 @dataclass(slots=True, frozen=True)
@@ -59,7 +61,16 @@ class EngineConfig:
     index_terms: int = 24  # centroid terms posted in the inverted index per story
     query_terms: int = 24  # item terms looked up in the inverted index
     max_candidates: int = 32  # stories scored in full per item
-    max_posting: int = 20000  # postings longer than this are skipped (too common to help)
+    max_posting: int = 1000  # postings longer than this are skipped (too common to help)
     max_items_kept: int = 100  # per story, recent items remembered for duplicate/revision checks
     revision_max_hamming: int = 8  # SimHash bits (of 64) a revision may differ in, same story
     revision_min_length_ratio: float = 0.9  # ...and their token counts must be this close
+    name_conflict: float = 0.6  # similarity factor when item and story name other main entities
+    conflict_share: float = 0.5  # ...a story's main names are those this share of items name
+    conflict_missing: float = 0.75  # ...conflict: this much of the item's and the story's name
+    # weight is missing on the other side
+    headline_conflict: float = 0.4  # similarity factor when the headlines' names disagree
+    merge_threshold: float = 0.6  # an item scoring this on a second story merges the two
+    lateness_hours: float = 48.0  # an item this much older than the clock no longer reopens
+    checkpoint_every: int = 32  # centroid deltas per story between two checkpoints
+    max_names: int = 48  # names counted per story (for entity agreement and conflicts)

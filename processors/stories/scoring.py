@@ -17,6 +17,7 @@ gap is still reported as evidence.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,7 +25,7 @@ import numpy as np
 from processors.stories.index import StoryIndex
 from processors.stories.model import EngineConfig
 from processors.stories.story import Story, years_of
-from processors.stories.text import term_id
+from processors.stories.text import term_id, term_ids
 
 
 @dataclass(slots=True)
@@ -34,6 +35,16 @@ class ItemVector:
     ids: np.ndarray  # uint32, sorted
     weights: np.ndarray  # float64, unit length
     words: dict[int, str]
+    names: frozenset[str] = frozenset()
+
+    def name_ids(self) -> list[int]:
+        """Term ids of the item's names, sorted."""
+        return sorted(term_id(t) for t in self.names)
+
+    def name_mask(self) -> np.ndarray:
+        """Which of ``ids`` are names."""
+        return np.fromiter((self.words[t] in self.names for t in self.ids.tolist()), dtype=bool,
+                           count=len(self.ids))
 
     def top(self, k: int) -> list[tuple[int, float]]:
         """The k heaviest terms, ties broken by id so the order is reproducible."""
@@ -51,7 +62,8 @@ def build_vector(
     name_boost: float = 1.0,
 ) -> ItemVector:
     """Log-TF x inverse story frequency, names boosted, scaled to unit length."""
-    words = {term_id(t): t for t in tf}
+    terms = list(tf)
+    words = dict(zip(term_ids(terms), terms, strict=True))
     ids = np.fromiter(words.keys(), dtype=np.uint32, count=len(words))
     order = np.argsort(ids)
     ids = ids[order]
@@ -65,7 +77,7 @@ def build_vector(
     norm = math.sqrt(float(np.dot(weights, weights)))
     if norm > 0:
         weights = weights / norm
-    return ItemVector(ids=ids, weights=weights, words=words)
+    return ItemVector(ids=ids, weights=weights, words=words, names=names)
 
 
 @dataclass(slots=True)
@@ -77,6 +89,7 @@ class Match:
     similarity: float
     time_gap_hours: float | None
     shared_places: list[str]
+    conflict: bool = False  # the item and the story name different main entities
 
     def evidence(self, vec: ItemVector) -> dict[str, object]:
         return {
@@ -108,38 +121,124 @@ def score_stories(
     ts: float | None,
     places: set[str],
     cfg: EngineConfig,
+    idf: Callable[[np.ndarray], np.ndarray],
+    head_names: list[int] | None = None,
 ) -> list[Match]:
-    """Cosine to each centroid, damped on a year conflict, plus place and recency bonuses.
+    """Cosine to each centroid, damped on a year or name conflict, plus place and recency
+    bonuses; the matches that matter (top three, and all that could join), best first.
 
     One vectorised pass over all candidates' centroids rather than one numpy call chain per
     story: per-call overhead, not arithmetic, is what costs at these sizes.
     """
-    if not stories:
+    n = len(stories)
+    if n == 0:
         return []
     lengths = [len(s.term_ids) for s in stories]
     cat_ids = np.concatenate([s.term_ids for s in stories])
     cat_w = np.concatenate([s.weights for s in stories])
-    owner = np.repeat(np.arange(len(stories)), lengths)
+    owner = np.repeat(np.arange(n), lengths)
     pos = np.searchsorted(vec.ids, cat_ids)
     pos[pos == len(vec.ids)] = 0
     hit = vec.ids[pos] == cat_ids if len(vec.ids) else np.zeros(len(cat_ids), dtype=bool)
-    dots = np.bincount(
-        owner[hit], weights=vec.weights[pos[hit]] * cat_w[hit], minlength=len(stories)
-    )
+    owner, pos = owner[hit], pos[hit]
+    dots = np.bincount(owner, weights=vec.weights[pos] * cat_w[hit], minlength=n)
+    norms = np.array([s.norm for s in stories])
+    sims = np.divide(dots, norms, out=np.zeros(n), where=norms > 0)
+    factor = np.ones(n)
+    bonus = np.zeros(n)
     doc_years = years_of(vec.ids)
-    matches = []
-    for story, dot in zip(stories, dots.tolist(), strict=True):
-        similarity = dot / story.norm if story.norm > 0 else 0.0
-        factor = 1.0
-        if doc_years and story.years and not doc_years & story.years:
-            factor = cfg.year_conflict
-        gap = time_gap_hours(ts, story)
-        shared_places = sorted(places.intersection(p.lower() for p in story.places))
-        score = similarity * factor + cfg.place_bonus * min(2, len(shared_places))
-        if gap is not None and similarity > 0:
-            score += cfg.recency_bonus * 0.5 ** (gap / cfg.recency_half_life_hours)
-        matches.append(Match(story, score, similarity, gap, shared_places))
-    return matches
+    if doc_years:
+        for i, story in enumerate(stories):
+            if story.years and not doc_years & story.years:
+                factor[i] = cfg.year_conflict
+    gaps: list[float | None] = [None] * n
+    if ts is not None:
+        first = np.array([np.nan if s.first_ts is None else s.first_ts for s in stories])
+        last = np.array([np.nan if s.last_ts is None else s.last_ts for s in stories])
+        gap = np.maximum(np.maximum(first - ts, ts - last), 0.0) / 3600.0
+        dated = ~np.isnan(gap) & (sims > 0)
+        bonus[dated] += cfg.recency_bonus * 0.5 ** (gap[dated] / cfg.recency_half_life_hours)
+        gaps = [None if g != g else g for g in gap.tolist()]
+    shared: list[list[str]] = [[] for _ in range(n)]
+    if places:
+        for i, story in enumerate(stories):
+            shared[i] = sorted(places.intersection(p.lower() for p in story.places))
+            bonus[i] += cfg.place_bonus * min(2, len(shared[i]))
+    scores = sims * factor + bonus
+    conflict = np.zeros(n, dtype=bool)
+    check = np.flatnonzero(scores >= cfg.join_threshold)
+    if vec.names and len(check):
+        conflict[check] = name_conflicts(vec, [stories[i] for i in check.tolist()],
+                                         owner, pos, check, idf, cfg)
+        factor[conflict] *= cfg.name_conflict
+    if head_names and len(check):
+        heads = headline_conflicts(vec, stories, check, head_names)
+        factor[heads] *= cfg.headline_conflict
+        conflict |= heads
+    bonus[conflict] = 0.0  # time and place do not make up for other main entities
+    scores = sims * factor + bonus
+    order = np.lexsort((np.array([s.seq for s in stories]), -scores)).tolist()
+    keep = max(3, int((scores >= cfg.join_threshold).sum()))
+    return [Match(stories[i], float(scores[i]), float(sims[i]), gaps[i], shared[i],
+                  bool(conflict[i])) for i in order[:keep]]
+
+
+def headline_conflicts(
+    vec: ItemVector, stories: list[Story], rows: np.ndarray, head_names: list[int]
+) -> np.ndarray:
+    """Whether the item's headline names someone the story never mentions *and* the story's
+    headline names someone the item never mentions: FC Utrecht - Feyenoord is not
+    FC Utrecht - Cercle Brugge, Heineken's results are not Philips's."""
+    out = np.zeros(len(stories), dtype=bool)
+    heads = np.array(head_names, dtype=np.uint32)
+    for i in rows.tolist():
+        story = stories[i]
+        if not story.head_names or story.item_count > 1:  # a grown story's headline drifts
+            continue
+        p = np.searchsorted(story.term_ids, heads)
+        p[p == len(story.term_ids)] = 0
+        if len(story.term_ids) == 0 or bool((story.term_ids[p] == heads).all()):
+            continue
+        theirs = np.array(story.head_names, dtype=np.uint32)
+        q = np.searchsorted(vec.ids, theirs)
+        q[q == len(vec.ids)] = 0
+        out[i] = not bool((vec.ids[q] == theirs).all())
+    return out
+
+
+def name_conflicts(
+    vec: ItemVector, stories: list[Story], owner: np.ndarray, pos: np.ndarray,
+    rows: np.ndarray, idf: Callable[[np.ndarray], np.ndarray], cfg: EngineConfig,
+) -> np.ndarray:
+    """Whether item and story each name main entities the other does not mention at all.
+
+    The item side: the share of its name weight on terms absent from the story's centroid.
+    The story side: the share of its core names' IDF absent from the item. Both must be
+    large: an update adds a new name or two, a look-alike event (another club, another
+    company, another victim) swaps the main ones. ``owner``/``pos`` say which item terms
+    each candidate's centroid holds; ``rows`` are the candidates ``stories`` stand for.
+    """
+    n = len(stories)
+    nw = vec.weights * vec.weights * vec.name_mask()
+    total = float(nw.sum())
+    if total <= 0:
+        return np.zeros(n, dtype=bool)
+    present = np.zeros((int(rows.max()) + 1, len(vec.ids)), dtype=bool)
+    present[owner[owner <= rows.max()], pos[owner <= rows.max()]] = True
+    item_missing = ((~present[rows]) @ nw) / total
+    cores = [s.core_names(cfg.conflict_share) for s in stories]
+    cat = np.concatenate(cores)
+    if len(cat) == 0:
+        return np.zeros(n, dtype=bool)
+    who = np.repeat(np.arange(n), [len(c) for c in cores])
+    w = idf(cat)
+    p = np.searchsorted(vec.ids, cat)
+    p[p == len(vec.ids)] = 0
+    missing = vec.ids[p] != cat
+    story_missing = np.bincount(who[missing], weights=w[missing], minlength=n)
+    story_total = np.bincount(who, weights=w, minlength=n)
+    return (item_missing >= cfg.conflict_missing) & (story_total > 0) & (
+        story_missing >= cfg.conflict_missing * story_total)
 
 
 def find_candidates(
@@ -159,8 +258,15 @@ def find_candidates(
             continue
         for sid in posting:
             acc[sid] = acc.get(sid, 0.0) + w
-    ranked = sorted(acc.items(), key=lambda kv: (-kv[1], stories[kv[0]].seq))
-    return [stories[sid] for sid, _ in ranked[:max_candidates]], len(acc)
+    if len(acc) <= max_candidates:  # all of them: their order does not matter to the scorer
+        return [stories[sid] for sid in acc], len(acc)
+    sids = list(acc)
+    weights = np.fromiter(acc.values(), dtype=np.float64, count=len(sids))
+    kth = np.partition(weights, len(sids) - max_candidates)[len(sids) - max_candidates]
+    chosen = [sids[i] for i in np.flatnonzero(weights > kth).tolist()]
+    tied = sorted((stories[sids[i]].seq, sids[i]) for i in np.flatnonzero(weights == kth).tolist())
+    chosen += [sid for _, sid in tied[: max_candidates - len(chosen)]]
+    return [stories[sid] for sid in chosen], len(acc)
 
 
 def _round(value: float | None) -> float | None:

@@ -1,12 +1,15 @@
-"""One live story: its centroid, its recent items and its metadata, and how it is persisted.
+"""One live story: its centroid, its recent items and its metadata.
 
-A story is exactly what is written to the state store under ``s:<story_id>``: the engine
-keeps no other per-story data, so an engine rebuilt from the stored values holds the same
-numbers (bit for bit: weights are float32 and survive the JSON round trip exactly).
+Persistence is by deltas (see ``state.py``): a story is a small header, a centroid
+checkpoint, the item vectors added since the checkpoint and its kept items, so that one item
+writes a few hundred bytes instead of the whole story. Replaying the deltas onto the
+checkpoint repeats the live engine's arithmetic exactly (float32 weights are stored as raw
+bytes), which is what makes a restored engine decide bit for bit like the live one.
 """
 
 from __future__ import annotations
 
+import functools
 import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -18,13 +21,20 @@ from schemas.models import StorySnapshot
 
 _YEARS = np.array(sorted(zlib.crc32(str(y).encode()) for y in range(1900, 2100)), dtype=np.uint32)
 EPOCH_ISO = "1970-01-01T00:00:00Z"
+EMPTY_IDS = np.zeros(0, dtype=np.uint32)
+EMPTY_W = np.zeros(0, dtype=np.float32)
 
 
 def years_of(ids: np.ndarray) -> frozenset[int]:
     """The term ids among ``ids`` that are years (1900-2099): the dates a text names."""
-    return frozenset(ids[np.isin(ids, _YEARS, assume_unique=True)].tolist())
+    if len(ids) == 0:
+        return frozenset()
+    p = np.searchsorted(_YEARS, ids)
+    p[p == len(_YEARS)] = 0
+    return frozenset(ids[_YEARS[p] == ids].tolist())
 
 
+@functools.lru_cache(maxsize=4096)
 def iso_of(ts: float | None) -> str:
     """ISO-8601 UTC with ``Z``; the epoch when a story has no dated item at all."""
     if ts is None:
@@ -34,20 +44,24 @@ def iso_of(ts: float | None) -> str:
 
 @dataclass(slots=True)
 class KeptItem:
-    """What a story remembers of one item to recognise its copies and revisions."""
+    """What a story remembers of one item to recognise its copies and revisions.
+
+    ``n`` numbers the story's kept items (its state key is ``k:<story>:<n>``).
+    """
 
     item_id: str
     content_hash: str
     guid: str | None
     simhash: int | None
     n_tokens: int
+    n: int = 0
 
     def to_value(self) -> list[Any]:
         return [self.item_id, self.content_hash, self.guid, self.simhash, self.n_tokens]
 
     @classmethod
-    def from_value(cls, v: list[Any]) -> KeptItem:
-        return cls(v[0], v[1], v[2], v[3], int(v[4]))
+    def from_value(cls, v: list[Any], n: int) -> KeptItem:
+        return cls(v[0], v[1], v[2], v[3], int(v[4]), n)
 
 
 @dataclass(slots=True)
@@ -66,11 +80,27 @@ class Story:
     term_ids: np.ndarray  # uint32, sorted
     weights: np.ndarray  # float32, aligned with term_ids
     norm: float
+    opener: str = ""  # the item that opens the story in event time (relation ``new``)
+    head_names: list[int] = field(default_factory=list)  # name term ids of the headline
     places: list[str] = field(default_factory=list)
     agencies: list[str] = field(default_factory=list)
     languages: list[str] = field(default_factory=list)
     items: list[KeptItem] = field(default_factory=list)
+    names: dict[int, int] = field(default_factory=dict)  # name term id -> items naming it
+    n_deltas: int = 0  # centroid deltas written so far (next delta number)
+    checkpoint: int = 0  # delta number the stored centroid checkpoint covers up to
+    n_kept: int = 0  # next kept-item number
     years: frozenset[int] = frozenset()  # year term ids in the centroid (derived, not stored)
+    core: np.ndarray | None = None  # names most of its items share (derived, not stored)
+
+    def core_names(self, share: float) -> np.ndarray:
+        """Name ids named by at least ``share`` of the story's items (and by two, once it has
+        two): the main entities an item about the same event is expected to mention."""
+        if self.core is None:
+            need = max(1.0, share * self.item_count, 2.0 if self.item_count > 1 else 1.0)
+            self.core = np.array(sorted(t for t, c in self.names.items() if c >= need),
+                                 dtype=np.uint32)
+        return self.core
 
     def index_terms(self, k: int) -> list[int]:
         """The k heaviest centroid terms (ties by id), the story's entries in the index."""
@@ -92,47 +122,26 @@ class Story:
             languages=list(self.languages),
         )
 
-    def to_value(self) -> dict[str, Any]:
+    def header(self) -> dict[str, Any]:
+        """Everything but the centroid and the kept items: the small per-item write."""
         return {
-            "seq": self.seq,
-            "version": self.version,
-            "headline": self.headline,
-            "first_ts": self.first_ts,
-            "last_ts": self.last_ts,
-            "active_ts": self.active_ts,
-            "last_arrival": self.last_arrival,
-            "item_count": self.item_count,
-            "terms": self.term_ids.tolist(),
-            "weights": self.weights.tolist(),
-            "norm": self.norm,
-            "places": self.places,
-            "agencies": self.agencies,
-            "languages": self.languages,
-            "items": [it.to_value() for it in self.items],
+            "seq": self.seq, "v": self.version, "h": self.headline, "f": self.first_ts,
+            "l": self.last_ts, "a": self.active_ts, "la": self.last_arrival,
+            "c": self.item_count, "o": self.opener, "p": self.places, "ag": self.agencies,
+            "lg": self.languages, "nd": self.n_deltas, "ck": self.checkpoint,
+            "nk": self.n_kept, "hn": self.head_names,
         }
 
     @classmethod
-    def from_value(cls, story_id: str, v: dict[str, Any]) -> Story:
-        story = cls(
-            story_id=story_id,
-            seq=int(v["seq"]),
-            version=int(v["version"]),
-            headline=v["headline"],
-            first_ts=v["first_ts"],
-            last_ts=v["last_ts"],
-            active_ts=v["active_ts"],
-            last_arrival=int(v["last_arrival"]),
-            item_count=int(v["item_count"]),
-            term_ids=np.asarray(v["terms"], dtype=np.uint32),
-            weights=np.asarray(v["weights"], dtype=np.float32),
-            norm=float(v["norm"]),
-            places=list(v["places"]),
-            agencies=list(v["agencies"]),
-            languages=list(v["languages"]),
-            items=[KeptItem.from_value(x) for x in v["items"]],
+    def from_header(cls, story_id: str, v: dict[str, Any]) -> Story:
+        return cls(
+            story_id=story_id, seq=int(v["seq"]), version=int(v["v"]), headline=v["h"],
+            first_ts=v["f"], last_ts=v["l"], active_ts=v["a"], last_arrival=int(v["la"]),
+            item_count=int(v["c"]), term_ids=EMPTY_IDS, weights=EMPTY_W, norm=0.0,
+            opener=v["o"], places=list(v["p"]), agencies=list(v["ag"]),
+            languages=list(v["lg"]), n_deltas=int(v["nd"]), checkpoint=int(v["ck"]),
+            n_kept=int(v["nk"]), head_names=list(v["hn"]),
         )
-        story.years = years_of(story.term_ids)
-        return story
 
     def touch_time(self, ts: float | None, clock: float | None, arrival: int) -> None:
         """Record activity: widen the dated span and move the idleness clocks forward."""
@@ -146,24 +155,28 @@ class Story:
 def merge_centroid(
     story: Story, ids: np.ndarray, weights: np.ndarray, max_terms: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Add a unit item vector to the centroid, keep the heaviest terms.
+    """Add a vector (float32 weights) to the centroid, keep the heaviest terms.
 
     Returns the term ids that entered and left the centroid, so the engine can keep its
     story-frequency table equal to "number of live stories whose centroid holds the term".
     """
-    all_ids = np.concatenate([story.term_ids, ids])
-    all_w = np.concatenate([story.weights, weights.astype(np.float32)])
-    uniq, inverse = np.unique(all_ids, return_inverse=True)
-    summed = np.bincount(inverse, weights=all_w).astype(np.float32)
+    old = story.term_ids
+    if len(old) == 0:
+        uniq, summed = ids.astype(np.uint32), weights.astype(np.float32)
+    else:
+        all_ids = np.concatenate([old, ids])
+        all_w = np.concatenate([story.weights, weights])
+        uniq, inverse = np.unique(all_ids, return_inverse=True)
+        summed = np.bincount(inverse, weights=all_w).astype(np.float32)
+        uniq = uniq.astype(np.uint32)
     if len(uniq) > max_terms:
         keep = np.sort(np.lexsort((uniq, -summed))[:max_terms])
         uniq, summed = uniq[keep], summed[keep]
-    old = story.term_ids
-    uniq = uniq.astype(np.uint32)
-    entered = np.setdiff1d(uniq, old, assume_unique=True)
-    left = np.setdiff1d(old, uniq, assume_unique=True)
+    entered = np.setdiff1d(uniq, old, assume_unique=True) if len(old) else uniq
+    left = np.setdiff1d(old, uniq, assume_unique=True) if len(old) else old
     story.term_ids = uniq
     story.weights = summed
-    story.years = years_of(story.term_ids)
-    story.norm = float(np.sqrt(np.dot(summed.astype(np.float64), summed.astype(np.float64))))
+    story.years = years_of(uniq)
+    s64 = summed.astype(np.float64)
+    story.norm = float(np.sqrt(np.dot(s64, s64)))
     return entered, left

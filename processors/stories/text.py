@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from processors.stories.aliases import ALIASES
 from processors.stories.stopwords import stopwords_for
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -41,9 +42,44 @@ def hash_tokens(tokens: list[str]) -> str:
     return hashlib.blake2b(" ".join(tokens).encode(), digest_size=12).hexdigest()
 
 
+_IDS: dict[str, int] = {}  # term -> id memo: most terms recur, CRC32 + encode costs more
+_TERMS: dict[tuple[int, int], dict[str, str]] = {}  # (stopword list, stem length) -> memo
+_MEMO_MAX = 1 << 20
+
+
 def term_id(term: str) -> int:
     """A stable 32-bit id for a term."""
-    return zlib.crc32(term.encode())
+    tid = _IDS.get(term)
+    if tid is None:
+        if len(_IDS) >= _MEMO_MAX:
+            _IDS.clear()
+        tid = _IDS[term] = zlib.crc32(term.encode())
+    return tid
+
+
+def term_ids(terms: list[str]) -> list[int]:
+    get = _IDS.get
+    return [get(t) or term_id(t) for t in terms]
+
+
+def _content_terms(tokens: list[str], stop: frozenset[str], stem_len: int) -> list[str]:
+    """Each token's content term ('' for a stopword or a single letter), memoised."""
+    memo = _TERMS.setdefault((id(stop), stem_len), {})
+    if len(memo) >= _MEMO_MAX:
+        memo.clear()
+    out = []
+    get = memo.get
+    for tok in tokens:
+        t = get(tok)
+        if t is None:
+            if len(tok) < 2 or tok in stop:
+                t = ""
+            else:
+                t = ALIASES.get(tok, tok)
+                t = t if t.isdigit() else t[:stem_len]
+            memo[tok] = t
+        out.append(t)
+    return out
 
 
 @dataclass(slots=True)
@@ -54,10 +90,12 @@ class DocTerms:
     tf: dict[str, int]  # content term -> count
     lang: str
     names: frozenset[str] = frozenset()  # terms written capitalised mid-sentence
+    head_names: frozenset[str] = frozenset()  # names in the headline (``headline_names``)
 
 
 def extract_terms(
-    text: str, lang: str | None, stem_len: int, tokens: list[str] | None = None
+    text: str, lang: str | None, stem_len: int, tokens: list[str] | None = None,
+    title: str = "",
 ) -> DocTerms:
     """Content terms: stopwords and single letters dropped, words cut to ``stem_len`` chars.
 
@@ -68,16 +106,15 @@ def extract_terms(
     if tokens is None:
         tokens = tokenise(text)
     stop = stopwords_for(lang, tokens)
-    tf: Counter[str] = Counter()
-    for tok in tokens:
-        if len(tok) < 2 or tok in stop:
-            continue
-        tf[tok if tok.isdigit() else tok[:stem_len]] += 1
+    tf = Counter(_content_terms(tokens, stop, stem_len))
+    tf.pop("", None)
     lang_used = (lang or "").lower()[:2] or _lang_of(stop)
     names = frozenset(
         t if t.isdigit() else t[:stem_len] for t in name_tokens(text) if t not in stop
     )
-    return DocTerms(tokens=tokens, tf=dict(tf), lang=lang_used, names=names & tf.keys())
+    head = headline_names(title, text, stop, stem_len) if title else frozenset()
+    return DocTerms(tokens=tokens, tf=dict(tf), lang=lang_used, names=names & tf.keys(),
+                    head_names=head & tf.keys())
 
 
 _NAME = re.compile(r"(?<=[\w,;:)] )[^\W\d_][\w'-]*", re.UNICODE)
@@ -90,6 +127,20 @@ def name_tokens(text: str) -> list[str]:
     """
     words = [w for w in _NAME.findall(text) if w[0].isupper() and not w.isupper()]
     return tokenise(" ".join(words))
+
+
+def headline_names(title: str, text: str, stop: frozenset[str], stem_len: int) -> frozenset[str]:
+    """The names in a headline, as content terms: mid-sentence capitals, plus a capitalised
+    first word that is no stopword and is never written in lower case in the text."""
+    names = {t for t in name_tokens(title) if t not in stop}
+    first = title.split(maxsplit=1)[:1]
+    if first and first[0][:1].isupper() and not first[0].isupper():
+        word = tokenise(first[0])[:1]
+        if word and word[0] not in stop and len(word[0]) > 1 and not re.search(
+            rf"(?<![\w]){re.escape(first[0].lower())}(?![\w])", text
+        ):
+            names.add(word[0])
+    return frozenset(t if t.isdigit() else t[:stem_len] for t in names)
 
 
 def _lang_of(stop: frozenset[str]) -> str:
@@ -116,7 +167,7 @@ def simhash(tokens: list[str]) -> int | None:
     """
     if len(tokens) < 10:
         return None
-    ids = np.fromiter((zlib.crc32(t.encode()) for t in tokens), dtype=np.uint64, count=len(tokens))
+    ids = np.array(term_ids(tokens), dtype=np.uint64)
     with np.errstate(over="ignore"):
         h = ids[:-2] * _K1 + ids[1:-1] * _K2 + ids[2:]
         h = _mix64(h)

@@ -44,3 +44,21 @@ def test_cluster_reads_stdin_and_writes_stdout():
     result = CliRunner().invoke(_app(), ["cluster", "--input", "-", "--output", "-"], input=line)
     assert result.exit_code == 0, result.output
     assert orjson.loads(result.stdout)["relation"] == "new"
+
+
+def test_cluster_reads_wirestream_parse_records():
+    base = {"guid": "", "source": "test", "format": "jsonl", "dateline": None, "places": ["IQUIQUE"],
+            "agencies": ["AP"], "language": "en", "updated_at": None,
+            "fetched_at": "2026-01-24T12:00:00Z", "url": None, "revision": 0}
+    rows = [
+        {**base, "item_id": "w1", "headline": QUAKE_1[0], "body": QUAKE_1[1],
+         "published_at": "2026-01-24T08:00:00Z", "content_hash": "h1"},
+        {**base, "item_id": "w2", "headline": QUAKE_2[0], "body": QUAKE_2[1],
+         "published_at": "2026-01-24T10:00:00Z", "content_hash": "h2"},
+    ]
+    lines = b"\n".join(orjson.dumps(r) for r in rows)
+    result = CliRunner().invoke(_app(), ["cluster"], input=lines)
+    assert result.exit_code == 0, result.output
+    out = [orjson.loads(x) for x in result.stdout.splitlines()]
+    assert [o["relation"] for o in out] == ["new", "update"]
+    assert out[0]["story_id"] == out[1]["story_id"] and len(out[0]["story_id"]) == 16

@@ -1,0 +1,83 @@
+"""Look-alike events stay apart: other main names, other year; true follow-ups still join."""
+
+from __future__ import annotations
+
+import pytest
+
+from processors.stories import StoryEngine
+from tests.unit.stories.docs import doc
+
+UTRECHT_FEYENOORD = (
+    "FC Utrecht holds Feyenoord to a draw in Galgenwaard",
+    "FC Utrecht and Feyenoord drew 1-1 in the Eredivisie on Sunday. Feyenoord took the lead "
+    "through Santiago Gimenez before Utrecht striker Sam Lammers equalised in the second half "
+    "in front of a sold-out Galgenwaard stadium.",
+)
+UTRECHT_FEYENOORD_2 = (
+    "Feyenoord coach unhappy after draw in Utrecht",
+    "Feyenoord coach Arne Slot criticised the referee after the 1-1 draw against FC Utrecht "
+    "on Sunday, saying Gimenez was fouled before Lammers equalised at the Galgenwaard.",
+)
+UTRECHT_BRUGGE = (
+    "FC Utrecht beats Cercle Brugge in Galgenwaard",
+    "FC Utrecht beat Cercle Brugge 2-0 in the Conference League on Wednesday night. Utrecht "
+    "striker Sam Lammers scored twice in front of a sold-out Galgenwaard stadium as the "
+    "Belgian side from Bruges failed to create chances.",
+)
+EARNINGS = [
+    ("Heineken raises profit forecast as beer sales grow",
+     "Heineken raised its full-year operating profit forecast on Wednesday after beer volumes "
+     "grew in Asia and Africa, the Amsterdam-based brewer said. Chief executive Dolf van den "
+     "Brink said price increases had not hurt demand. Shares rose 4 percent in Amsterdam."),
+    ("Philips raises profit forecast as sleep device sales grow",
+     "Philips raised its full-year operating profit forecast on Wednesday after sales of "
+     "sleep devices grew in America, the Amsterdam-based company said. Chief executive Roy "
+     "Jakobs said price increases had not hurt demand. Shares rose 5 percent in Amsterdam."),
+    ("Ahold Delhaize raises profit forecast as online sales grow",
+     "Ahold Delhaize raised its full-year operating profit forecast on Wednesday after online "
+     "sales grew in America, the Zaandam-based grocer said. Chief executive Frans Muller said "
+     "price increases had not hurt demand. Shares rose 3 percent in Amsterdam."),
+]
+FLOOD_2021 = (
+    "Floods in Limburg force evacuation of Valkenburg",
+    "Heavy rain in July 2021 flooded the centre of Valkenburg in Limburg and the Geul river "
+    "burst its banks; hundreds of residents were evacuated by the army.",
+)
+FLOOD_2024 = (
+    "Floods in Limburg force evacuation of Valkenburg",
+    "Heavy rain in January 2024 flooded the centre of Valkenburg in Limburg and the Geul river "
+    "burst its banks; hundreds of residents were evacuated by the fire brigade.",
+)
+
+
+@pytest.mark.xfail(strict=True, reason="headline conflicts only guard one-item stories; a grown "
+                   "story's shared names (Utrecht, Lammers, Galgenwaard) still win")
+def test_same_home_club_other_opponent_three_days_later_is_another_story():
+    engine = StoryEngine()
+    first = engine.assign(doc("u1", UTRECHT_FEYENOORD, 0))
+    follow = engine.assign(doc("u2", UTRECHT_FEYENOORD_2, 2))
+    other = engine.assign(doc("u3", UTRECHT_BRUGGE, 72))
+    assert follow.story_id == first.story_id
+    assert other.relation == "new" and other.story_id != first.story_id
+
+
+def test_three_companies_earnings_are_three_stories():
+    engine = StoryEngine()
+    ids = {engine.assign(doc(f"c{i}", pair, i)).story_id for i, pair in enumerate(EARNINGS)}
+    assert len(ids) == 3
+
+
+def test_one_item_look_alike_with_other_opponent_opens_its_own_story():
+    engine = StoryEngine()
+    first = engine.assign(doc("u1", UTRECHT_FEYENOORD, 0))
+    other = engine.assign(doc("u3", UTRECHT_BRUGGE, 72))
+    assert other.relation == "new" and other.story_id != first.story_id
+
+
+@pytest.mark.xfail(strict=True, reason="a year conflict only damps similarity (x0.7, tuned on "
+                   "ECB+); near-identical texts still join")
+def test_the_same_disaster_in_another_year_is_another_story():
+    engine = StoryEngine()
+    a = engine.assign(doc("f1", FLOOD_2021, 0))
+    b = engine.assign(doc("f2", FLOOD_2024, 1))
+    assert b.story_id != a.story_id

@@ -42,6 +42,9 @@ bench: setup-test
 	@test ! -f bench/bench_queries.py || $(BIN)/python bench/bench_queries.py --items 1000000
 	@echo "bench/bench_pipeline.py needs a broker: WIRESTREAM_KAFKA_BOOTSTRAP=... $(BIN)/python bench/bench_pipeline.py"
 
+chaos: setup-test
+	$(BIN)/python -m tests.support.chaos --seeds 1,2,3 --items 20000
+
 clean:
 	-$(BIN)/wirestream kafka stop
 	rm -rf .wirestream .wirestream-test

@@ -49,6 +49,7 @@ def story_stage(
     event = StoryEvent(
         item=item, story_id=a.story_id, relation=a.relation, score=float(a.score),
         evidence=a.evidence, story=a.story, raw_timestamp_ms=raw_ts_ms, redelivery=redelivery,
+        merged_from=list(a.merged), demoted=list(a.demoted),
     )
     return event, a
 

@@ -132,6 +132,7 @@ class StoryEvent:
     raw_timestamp_ms: int | None = None  # Kafka timestamp of the raw item: end-to-end freshness
     redelivery: bool = False  # this very item_id+content went through before: store nothing new
     merged_from: list[str] = field(default_factory=list)  # story ids merged into story_id now
+    demoted: list[str] = field(default_factory=list)  # item ids no longer the opener (now updates)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -148,6 +149,7 @@ class StoryEvent:
             raw_timestamp_ms=data.get("raw_timestamp_ms"),
             redelivery=bool(data.get("redelivery", False)),
             merged_from=list(data.get("merged_from") or []),
+            demoted=list(data.get("demoted") or []),
         )
 
 

@@ -39,3 +39,6 @@ def configure_logging(level: str = "INFO", fmt: str = "plain") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # client libraries log every request at INFO: only their warnings are news for people
+    for noisy in ("httpx", "httpcore", "urllib3", "aiokafka", "kafka"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))

@@ -99,19 +99,19 @@ def up(
 def print_stories(stories: list[dict]) -> None:
     """A summary table, then each multi-item story's chain in time order (fits 80 columns)."""
     table = Table(title=f"Stories ({len(stories)}), newest activity first", title_justify="left")
-    table.add_column("story", no_wrap=True, min_width=8)
+    table.add_column("story", no_wrap=True, min_width=16)
     table.add_column("items", justify="right", no_wrap=True, min_width=5)
     table.add_column("first (UTC)", no_wrap=True, min_width=16)
     table.add_column("last (UTC)", no_wrap=True, min_width=16)
-    table.add_column("latest headline", no_wrap=True, overflow="ellipsis", max_width=max(20, out.width - 63))
+    table.add_column("latest headline", no_wrap=True, overflow="ellipsis", max_width=max(20, out.width - 71))
     for st in stories:
-        table.add_row(st["story_id"][:8], str(st["item_count"]), _when(st["first_published_at"]),
+        table.add_row(st["story_id"], str(st["item_count"]), _when(st["first_published_at"]),
                       _when(st["last_published_at"]), st["headline"])
     out.print(table)
     for st in stories:
         if len(st["items"]) < 2:
             continue
-        chain = Table(title=f"story {st['story_id'][:8]}: {len(st['items'])} items in time order",
+        chain = Table(title=f"story {st['story_id']}: {len(st['items'])} items in time order",
                       title_justify="left", show_header=False, box=None, padding=(0, 1))
         chain.add_column(no_wrap=True, min_width=16)
         chain.add_column(no_wrap=True, min_width=8)

@@ -78,8 +78,10 @@ def summarize_metrics(text: str) -> dict:
 class HealthSource:
     """Reads the sink's endpoints (``sink_url()`` returns None while no sink runs)."""
 
-    def __init__(self, sink_url: Callable[[], str | None], ttl_s: float = 2.0, timeout_s: float = 2.0):
+    def __init__(self, sink_url: Callable[[], str | None], ttl_s: float = 2.0, timeout_s: float = 2.0,
+                 transport: httpx.BaseTransport | None = None):
         self._sink_url = sink_url
+        self._transport = transport
         self._ttl_s = ttl_s
         self._timeout_s = timeout_s
         self._cached: tuple[float, dict] | None = None
@@ -97,7 +99,7 @@ class HealthSource:
         if not url:
             return {"sink": "down", "error": "no running sink"}
         try:
-            with httpx.Client(base_url=url, timeout=self._timeout_s) as http:
+            with httpx.Client(base_url=url, timeout=self._timeout_s, transport=self._transport) as http:
                 metrics = http.get("/metrics")
                 ready = http.get("/readyz")
         except httpx.HTTPError as exc:

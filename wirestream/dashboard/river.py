@@ -41,6 +41,17 @@ def _labels(values: list[str], keep: int) -> str:
     return escape(shown + more) or "—"
 
 
+def time_span(first, last, now: datetime) -> str:
+    """``24 Jan 12:00 – 16:46``: the second date is left out when both fall on the same day."""
+    a, b = when(first, now), when(last, now)
+    t1, t2 = parse_time(first), parse_time(last)
+    if a == b:
+        return a
+    if t1 and t2 and t1.date() == t2.date():
+        return f"{a} – {t2.astimezone(UTC).strftime('%H:%M')}"
+    return f"{a} – {b}"
+
+
 def chain_item(item: dict, now: datetime | None = None) -> str:
     dateline = f'<span class="dateline">{escape(item["dateline"])}</span> ' if item.get("dateline") else ""
     agencies = "/".join(item.get("agencies") or [])
@@ -64,7 +75,7 @@ def story_row(story: dict, now: datetime | None = None) -> str:
     changed = parse_time(story.get("changed_at"))
     recent = changed is not None and now - changed <= RECENT
     changed_iso = changed.isoformat().replace("+00:00", "Z") if changed else ""
-    span = when(first, now) if when(first, now) == when(last, now) else f"{when(first, now)} – {when(last, now)}"
+    span = time_span(first, last, now)
     spark = sparkline(story.get("activity") or [], "Items per hour, last 24 h")
     chain = "".join(chain_item(i, now) for i in story.get("items") or [])
     return (

@@ -63,14 +63,19 @@ STORY_ITEMS = f"""SELECT i.item_id AS item_id, i.relation AS relation, si.score 
         ON si.item_id = i.item_id
     ORDER BY published_at, item_id"""
 STORY_HEADLINES = "SELECT story_id, headline FROM {db}.stories_latest WHERE story_id IN {{ids:Array(String)}}"
-# other stories active within 12 h of an item that share one of its places: the competition
-NEARBY_STORIES = f"""SELECT story_id, argMax(headline, published_at) AS headline, count() AS items
-    FROM {{db}}.items FINAL
-    WHERE story_id != {{{{story_id:String}}}} AND {VISIBLE}
-      AND published_at BETWEEN {{{{at:DateTime64(3, 'UTC')}}}} - INTERVAL 12 HOUR
-                           AND {{{{at:DateTime64(3, 'UTC')}}}} + INTERVAL 12 HOUR
-      AND hasAny(places, {{{{places:Array(String)}}}})
-    GROUP BY story_id ORDER BY items DESC, story_id LIMIT 3"""
+# per item of a story: the other stories active within 12 h of it that share one of its places
+NEARBY_STORIES = f"""SELECT i.item_id AS item_id, o.story_id AS story_id,
+           argMax(o.headline, o.published_at) AS headline, count() AS items
+    FROM (SELECT item_id, published_at, places FROM {{db}}.items FINAL
+          WHERE story_id = {{{{story_id:String}}}} AND {VISIBLE}) AS i
+    CROSS JOIN (SELECT story_id, headline, published_at, places FROM {{db}}.items FINAL
+                WHERE story_id != {{{{story_id:String}}}} AND {VISIBLE}
+                  AND published_at BETWEEN {{{{first:DateTime64(3, 'UTC')}}}} - INTERVAL 12 HOUR
+                                       AND {{{{last:DateTime64(3, 'UTC')}}}} + INTERVAL 12 HOUR) AS o
+    WHERE hasAny(i.places, o.places) AND abs(dateDiff('second', i.published_at, o.published_at)) <= 43200
+    GROUP BY item_id, story_id
+    ORDER BY item_id, items DESC, story_id
+    LIMIT 3 BY item_id"""
 
 FILTER_OPTIONS = f"""SELECT 'source' AS kind, source AS value, count() AS n
     FROM {{db}}.items WHERE {VISIBLE} GROUP BY value
@@ -166,6 +171,12 @@ def _ch_time(t: datetime) -> str:
     return t.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
 
 
+def _iso_param(value) -> str:
+    """A timestamp as read back (ISO string or datetime) -> a DateTime64 parameter."""
+    t = value if isinstance(value, datetime) else _parse_utc(str(value))
+    return _ch_time(t) if t else "1970-01-01 00:00:00.000"
+
+
 def _like(word: str) -> str:
     return "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
@@ -253,10 +264,13 @@ def story_detail(reader: Reader, db: str, story_id: str) -> dict | None:
     matched.discard(story_id)
     headlines = {r["story_id"]: r["headline"] for r in _rows(
         reader, STORY_HEADLINES.format(db=db), {"ids": sorted(matched)})} if matched else {}
+    nearby: dict[str, list[dict]] = {}
+    for row in _rows(reader, NEARBY_STORIES.format(db=db), {
+            "story_id": story_id, "first": _iso_param(items[0]["published_at"]),
+            "last": _iso_param(items[-1]["published_at"])}):
+        nearby.setdefault(row.pop("item_id"), []).append(row)
     for item in items:
-        item["nearby"] = _rows(reader, NEARBY_STORIES.format(db=db), {
-            "story_id": story_id, "at": str(item["published_at"]).replace("T", " ").rstrip("Z")[:23],
-            "places": list(item.get("places") or [])}) if item.get("places") else []
+        item["nearby"] = nearby.get(item["item_id"], [])
         ev = item["evidence"]
         if isinstance(ev, dict) and ev.get("story_id") in headlines:
             ev["story_headline"] = headlines[ev["story_id"]]

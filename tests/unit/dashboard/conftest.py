@@ -93,8 +93,10 @@ class FakeReader:
         if kind == "STORY_HEADLINES":
             return ["story_id", "headline"], [[i, by_id[i]["headline"]] for i in p["ids"] if i in by_id]
         if kind == "NEARBY_STORIES":
-            return ["story_id", "headline", "items"], [[s["story_id"], s["headline"], s["item_count"]]
-                                                       for s in self.stories if s["story_id"] != p["story_id"]][:1]
+            other = next(s for s in self.stories if s["story_id"] != p["story_id"])
+            return ["item_id", "story_id", "headline", "items"], [
+                [i["item_id"], other["story_id"], other["headline"], other["item_count"]]
+                for i in by_id[p["story_id"]]["_items"]]
         if kind == "FILTER_OPTIONS":
             rows = []
             for s in self.stories:

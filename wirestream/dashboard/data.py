@@ -33,26 +33,13 @@ RIVER_IDS = """SELECT story_id, max(published_at) AS last_at
     GROUP BY story_id
     ORDER BY last_at DESC, story_id
     LIMIT {{limit:UInt32}}"""
-# one compact row per story, built from its visible items only
-RIVER_STORIES = f"""SELECT story_id, argMax(headline, published_at) AS headline, count() AS item_count,
-           min(published_at) AS first_published_at, max(published_at) AS last_published_at,
-           groupUniqArrayArray(places) AS places, groupUniqArrayArray(agencies) AS agencies,
-           groupUniqArray(assumeNotNull(language)) AS languages, groupUniqArray(source) AS sources,
-           max(inserted_at) AS changed_at
+# every visible item of the listed stories, in one scan: rows, sparklines and chains are built
+# from it in Python (three separate scans of items FINAL cost ~3x as much at 1M items)
+RIVER_ITEMS = f"""SELECT story_id, item_id, relation, published_at, headline, source, dateline, agencies, places,
+           language, url, inserted_at
     FROM {{db}}.items FINAL
     WHERE story_id IN {{{{ids:Array(String)}}}} AND {VISIBLE}
-    GROUP BY story_id"""
-RIVER_SPARKS = f"""SELECT story_id, toString(toStartOfHour(published_at)) AS hour, count() AS n
-    FROM {{db}}.items FINAL
-    WHERE story_id IN {{{{ids:Array(String)}}}} AND {VISIBLE}
-      AND published_at > {{{{spark_from:DateTime64(3, 'UTC')}}}}
-    GROUP BY story_id, hour"""
-RIVER_CHAINS = f"""SELECT story_id, item_id, relation, published_at, headline, source, dateline, agencies,
-           places, language, url
-    FROM {{db}}.items FINAL
-    WHERE story_id IN {{{{ids:Array(String)}}}} AND {VISIBLE}
-    ORDER BY story_id, published_at DESC, item_id
-    LIMIT 40 BY story_id"""
+    ORDER BY story_id, published_at, item_id"""
 
 STORY_ITEMS = f"""SELECT i.item_id AS item_id, i.relation AS relation, si.score AS score, si.evidence AS evidence,
            i.published_at AS published_at, i.headline AS headline, i.source AS source,
@@ -103,6 +90,7 @@ RANGES = {"1h": timedelta(hours=1), "6h": timedelta(hours=6), "24h": timedelta(h
           "7d": timedelta(days=7), "all": None, "custom": None}
 DEFAULT_RANGE = "24h"
 SPARK_HOURS = 24
+CHAIN_LIMIT = 40  # updates shown when a row expands (the story page has them all)
 
 
 @dataclass(frozen=True)
@@ -228,28 +216,34 @@ def list_stories(reader: Reader, db: str, flt: StoryFilter) -> list[dict]:
     ids = [r["story_id"] for r in _rows(reader, RIVER_IDS.format(db=db, where=where), params)]
     if not ids:
         return []
-    by_id = {r["story_id"]: r for r in _rows(reader, RIVER_STORIES.format(db=db), {"ids": ids})}
+    by_story: dict[str, list[dict]] = {}
+    for item in _rows(reader, RIVER_ITEMS.format(db=db), {"ids": ids}):
+        by_story.setdefault(item.pop("story_id"), []).append(item)
     spark_end = (flt.window()[1] or flt.now).replace(minute=0, second=0, microsecond=0)
     spark_from = spark_end - timedelta(hours=SPARK_HOURS - 1)
-    sparks: dict[str, dict[str, int]] = {}
-    for r in _rows(reader, RIVER_SPARKS.format(db=db), {"ids": ids, "spark_from": _ch_time(spark_from)}):
-        sparks.setdefault(r["story_id"], {})[str(r["hour"])[:13]] = int(r["n"])
-    hours = [(spark_from + timedelta(hours=h)).strftime("%Y-%m-%d %H") for h in range(SPARK_HOURS)]
-    chains: dict[str, list[dict]] = {}
-    for item in _rows(reader, RIVER_CHAINS.format(db=db), {"ids": ids}):
-        chains.setdefault(item.pop("story_id"), []).insert(0, item)  # newest first in SQL -> time order
-    out = []
-    for sid in ids:
-        s = by_id.get(sid)
-        if s is None:
-            continue
-        for key in ("places", "agencies", "languages", "sources"):
-            s[key] = sorted(v for v in s.get(key) or [] if v)
-        s["activity"] = [sparks.get(sid, {}).get(h, 0) for h in hours]
-        s["activity_from"] = spark_from.isoformat()
-        s["items"] = chains.get(sid, [])
-        out.append(s)
-    return out
+    return [river_row(sid, by_story[sid], spark_from) for sid in ids if sid in by_story]
+
+
+def river_row(story_id: str, items: list[dict], spark_from: datetime) -> dict:
+    """One story's row from its visible items (time order): the latest headline, labels, activity."""
+    activity = [0] * SPARK_HOURS
+    for item in items:
+        t = _parse_utc(str(item["published_at"]))
+        if t is not None:
+            slot = int((t - spark_from).total_seconds() // 3600)
+            if 0 <= slot < SPARK_HOURS:
+                activity[slot] += 1
+    changed = max((str(i.pop("inserted_at")) for i in items), default="")
+    return {
+        "story_id": story_id, "headline": items[-1]["headline"], "item_count": len(items),
+        "first_published_at": items[0]["published_at"], "last_published_at": items[-1]["published_at"],
+        "places": sorted({p for i in items for p in i.get("places") or [] if p}),
+        "agencies": sorted({a for i in items for a in i.get("agencies") or [] if a}),
+        "languages": sorted({i["language"] for i in items if i.get("language")}),
+        "sources": sorted({i["source"] for i in items if i.get("source")}),
+        "changed_at": changed or None, "activity": activity, "activity_from": spark_from.isoformat(),
+        "items": items[-CHAIN_LIMIT:],
+    }
 
 
 def story_detail(reader: Reader, db: str, story_id: str) -> dict | None:

@@ -50,7 +50,7 @@ class FakeReader:
     def kind(self, sql: str) -> str:
         if sql.startswith(_sql("RIVER_IDS").split("{where}")[0]):
             return "RIVER_IDS"
-        for name in ("FINGERPRINT", "CHANGED_SINCE", "RIVER_STORIES", "RIVER_SPARKS", "RIVER_CHAINS", "STORY_ITEMS",
+        for name in ("FINGERPRINT", "CHANGED_SINCE", "RIVER_ITEMS", "STORY_ITEMS",
                      "STORY_HEADLINES", "NEARBY_STORIES", "FILTER_OPTIONS", "HEALTH_COUNTS", "ITEMS_PER_MINUTE",
                      "DEAD_LETTERS", "DEAD_LETTER_ORIGINAL"):
             if sql == _sql(name):
@@ -73,22 +73,15 @@ class FakeReader:
         if kind == "RIVER_IDS":
             found = sorted(self.stories, key=lambda s: s["last_published_at"], reverse=True)[: p["limit"]]
             return ["story_id", "last_at"], [[s["story_id"], s["last_published_at"]] for s in found]
-        if kind == "RIVER_STORIES":
-            cols = ["story_id", "headline", "item_count", "first_published_at", "last_published_at", "places",
-                    "agencies", "languages", "sources", "changed_at"]
-            return cols, [[by_id[i][c] for c in cols] for i in p["ids"] if i in by_id]
-        if kind == "RIVER_SPARKS":
-            return ["story_id", "hour", "n"], []
-        if kind in ("RIVER_CHAINS", "STORY_ITEMS"):
+        if kind in ("RIVER_ITEMS", "STORY_ITEMS"):
             ids = p.get("ids") or [p.get("story_id")]
             cols = ["story_id", "item_id", "relation", "score", "evidence", "published_at", "headline", "source",
-                    "story_version", "dateline", "agencies", "places", "language", "body", "url"]
-            rows = [[sid if c == "story_id" else i[c] for c in cols]
+                    "story_version", "dateline", "agencies", "places", "language", "body", "url", "inserted_at"]
+            rows = [[sid if c == "story_id" else i["published_at"] if c == "inserted_at" else i[c] for c in cols]
                     for sid in ids if sid in by_id
-                    for i in sorted(by_id[sid]["_items"], key=lambda i: i["published_at"],
-                                    reverse=kind == "RIVER_CHAINS")]
+                    for i in sorted(by_id[sid]["_items"], key=lambda i: (i["published_at"], i["item_id"]))]
             if kind == "STORY_ITEMS":
-                return cols[1:], [r[1:] for r in rows]
+                return cols[1:-1], [r[1:-1] for r in rows]
             return cols, rows
         if kind == "STORY_HEADLINES":
             return ["story_id", "headline"], [[i, by_id[i]["headline"]] for i in p["ids"] if i in by_id]

@@ -35,6 +35,17 @@ def highlight(text: str, words: list[str]) -> str:
     return "".join(out)
 
 
+def as_found(words: list[str], text: str) -> list[str]:
+    """Stems as the reader sees them: the first word in ``text`` each one begins (else the stem)."""
+    out = []
+    for w in words:
+        m = re.search(r"\b" + re.escape(w) + r"\w*", text, re.IGNORECASE)
+        found = m.group(0).lower() if m else w
+        if found not in out:
+            out.append(found)
+    return out
+
+
 def similarity_words(value) -> str:
     if not isinstance(value, int | float):
         return "no similarity recorded"

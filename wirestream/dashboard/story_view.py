@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 import orjson
 
-from wirestream.dashboard.evidence import explain, highlight, shared_words
+from wirestream.dashboard.evidence import as_found, explain, highlight, shared_words
 from wirestream.dashboard.render import ago, badge, original_link, page, time_tag, when
 
 
@@ -47,7 +47,7 @@ def timeline_item(item: dict, previous: dict | None, story_id: str, now: datetim
         "/".join(item.get("agencies") or []), ", ".join(item.get("places") or []),
         item.get("language") or "", item.get("source") or "") if x)
     at = item.get("published_at")
-    compare = ""
+    shown = as_found(words, f'{item.get("headline") or ""} {item.get("body") or ""}')
     if previous is not None and rel in ("update", "revision", "duplicate"):
         compare = (f'<div class="compare"><div><p class="small">This item</p>{_text(item, words)}</div>'
                    f'<div><p class="small">Story before it ({escape(when(previous.get("published_at"), now))})</p>'
@@ -61,7 +61,7 @@ def timeline_item(item: dict, previous: dict | None, story_id: str, now: datetim
         f'<span class="headline">{escape(item.get("headline") or "")}</span></h3>'
         f'<p class="meta">{escape(meta)} {original_link(item.get("url"), "read the original")}</p>'
         f'<p class="why">{explain(rel, ev, item.get("score"))}</p>'
-        + (f'<p class="small">Shared: {", ".join(f"<mark>{escape(w)}</mark>" for w in words)}</p>' if words else "")
+        + (f'<p class="small">Shared: {", ".join(f"<mark>{escape(w)}</mark>" for w in shown)}</p>' if words else "")
         + compare + competition(item, story_id)
         + f'<details class="evidence"><summary>Raw evidence JSON</summary><pre>{escape(raw)}</pre></details></li>'
     )

@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from wirestream.dashboard.evidence import explain, gap_words, highlight, shared_words, similarity_words
+from wirestream.dashboard.evidence import as_found, explain, gap_words, highlight, shared_words, similarity_words
 from wirestream.dashboard.render import ago, original_link, when
 from wirestream.dashboard.river import sparkline
 
@@ -54,6 +54,8 @@ def test_highlight_marks_shared_words_as_prefixes_and_escapes():
     html = highlight("<b>Schietpartij</b> in MINNEAPOLIS", words)
     assert html == "&lt;b&gt;<mark>Schietpartij</mark>&lt;/b&gt; in <mark>MINNEAPOLIS</mark>"
     assert highlight("a < b", []) == "a &lt; b"
+    found = as_found(["minneap", "schiet", "zzz"], "Schietpartij in Minneapolis")
+    assert found == ["minneapolis", "schietpartij", "zzz"]
 
 
 @pytest.mark.parametrize(("hours", "expected"), [

@@ -18,11 +18,14 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture(scope="module")
 def reader(tmp_path_factory):
+    # chdb serves one data path per process: always close, or later tests cannot open theirs
     client = open_client(f"chdb://{tmp_path_factory.mktemp('dash-chdb')}/ch")
-    run_migrations(client, DB)
-    seed(client)
-    yield DirectReader(client)
-    client.close()
+    try:
+        run_migrations(client, DB)
+        seed(client)
+        yield DirectReader(client)
+    finally:
+        client.close()
 
 
 @pytest.fixture(scope="module")

@@ -49,11 +49,14 @@ def substitute(sql: str, source: str = "__all", language: str = "__all", databas
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
+    # chdb serves one data path per process: always close, or later tests cannot open theirs
     c = open_client(f"chdb://{tmp_path_factory.mktemp('grafana-chdb')}/ch")
-    run_migrations(c, DB)
-    seed(c)
-    yield c
-    c.close()
+    try:
+        run_migrations(c, DB)
+        seed(c)
+        yield c
+    finally:
+        c.close()
 
 
 def test_inputs_and_template_variables():

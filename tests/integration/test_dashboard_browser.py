@@ -276,6 +276,8 @@ def test_editor_day_in_the_browser(dashboard, ws_env, tmp_path):
             health = httpx.get(f"{dashboard}/api/health", timeout=10).json()
             expect(page.locator("#h-dlq .v")).to_have_attribute(
                 "data-value", str(health["clickhouse"]["dead_letters_1h"]))
+            page.locator(f"#story-{sid} > summary .num").click()  # expanded in place, as editors use it
+            expect(page.locator(f"#story-{sid}")).to_have_attribute("open", "")
             page.evaluate("window.scrollTo(0, 0)")
             shoot(page, tmp_path, "dashboard.png")
 

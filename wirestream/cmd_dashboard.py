@@ -11,8 +11,10 @@ def dashboard_command(
     host: Annotated[str, typer.Option(help="interface to listen on")] = "127.0.0.1",
     port: Annotated[int | None, typer.Option(help="default: WIRESTREAM_DASHBOARD_PORT (8000)")] = None,
     poll: Annotated[float, typer.Option(help="seconds between ClickHouse change checks")] = 1.0,
+    sink_url: Annotated[str | None, typer.Option(
+        help="where the sink serves /metrics and /readyz (default: the local sink), e.g. http://sink:9464")] = None,
 ) -> None:
-    """Live stories in the browser: chains of updates, filters, evidence; pushed by SSE."""
+    """Live stories in the browser: story river, search, time range, pipeline health; pushed by SSE."""
     import errno
     import socket
 
@@ -30,4 +32,4 @@ def dashboard_command(
             why = "already in use" if exc.errno == errno.EADDRINUSE else exc.strerror
             raise UsageError(f"cannot listen on {host}:{port}: {why} (try --port)") from None
     typer.echo(f"dashboard: http://{host}:{port}/  (Ctrl-C stops)", err=True)
-    serve(s, host, port, poll)
+    serve(s, host, port, poll, sink_url)

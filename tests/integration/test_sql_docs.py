@@ -126,6 +126,9 @@ MACROS = [  # grafana-clickhouse-datasource v4 macros -> equivalent SQL for "the
     (r"\$__fromTime\b", "toDateTime(now() - INTERVAL 1 DAY)"),
     (r"\$__toTime\b", "toDateTime(now() + INTERVAL 1 MINUTE)"),
     (r"\$__interval_s\b", "3600"),
+    # template variables (deploy/grafana: tests/integration/test_grafana_dashboard.py covers every value)
+    (r"\$\{database\}", "wirestream"),
+    (r"\$\{(source|language):singlequote\}", "'__all'"),
 ]
 
 

@@ -14,8 +14,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=settings.dashboard_port)
     parser.add_argument("--poll", type=float, default=1.0, help="seconds between ClickHouse checks")
+    parser.add_argument("--sink-url", default=None, help="where the sink serves /metrics and /readyz")
     args = parser.parse_args(argv)
-    serve(settings, args.host, args.port, args.poll)
+    serve(settings, args.host, args.port, args.poll, args.sink_url)
 
 
 if __name__ == "__main__":

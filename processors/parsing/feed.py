@@ -13,17 +13,11 @@ from lxml import etree
 
 from processors.parsing.editorial import subject_names
 from processors.parsing.fields import ItemFields
-from wirecore.byline import AGENCY_CODES, canonical_agencies
+from wirecore.byline import canonical_agencies
 from wirecore.dates import parse_date_field
 from wirecore.identity import XML_LANG, body_text, children, feed_guid, link, markup_text, plain_text
 from wirecore.language import declared_language
 from wirecore.xmlsafe import local
-
-
-def known_agencies(names: list[str]) -> list[str]:
-    """Only names that are agencies (a ``dc:creator`` is usually a person)."""
-    return canonical_agencies(
-        n for n in names if " ".join(n.split()).upper().strip(" .") in AGENCY_CODES)
 
 
 def categories(el: etree._Element) -> list[str]:
@@ -60,7 +54,7 @@ def parse_feed_entry(el: etree._Element, source: str, tz: tzinfo) -> ItemFields:
         body=body_text(kids),
         published=published or updated,
         updated=updated if published is not None else None,
-        agencies=known_agencies([n for n in names if n]),
+        agencies=canonical_agencies(n for n in names if n),  # known agencies only: a creator is a person
         language=language,
         url=link(el, kids),
         subjects=categories(el),

@@ -83,7 +83,7 @@ def parse_newsml(root: etree._Element, source: str, tz: tzinfo) -> ItemFields:
     updated = parse_date_field(version.text if version is not None else None, tz, "versionCreated")
     dateline = _text(first("dateline")) or None
     located = _text(first("located"))
-    places = places_of(dateline) if dateline else ([located] if located else [])
+    places = places_of(dateline or located)
     agencies = canonical_agencies(
         [n for n in (_source_name(el) for el in index.get("infoSource", [])) if n])
     lang_el = first("language")

@@ -124,7 +124,7 @@ def _places_of(dateline: str) -> tuple[str, ...]:
     out: list[str] = []
     for segment in _PLACE_SPLIT.split(text.strip()):
         segment = segment.strip(" -–—:")
-        if not segment or (out and is_us_state_abbreviation(segment)):
+        if not segment or is_us_state_abbreviation(segment):  # "Minn." is no town
             continue
         place = canonical_place(segment)
         if place is not None and place not in out:

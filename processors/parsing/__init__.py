@@ -99,12 +99,12 @@ def _build(
     now: datetime,
 ) -> WireItem:
     body = fields.body
-    if fields.dateline is None:
-        byline = parse_byline(body)
-        if byline is not None:
-            fields.dateline, body = byline.dateline, body[byline.end :]
-            fields.places = fields.places or byline.places
-            fields.agencies = canonical_agencies(fields.agencies + byline.agencies)
+    byline = parse_byline(body)  # cut even when the format has a dateline: it is not body text
+    if byline is not None:
+        body = body[byline.end :]
+        fields.dateline = fields.dateline or byline.dateline
+        fields.places = fields.places or byline.places
+        fields.agencies = canonical_agencies(fields.agencies + byline.agencies)
     headline = fields.headline or first_sentence(body)
     if not headline:
         raise InvalidItem("empty item: no headline and no body text")

@@ -55,6 +55,7 @@ AGENCY_DOMAINS = {
     "ritzau.dk": "RITZAU", "pap.pl": "PAP", "ctk.cz": "CTK", "yna.co.kr": "YONHAP",
     "aa.com.tr": "AA", "interfax.com": "INTERFAX", "ukrinform.net": "UKRINFORM",
 }
+_BYLINE_REACH = 240  # a byline's "(" comes within this many characters of the start
 _BYLINE_CODE = re.compile(r"[A-Z]{2,6}")
 _DOMAIN = re.compile(r"^(?:[a-z]+://)?(?:www\.)?(?P<host>[a-z0-9.\-]+\.[a-z]{2,})(?:[/:].*)?$")
 _SPLIT = re.compile(r"\s*(?:/|,|&|\+|\band\b|\ben\b)\s*", re.I)
@@ -138,6 +139,8 @@ def parse_byline(text: str) -> Byline | None:
     An upper-case dateline (``MINNEAPOLIS``) is trusted as a dateline even when the gazetteer
     does not know the place (a village); a mixed-case one (``New York``) must name a known
     place, or ``Donald Trump (AP) -`` would read as a dateline."""
+    if text.find("(", 0, _BYLINE_REACH) < 0:  # most bodies: no byline, skip the regex
+        return None
     m = BYLINE.match(text)
     if m is None:
         return None
@@ -153,6 +156,11 @@ def parse_byline(text: str) -> Byline | None:
 
 def _byline_agencies(text: str, *, trust_codes: bool) -> list[str]:
     """Known agencies; plus unknown upper-case codes (``(BNA)``) after a real place."""
+    return list(_byline_agency_codes(text, trust_codes))
+
+
+@functools.lru_cache(maxsize=1024)
+def _byline_agency_codes(text: str, trust_codes: bool) -> tuple[str, ...]:
     out: list[str] = []
     for part in _SPLIT.split(text):
         code = agency_code(part)
@@ -160,4 +168,4 @@ def _byline_agencies(text: str, *, trust_codes: bool) -> list[str]:
             code = part.strip()
         if code is not None and code not in out:
             out.append(code)
-    return out
+    return tuple(out)

@@ -45,13 +45,16 @@ STORABLE_MAX = datetime(2299, 12, 31, 23, 59, 59, 999000, tzinfo=UTC)
 
 def check_storable(dt: datetime, what: str) -> datetime:
     """``dt`` if ClickHouse can store it, else ``InvalidItem`` naming the field and the value."""
-    try:
-        utc = dt.astimezone(UTC)
-    except (OverflowError, ValueError) as exc:  # year 1 / 9999 shifted out of datetime's range
-        raise InvalidItem(f"{what} date {dt.isoformat()[:40]} is outside the storable range "
-                          "1900-01-01 .. 2299-12-31") from exc
-    if not STORABLE_MIN <= utc <= STORABLE_MAX:
-        raise InvalidItem(f"{what} date {utc.date().isoformat()} is outside the storable range "
+    if STORABLE_MIN.year < dt.year < STORABLE_MAX.year:  # no offset can move these out: fast path
+        return dt
+    aware = dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)
+    try:  # aware comparison: no astimezone on the hot path
+        storable = STORABLE_MIN <= aware <= STORABLE_MAX
+    except OverflowError:  # year 1 / 9999 shifted by its offset out of datetime's range
+        storable = False
+    if not storable:
+        day = aware.date().isoformat() if aware.utcoffset() == timedelta(0) else aware.isoformat()[:40]
+        raise InvalidItem(f"{what} date {day} is outside the storable range "
                           "1900-01-01 .. 2299-12-31")
     return dt
 

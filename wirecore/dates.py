@@ -36,10 +36,36 @@ def source_zone(source: str, source_tz: str | None) -> tzinfo:
     return zone(ANP_TZ if source.lower().startswith("anp") else DEFAULT_TZ)
 
 
+# ClickHouse DateTime64(3) stores 1900-01-01 00:00:00 .. 2299-12-31 23:59:59.999 (UTC). A
+# value outside it is refused at parse: stored anyway it would fail at the sink and take the
+# whole story with it (issue 12.5).
+STORABLE_MIN = datetime(1900, 1, 1, tzinfo=UTC)
+STORABLE_MAX = datetime(2299, 12, 31, 23, 59, 59, 999000, tzinfo=UTC)
+
+
+def check_storable(dt: datetime, what: str) -> datetime:
+    """``dt`` if ClickHouse can store it, else ``InvalidItem`` naming the field and the value."""
+    if STORABLE_MIN.year < dt.year < STORABLE_MAX.year:  # no offset can move these out: fast path
+        return dt
+    aware = dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)
+    try:  # aware comparison: no astimezone on the hot path
+        storable = STORABLE_MIN <= aware <= STORABLE_MAX
+    except OverflowError:  # year 1 / 9999 shifted by its offset out of datetime's range
+        storable = False
+    if not storable:
+        day = aware.date().isoformat() if aware.utcoffset() == timedelta(0) else aware.isoformat()[:40]
+        raise InvalidItem(f"{what} date {day} is outside the storable range "
+                          "1900-01-01 .. 2299-12-31")
+    return dt
+
+
 def format_utc(dt: datetime) -> str:
     return dt.astimezone(UTC).replace(tzinfo=None, microsecond=0).isoformat() + "Z"
 
 
+# RFC 822 two-digit-year rules make email.utils turn "0000" into 2000 (and "0049" into 2049);
+# a four-digit year of zeros is a broken date, not the year 2000.
+_RFC822_YEAR0 = re.compile(r"[A-Za-z]{3,}\.?\s+0{3,4}(?!\d)")
 _ISO_FIX = re.compile(r"(\d\d:\d\d(?::\d\d(?:[.,]\d+)?)?)\s*(?:UTC|GMT)$", re.I)
 
 
@@ -61,6 +87,8 @@ def parse_timestamp(value: str, tz: tzinfo = UTC) -> datetime:
         except ValueError:
             dt = None
     if dt is None:
+        if _RFC822_YEAR0.search(text):
+            raise ValueError("year 0000 is not a date")  # email.utils would read it as 2000
         try:
             dt = email.utils.parsedate_to_datetime(text)
         except (TypeError, ValueError, IndexError, OverflowError) as exc:
@@ -75,7 +103,13 @@ def parse_timestamp(value: str, tz: tzinfo = UTC) -> datetime:
 
 
 def parse_date_field(value, tz: tzinfo, what: str) -> datetime | None:
-    """A format's date field: None when absent, InvalidItem when present but unreadable."""
+    """A format's date field: None when absent, InvalidItem when present but unreadable or
+    outside what ClickHouse can store (``check_storable``)."""
+    dt = _read_date_field(value, tz, what)
+    return check_storable(dt, what) if dt is not None else None
+
+
+def _read_date_field(value, tz: tzinfo, what: str) -> datetime | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
@@ -88,7 +122,8 @@ def parse_date_field(value, tz: tzinfo, what: str) -> datetime | None:
     try:
         return parse_timestamp(value, tz)
     except (ValueError, OverflowError) as exc:
-        raise InvalidItem(f"unparseable {what} date {value.strip()[:40]!r}") from exc
+        why = f" ({exc})" if str(exc).startswith("year 0000") else ""
+        raise InvalidItem(f"unparseable {what} date {value.strip()[:40]!r}{why}") from exc
 
 
 # --- age labels ------------------------------------------------------------------------

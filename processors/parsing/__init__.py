@@ -20,7 +20,7 @@ from processors.parsing.newsml import parse_newsml
 from processors.parsing.ninjs import parse_ninjs
 from schemas.models import InvalidItem, RawMeta, WireItem
 from wirecore.byline import canonical_agencies, parse_byline
-from wirecore.dates import format_utc, source_zone
+from wirecore.dates import check_storable, format_utc, source_zone
 from wirecore.language import detect_language
 from wirecore.text import decode_text, first_sentence, looks_binary, short_hash
 from wirecore.xmlsafe import local, parse_xml
@@ -52,7 +52,7 @@ def parse_raw_item(
     source = (meta.source or "").strip()
     if not source:
         raise InvalidItem("missing source")
-    fetched = _fetched_at(meta.fetched_at)
+    fetched = check_storable(_fetched_at(meta.fetched_at), "fetched_at")
     tz = source_zone(source, meta.source_tz)
     fields = _extract(payload, meta.format, source, fetched, tz)
     return _build(fields, meta, source, fetched, future_tolerance_s, now or datetime.now(UTC))
@@ -99,16 +99,16 @@ def _build(
     now: datetime,
 ) -> WireItem:
     body = fields.body
-    if fields.dateline is None:
-        byline = parse_byline(body)
-        if byline is not None:
-            fields.dateline, body = byline.dateline, body[byline.end :]
-            fields.places = fields.places or byline.places
-            fields.agencies = canonical_agencies(fields.agencies + byline.agencies)
+    byline = parse_byline(body)  # cut even when the format has a dateline: it is not body text
+    if byline is not None:
+        body = body[byline.end :]
+        fields.dateline = fields.dateline or byline.dateline
+        fields.places = fields.places or byline.places
+        fields.agencies = canonical_agencies(fields.agencies + byline.agencies)
     headline = fields.headline or first_sentence(body)
     if not headline:
         raise InvalidItem("empty item: no headline and no body text")
-    published = fields.published or fetched
+    published = check_storable(fields.published or fetched, "published")
     if published - now > timedelta(seconds=tolerance_s):
         raise InvalidItem(
             f"published_at {format_utc(published)} is beyond the future tolerance "
@@ -132,4 +132,8 @@ def _build(
         url=fields.url or meta.url,
         revision=fields.revision,
         content_hash=short_hash(headline, body),
+        status=fields.status,
+        embargoed_until=format_utc(fields.embargoed) if fields.embargoed is not None else None,
+        urgency=fields.urgency,
+        subjects=fields.subjects,
     )

@@ -1,4 +1,5 @@
-"""RSS 2.0 / RSS 1.0 ``<item>`` and Atom ``<entry>`` elements.
+"""RSS 2.0 / RSS 1.0 ``<item>`` and Atom ``<entry>`` elements (``category`` / ``dc:subject``
+become subjects).
 
 Children are matched by local name so that default namespaces (RSS 1.0, Atom) and prefixes
 (``dc:date``, ``content:encoded``) all read the same; HTML in descriptions is stripped.
@@ -10,17 +11,22 @@ from datetime import tzinfo
 
 from lxml import etree
 
+from processors.parsing.editorial import subject_names
 from processors.parsing.fields import ItemFields
-from wirecore.byline import AGENCY_CODES, canonical_agencies
+from wirecore.byline import canonical_agencies
 from wirecore.dates import parse_date_field
 from wirecore.identity import XML_LANG, body_text, children, feed_guid, link, markup_text, plain_text
 from wirecore.language import declared_language
+from wirecore.xmlsafe import local
 
 
-def known_agencies(names: list[str]) -> list[str]:
-    """Only names that are agencies (a ``dc:creator`` is usually a person)."""
-    return canonical_agencies(
-        n for n in names if " ".join(n.split()).upper().strip(" .") in AGENCY_CODES)
+def categories(el: etree._Element) -> list[str]:
+    """RSS ``<category>`` text, Atom ``<category term label>``, ``dc:subject``: as given."""
+    names = []
+    for child in el:
+        if isinstance(child.tag, str) and local(child.tag) in ("category", "subject"):
+            names.append(child.get("label") or child.get("term") or plain_text(child))
+    return subject_names(names)
 
 
 def parse_feed_entry(el: etree._Element, source: str, tz: tzinfo) -> ItemFields:
@@ -48,7 +54,8 @@ def parse_feed_entry(el: etree._Element, source: str, tz: tzinfo) -> ItemFields:
         body=body_text(kids),
         published=published or updated,
         updated=updated if published is not None else None,
-        agencies=known_agencies([n for n in names if n]),
+        agencies=canonical_agencies(n for n in names if n),  # known agencies only: a creator is a person
         language=language,
         url=link(el, kids),
+        subjects=categories(el),
     )

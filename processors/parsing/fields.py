@@ -20,3 +20,7 @@ class ItemFields:
     url: str | None = None
     revision: int = 0
     source: str | None = None  # overrides meta.source (JSON-lines backfill carries its own)
+    status: str = "usable"  # usable | withdrawn | canceled
+    embargoed: datetime | None = None
+    urgency: int | None = None
+    subjects: list[str] = field(default_factory=list)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import tzinfo
 
+from processors.parsing.editorial import status_of, subject_names, urgency_of
 from processors.parsing.fields import ItemFields
 from schemas.models import InvalidItem
 from wirecore.byline import canonical_agencies, places_of
@@ -49,4 +50,9 @@ def parse_jsonl(obj, source: str, tz: tzinfo) -> ItemFields:
         url=_first_str(obj, "url", "link") or None,
         revision=revision if type(revision) is int and 0 <= revision < 1 << 31 else 0,
         source=own_source,
+        status=status_of(obj.get("status") or obj.get("pubstatus")),
+        embargoed=parse_date_field(obj.get("embargoed_until") or obj.get("embargoed"), tz,
+                                   "embargoed"),
+        urgency=urgency_of(obj.get("urgency")),
+        subjects=subject_names(obj.get("subjects") or obj.get("subject") or obj.get("categories")),
     )

@@ -1,4 +1,5 @@
-"""IPTC NewsML-G2 ``newsItem``: headline, dateline, located, infoSource, dates, bodies.
+"""IPTC NewsML-G2 ``newsItem``: headline, dateline, located, infoSource, dates, bodies, and
+the editorial status: ``pubStatus``, ``embargoed``/``embargo``, ``urgency``, ``subject``.
 
 Bodies are ``inlineXML`` (usually XHTML) or ``inlineData`` (text, or escaped HTML).
 """
@@ -9,6 +10,7 @@ from datetime import tzinfo
 
 from lxml import etree
 
+from processors.parsing.editorial import status_of, subject_names, urgency_of
 from processors.parsing.fields import ItemFields
 from schemas.models import InvalidItem
 from wirecore.byline import canonical_agencies, places_of
@@ -49,6 +51,14 @@ def _source_name(el: etree._Element) -> str:
     return ""
 
 
+def _subject(el: etree._Element) -> str:
+    """A ``<subject>``'s own ``<name>`` (not one of a nested ``<broader>``), else its qcode."""
+    for child in el:
+        if isinstance(child.tag, str) and local(child.tag) == "name" and _text(child):
+            return _text(child)
+    return (el.get("qcode") or el.get("literal") or el.get("uri") or "").strip()
+
+
 def parse_newsml(root: etree._Element, source: str, tz: tzinfo) -> ItemFields:
     if local(root.tag) != "newsItem":
         raise InvalidItem(f"NewsML item is a <{local(root.tag)[:40]}>, not a <newsItem>")
@@ -73,12 +83,16 @@ def parse_newsml(root: etree._Element, source: str, tz: tzinfo) -> ItemFields:
     updated = parse_date_field(version.text if version is not None else None, tz, "versionCreated")
     dateline = _text(first("dateline")) or None
     located = _text(first("located"))
-    places = places_of(dateline) if dateline else ([located] if located else [])
+    places = places_of(dateline or located)
     agencies = canonical_agencies(
         [n for n in (_source_name(el) for el in index.get("infoSource", [])) if n])
     lang_el = first("language")
     language = declared_language(lang_el.get("tag") if lang_el is not None else None)
     version_attr = root.get("version") or "0"
+    status_el = first("pubStatus")
+    embargo = first("embargoed", "embargo")
+    subjects = [_subject(el) for el in index.get("subject", [])
+                if not any(local(a.tag) == "subject" for a in el.iterancestors())]
     guid = (root.get("guid") or "").strip() or short_hash(source, headline, body)
     return ItemFields(
         guid=guid[:500],
@@ -92,4 +106,8 @@ def parse_newsml(root: etree._Element, source: str, tz: tzinfo) -> ItemFields:
         language=language or declared_language(root.get(XML_LANG)),
         url=None,
         revision=int(version_attr) if version_attr.isdigit() and len(version_attr) < 10 else 0,
+        status=status_of((status_el.get("qcode") or _text(status_el)) if status_el is not None else None),
+        embargoed=parse_date_field(_text(embargo) or None, tz, "embargo"),
+        urgency=urgency_of(_text(first("urgency"))),
+        subjects=subject_names(subjects),
     )

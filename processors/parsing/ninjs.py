@@ -1,10 +1,13 @@
-"""IPTC ninjs 1.x (``headline``, ``body_text``/``body_html``, ``located``, ``infosource``) and
-2.x (``headlines``/``bodies`` lists of ``{role, contenttype, value}``, ``infosources``)."""
+"""IPTC ninjs 1.x (``headline``, ``body_text``/``body_html``/``body_xhtml``, ``located``,
+``infosource``, ``subject``) and 2.x (``headlines``/``bodies`` lists of
+``{role, contenttype, value}``, ``infosources``, ``subjects``); both carry ``pubstatus``,
+``embargoed`` and ``urgency``."""
 
 from __future__ import annotations
 
 from datetime import tzinfo
 
+from processors.parsing.editorial import status_of, subject_names, urgency_of
 from processors.parsing.fields import ItemFields
 from schemas.models import InvalidItem
 from wirecore.byline import canonical_agencies, places_of
@@ -64,6 +67,7 @@ def parse_ninjs(obj, source: str, tz: tzinfo) -> ItemFields:
     body = (
         normalise(_str(obj.get("body_text")))
         or html_to_text(_str(obj.get("body_html")))
+        or html_to_text(_str(obj.get("body_xhtml")))
         or _pick(obj.get("bodies"), prefer_plain=True)
         or normalise(_str(obj.get("description_text")))
         or _pick(obj.get("descriptions"), prefer_plain=True)
@@ -87,4 +91,8 @@ def parse_ninjs(obj, source: str, tz: tzinfo) -> ItemFields:
         language=declared_language(obj.get("language")),
         url=_str(obj.get("url")) or None,
         revision=min(revision, 1 << 31),
+        status=status_of(obj.get("pubstatus")),
+        embargoed=parse_date_field(obj.get("embargoed"), tz, "embargoed"),
+        urgency=urgency_of(obj.get("urgency")),
+        subjects=subject_names(obj.get("subjects") if "subjects" in obj else obj.get("subject")),
     )

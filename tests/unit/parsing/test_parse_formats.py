@@ -86,7 +86,7 @@ def test_ninjs_1x():
     assert item.headline == "Kabinet presenteert plannen voor woningbouw"
     assert item.body == ("Het kabinet heeft dinsdag plannen gepresenteerd voor de bouw van "
                          "één miljoen woningen. De oppositie is kritisch.")
-    assert (item.dateline, item.places, item.agencies) == ("DEN HAAG", ["Den Haag"], ["ANP"])
+    assert (item.dateline, item.places, item.agencies) == ("DEN HAAG", ["The Hague"], ["ANP"])  # gazetteer name
     assert (item.published_at, item.updated_at) == ("2026-01-24T09:00:00Z", "2026-01-24T10:30:00Z")
     assert (item.revision, item.language) == (3, "nl")
 

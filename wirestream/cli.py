@@ -229,13 +229,15 @@ def query(
 
 @app.command()
 def sql(
-    statement: Annotated[str, typer.Argument(help='e.g. "SELECT count() FROM wirestream.items"')],
+    statement: Annotated[str, typer.Argument(help='e.g. "SELECT count() FROM items" (the configured database)')],
     as_json: Annotated[bool, typer.Option("--json")] = False,
+    write: Annotated[bool, typer.Option("--write", help="allow DDL/DML (direct connection only; "
+                                                         "never through a running sink)")] = False,
 ) -> None:
-    """Run SQL against the configured ClickHouse (read-only through the embedded owner)."""
+    """Run SQL in the configured ClickHouse database: read-only in every mode unless --write."""
     from wirestream.reader import open_reader
 
-    cols, rows = open_reader(settings()).query(statement)
+    cols, rows = open_reader(settings(), write=write).query(statement)
     print_rows(cols, rows, as_json)
 
 

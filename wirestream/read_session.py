@@ -15,6 +15,7 @@ their usual latency (tests/integration/test_sql_api_hostile.py measures it).
 
 from __future__ import annotations
 
+import contextlib
 import queue
 import threading
 import uuid
@@ -40,6 +41,7 @@ class ReadSession:
     def __init__(self, dsn: str, database: str, limits: ReadLimits = ReadLimits(), handles: int = 2):
         self.database = database
         self.limits = limits
+        self._dsn = dsn
         self._inspect = open_client(dsn)
         self._inspect_lock = threading.Lock()
         self._pool: queue.Queue = queue.Queue()
@@ -94,11 +96,20 @@ class ReadSession:
                     worker.join(5)
                     raise QueryRefused("client went away: query cancelled")
         finally:
-            if not worker.is_alive():
-                self._pool.put(handle)
+            self._give_back(handle, clean=not worker.is_alive() and "ok" in result)
         if "error" in result:
             raise QueryFailed(_first_line(result["error"]))
         return result["ok"]
+
+    def _give_back(self, handle, clean: bool) -> None:
+        """A handle whose query failed may hold the rest of an aborted stream (the next
+        result would start with its bytes): replace it with a fresh one."""
+        if clean:
+            self._pool.put(handle)
+            return
+        with contextlib.suppress(Exception):  # a half-closed handle is dropped either way
+            handle.close()
+        self._pool.put(self._open_read_handle(self._dsn))
 
     def kill(self, tag: str) -> None:
         with self._inspect_lock:

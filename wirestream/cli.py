@@ -170,17 +170,23 @@ def topics() -> None:
 @app.command()
 def sink() -> None:
     """Run the ClickHouse sink in the foreground (owns the embedded database)."""
-    from wirestream.sink_service import main as sink_main
+    from wirestream.preflight import check_process_settings
+    from wirestream.sink_service import run_sink
 
-    sink_main()
+    s = settings()
+    check_process_settings(s)
+    raise typer.Exit(run_sink(s))
 
 
 @app.command()
 def worker() -> None:
     """Run the faust worker (parse + stories agents) in the foreground."""
     from processors.app import main as worker_main
+    from wirestream.preflight import check_process_settings
 
-    worker_main()
+    s = settings()
+    check_process_settings(s)
+    worker_main(s)
 
 
 @app.command()

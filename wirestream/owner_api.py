@@ -31,6 +31,8 @@ from pathlib import Path
 import orjson
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from wirecore.errors import UsageError
+
 LOOPBACK = "127.0.0.1"
 MAX_BODY_BYTES = 1 << 20
 
@@ -180,7 +182,10 @@ class SqlApiServer:
                     cols, rows = query(sql, params, self._gone)
                 except Exception as exc:  # noqa: BLE001 - any query failure goes back to the caller
                     text = str(exc).strip()
-                    self._error(400, text.splitlines()[0] if text else type(exc).__name__)
+                    message = text.splitlines()[0] if text else type(exc).__name__
+                    # refused (the statement is not allowed: bad input) vs failed (ClickHouse said no)
+                    kind = "refused" if isinstance(exc, UsageError) else "failed"
+                    self._send(400, orjson.dumps({"error": message, "kind": kind}))
                     return
                 self._send(200, orjson.dumps({"columns": cols, "rows": rows}, default=str,
                                              option=orjson.OPT_NAIVE_UTC | orjson.OPT_UTC_Z))

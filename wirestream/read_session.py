@@ -22,6 +22,7 @@ import uuid
 from collections.abc import Callable
 
 from wirecore.clickhouse import open_client, query_rows
+from wirecore.errors import WirestreamError
 from wirestream.sql_guard import QueryRefused, ReadLimits, check_ast, parse_explain_ast
 
 
@@ -116,7 +117,7 @@ class ReadSession:
             self._inspect.command("KILL QUERY WHERE startsWith(query, {t:String}) SYNC", parameters={"t": tag})
 
 
-class QueryFailed(QueryRefused):
+class QueryFailed(WirestreamError):
     """ClickHouse stopped the query (a limit, a missing column, ...): its own message."""
 
 

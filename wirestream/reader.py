@@ -15,14 +15,21 @@ from typing import Protocol
 import httpx
 import orjson
 
-from wirecore.clickhouse import ClickHouseUnavailable, open_client, query_rows
+from wirecore.clickhouse import ClickHouseUnavailable, error_code, open_client, query_rows
 from wirecore.errors import UsageError, WirestreamError
 from wirecore.settings import Settings
 from wirestream.owner_api import read_owner
 
 
 class QueryError(WirestreamError):
-    pass
+    """ClickHouse could not run the statement (exit 1)."""
+
+
+class QueryNotAllowed(UsageError):
+    """The statement is not allowed here, e.g. a write without ``--write`` (exit 2)."""
+
+
+READONLY_CODE = 164  # ClickHouse READONLY: "Cannot execute query in readonly mode"
 
 
 class Reader(Protocol):
@@ -42,7 +49,10 @@ class DirectReader:
         try:
             cols, rows = query_rows(self._client, sql, parameters, settings=self._settings or None)
         except Exception as exc:  # noqa: BLE001 - surface the server's message, one line
-            raise QueryError(str(exc).strip().splitlines()[0]) from None
+            message = str(exc).strip().splitlines()[0]
+            if self._settings.get("readonly") and error_code(exc) == READONLY_CODE:
+                raise QueryNotAllowed(f"read-only: {message} (add --write to change data)") from None
+            raise QueryError(message) from None
         return cols, orjson.loads(orjson.dumps(rows, default=str, option=orjson.OPT_NAIVE_UTC | orjson.OPT_UTC_Z))
 
 
@@ -66,7 +76,8 @@ class OwnerReader:
         except orjson.JSONDecodeError:
             body = {}
         if r.status_code != 200:
-            raise QueryError(body.get("error", f"HTTP {r.status_code}"))
+            message = body.get("error", f"HTTP {r.status_code}")
+            raise (QueryNotAllowed if body.get("kind") == "refused" else QueryError)(message)
         return body["columns"], body["rows"]
 
 

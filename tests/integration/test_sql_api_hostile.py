@@ -8,8 +8,11 @@ its limit while the sink keeps inserting, and a client that hangs up gets its qu
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import httpx
 import orjson
@@ -195,3 +198,15 @@ def test_only_health_endpoints_on_the_metrics_listener(api):
     assert httpx.get(f"{base}/healthz", timeout=5).json() == {"status": "alive"}
     assert "wirestream_" in httpx.get(f"{base}/metrics", timeout=5).text
     assert httpx.post(f"{base}/sql", json={"sql": "SELECT 1"}, timeout=5).status_code == 404
+
+
+def test_wirestream_sql_goes_through_the_api_read_only(api):
+    s, url, token, sink, _ = api
+    cli = [str(Path(sys.executable).parent / "wirestream"), "sql", "--json"]
+    p = subprocess.run([*cli, "SELECT count() > 0 AS some FROM items"], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0 and p.stdout.strip() == '{"some":1}', p
+    p = subprocess.run([*cli, "DROP TABLE items"], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 2 and "SELECT or DESCRIBE only" in p.stderr, p
+    p = subprocess.run([*cli, "--write", "DROP TABLE items"], capture_output=True, text=True, timeout=60)
+    assert p.returncode == 2 and "owns the embedded database" in p.stderr, p
+    assert post(url, token, "SELECT count() > 0 FROM items").json()["rows"] == [[1]]

@@ -35,7 +35,7 @@ SAMPLE_BODY = (
 
 
 def make_events(n: int) -> list[bytes]:
-    from tests.integration.faultkit import story_event
+    from tests.support.faultkit import story_event
 
     events = []
     for i in range(n):

@@ -160,11 +160,12 @@ def _raw_ts(headers) -> int | None:
     return None
 
 
-def main() -> None:
-    """Entry point of the worker process: ``python -m processors.app``."""
+def main(settings: Settings | None = None) -> None:
+    """Entry point of the worker process: ``python -m processors.app`` (or ``wirestream worker``,
+    which passes the settings its flags, e.g. ``--data-dir``, produced)."""
     import sys
 
-    app = create_app()
+    app = create_app(settings)
     sys.argv = [sys.argv[0], "worker", "-l", "info"]
     app.main()
 

@@ -8,13 +8,10 @@ from __future__ import annotations
 import os
 import subprocess
 import uuid
-from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
-SAMPLE_PAGE = SHARED / "data" / "anp-buitenland-page.txt"
+from tests.support.paths import REPO
 
 
 @pytest.fixture(scope="session")

@@ -63,10 +63,16 @@ class Settings(BaseSettings):
     sink_batch_bytes: int = 8 << 20
     sink_batch_ms: int = 1000
     metrics_port: int = Field(
-        9464, description="sink: /metrics, /healthz, /readyz (+ the chdb read API); faust worker: port+1")
+        9464, description="sink: /metrics, /healthz, /readyz; faust worker: port+1")
     dashboard_port: int = 8000
     http_host: str = Field(
-        "127.0.0.1", description="bind address of /metrics, health and read APIs (0.0.0.0 in containers)")
+        "127.0.0.1", description="bind address of /metrics, /healthz, /readyz (0.0.0.0 in containers); "
+        "the SQL read API never follows it: it stays on 127.0.0.1")
+    api_port: int = Field(0, description="port of the sink's SQL read API on 127.0.0.1 (0 = any free port; "
+                          "readers find it in <data_dir>/chdb.owner.json)")
+    api_query_timeout_s: float = Field(30.0, description="read API: a query is killed after this long")
+    api_max_memory_bytes: int = Field(1 << 30, description="read API: memory one query may use")
+    api_max_result_rows: int = Field(100_000, description="read API: rows one query may return")
     log_level: str = Field("INFO", description="DEBUG | INFO | WARNING | ERROR, for every process")
     log_format: str = Field("plain", description="plain | json (one JSON object per line)")
     ready_max_lag: int = Field(10000, description="/readyz fails above this consumer lag")

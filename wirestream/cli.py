@@ -170,17 +170,23 @@ def topics() -> None:
 @app.command()
 def sink() -> None:
     """Run the ClickHouse sink in the foreground (owns the embedded database)."""
-    from wirestream.sink_service import main as sink_main
+    from wirestream.preflight import check_process_settings
+    from wirestream.sink_service import run_sink
 
-    sink_main()
+    s = settings()
+    check_process_settings(s)
+    raise typer.Exit(run_sink(s))
 
 
 @app.command()
 def worker() -> None:
     """Run the faust worker (parse + stories agents) in the foreground."""
     from processors.app import main as worker_main
+    from wirestream.preflight import check_process_settings
 
-    worker_main()
+    s = settings()
+    check_process_settings(s)
+    worker_main(s)
 
 
 @app.command()
@@ -229,13 +235,15 @@ def query(
 
 @app.command()
 def sql(
-    statement: Annotated[str, typer.Argument(help='e.g. "SELECT count() FROM wirestream.items"')],
+    statement: Annotated[str, typer.Argument(help='e.g. "SELECT count() FROM items" (the configured database)')],
     as_json: Annotated[bool, typer.Option("--json")] = False,
+    write: Annotated[bool, typer.Option("--write", help="allow DDL/DML (direct connection only; "
+                                                         "never through a running sink)")] = False,
 ) -> None:
-    """Run SQL against the configured ClickHouse (read-only through the embedded owner)."""
+    """Run SQL in the configured ClickHouse database: read-only in every mode unless --write."""
     from wirestream.reader import open_reader
 
-    cols, rows = open_reader(settings()).query(statement)
+    cols, rows = open_reader(settings(), write=write).query(statement)
     print_rows(cols, rows, as_json)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
+from contextlib import contextmanager
 from typing import Annotated
 
 import orjson
@@ -22,13 +23,16 @@ def status_command(
 ) -> None:
     """Topics, consumer lag, throughput, dead letters and the latest stories."""
     from wirestream.context import settings as current_settings
+    from wirestream.preflight import check_dsn
     from wirestream.reader import open_reader
     from wirestream.status import build_status, read_clickhouse, read_kafka, throughput
 
     s = current_settings()
+    check_dsn(s.dsn)  # a misspelt DSN is bad input (2), not "not running"
     if once:
-        first = read_kafka(s)  # broker down -> KafkaUnavailable, one line
-        ch = read_clickhouse(open_reader(s), s.clickhouse_database, stories)  # ClickHouseUnavailable
+        with not_running():
+            first = read_kafka(s)
+            ch = read_clickhouse(open_reader(s), s.clickhouse_database, stories)
         time.sleep(max(0.0, min(interval, 1.0) - (time.monotonic() - first.at)))
         second = read_kafka(s)
         snapshot = build_status(s, second, ch, throughput(first, second))
@@ -42,12 +46,24 @@ def status_command(
     live_view(s, interval, stories)
 
 
+@contextmanager
+def not_running():
+    """What ``status`` reports on is not there: exit 3 (``NotRunningError``), one line."""
+    from wirecore.errors import ClickHouseUnavailable, KafkaUnavailable, NotRunningError
+
+    try:
+        yield
+    except (KafkaUnavailable, ClickHouseUnavailable) as exc:
+        raise NotRunningError(f"{exc} — is the pipeline running? (`wirestream up --follow`)") from None
+
+
 def live_view(settings, interval: float, story_limit: int) -> None:
     from wirestream.dashboard.readers import TRANSIENT, ReaderSource
     from wirestream.status import ClickHouseReading, build_status, read_clickhouse, read_kafka, throughput
 
     readers = ReaderSource(settings)  # embedded: through the running sink only, never holding the lock
-    prev = read_kafka(settings)
+    with not_running():
+        prev = read_kafka(settings)
     with Live(Text("reading ..."), refresh_per_second=4, screen=False) as live:
         try:
             while True:

@@ -1,16 +1,28 @@
-"""The read API of the process that owns the embedded ClickHouse (chdb) data directory.
+"""The listeners of the process that owns the embedded ClickHouse (chdb) data directory.
 
 chdb lets one process open a data directory; a second open fails with "Cannot lock file".
 So the sink, which owns it, also answers reads for everyone else (``query``, ``sql``,
-``status``, the dashboard) over loopback HTTP, and serves ``/metrics``, ``/healthz`` and
-``/readyz``. Its address is written to ``<data_dir>/chdb.owner.json`` while it runs.
+``status``, the dashboard). Two listeners, because they have different audiences:
+
+- ``HealthServer``: ``/metrics``, ``/healthz``, ``/readyz`` on ``WIRESTREAM_HTTP_HOST`` :
+  ``WIRESTREAM_METRICS_PORT`` (``0.0.0.0`` in containers, so Prometheus and probes reach it).
+  Nothing else is served there.
+- ``SqlApiServer``: ``POST /sql`` on 127.0.0.1 only (port ``WIRESTREAM_API_PORT``, 0 = any
+  free port), for the embedded database only. Its address is written to
+  ``<data_dir>/chdb.owner.json`` and a per-run secret to ``<data_dir>/chdb.owner.token``
+  (mode 0600: only the sink's user can read it). A request needs that token, a JSON body,
+  a loopback ``Host`` and no foreign ``Origin`` — so a web page in the analyst's browser
+  cannot send one (a cross-site ``text/plain`` POST fails on all four).
 """
 
 from __future__ import annotations
 
+import hmac
 import json
 import os
-import re
+import secrets
+import select
+import socket
 import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -19,95 +31,190 @@ from pathlib import Path
 import orjson
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-READ_ONLY = re.compile(r"^\s*(SELECT|WITH|SHOW|DESCRIBE|DESC|EXISTS|EXPLAIN)\b", re.I)
+from wirecore.errors import UsageError
+
+LOOPBACK = "127.0.0.1"
+MAX_BODY_BYTES = 1 << 20
 
 
 def owner_file(data_dir: Path) -> Path:
     return data_dir / "chdb.owner.json"
 
 
+def token_file(data_dir: Path) -> Path:
+    return data_dir / "chdb.owner.token"
+
+
 def read_owner(data_dir: Path) -> dict | None:
-    """The live owner's record, or None (a stale file from a killed owner is ignored)."""
+    """The live owner's record with its ``token`` (None when this user cannot read it), or
+    None when no owner runs (a stale file from a killed owner is ignored)."""
     path = owner_file(data_dir)
     try:
         rec = json.loads(path.read_text())
         os.kill(int(rec["pid"]), 0)
-        return rec
     except (OSError, ValueError, KeyError, json.JSONDecodeError):
         return None
+    try:
+        rec["token"] = token_file(data_dir).read_text().strip()
+    except OSError:
+        rec["token"] = None
+    return rec
 
 
-class OwnerServer:
-    """Serves reads through ``query(sql, params) -> (columns, rows)`` of the owning client."""
+def _write_private(path: Path, text: str) -> None:
+    """Write ``text`` readable by this user only (created 0600, then moved into place)."""
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(text)
+    tmp.replace(path)
 
-    def __init__(self, query: Callable[[str, dict], tuple[list[str], list]],
-                 ready: Callable[[], tuple[bool, list[str]]], port: int, data_dir: Path | None,
-                 host: str = "127.0.0.1"):
-        self._query = query
-        self._ready = ready
-        self._data_dir = data_dir
-        handler = self._handler()
-        self.httpd = ThreadingHTTPServer((host, port), handler)
-        shown = "127.0.0.1" if host in ("0.0.0.0", "") else host
-        self.url = f"http://{shown}:{self.httpd.server_address[1]}"
-        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True, name="owner-api")
 
-    def start(self) -> None:
-        self._thread.start()
-        if self._data_dir is not None:
-            tmp = owner_file(self._data_dir).with_suffix(".tmp")
-            tmp.write_text(json.dumps({"pid": os.getpid(), "url": self.url}))
-            tmp.replace(owner_file(self._data_dir))
+class _Handler(BaseHTTPRequestHandler):
+    server_version = "wirestream"
+    sys_version = ""
 
-    def stop(self) -> None:
-        if self._data_dir is not None:
-            rec = read_owner(self._data_dir)
-            if rec and rec.get("pid") == os.getpid():
-                owner_file(self._data_dir).unlink(missing_ok=True)
-        self.httpd.shutdown()
+    def log_message(self, *args) -> None:  # keep the sink's log clean
+        pass
 
-    def _handler(self):
-        server = self
+    def _send(self, status: int, body: bytes, ctype: str = "application/json") -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args) -> None:  # keep the sink's log clean
-                pass
+    def _error(self, status: int, message: str) -> None:
+        self._send(status, orjson.dumps({"error": message}))
 
-            def _send(self, status: int, body: bytes, ctype: str = "application/json") -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", ctype)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
 
+class HealthServer:
+    """``/metrics``, ``/healthz``, ``/readyz`` — and nothing else — on the configured bind."""
+
+    def __init__(self, ready: Callable[[], tuple[bool, list[str]]], host: str, port: int):
+        class Handler(_Handler):
             def do_GET(self) -> None:  # noqa: N802
                 if self.path == "/metrics":
                     self._send(200, generate_latest(), CONTENT_TYPE_LATEST)
                 elif self.path == "/healthz":
                     self._send(200, b'{"status":"alive"}')
                 elif self.path == "/readyz":
-                    ok, reasons = server._ready()
-                    body = orjson.dumps({"ready": ok, "reasons": reasons})
-                    self._send(200 if ok else 503, body)
+                    ok, reasons = ready()
+                    self._send(200 if ok else 503, orjson.dumps({"ready": ok, "reasons": reasons}))
                 else:
-                    self._send(404, b'{"error":"not found"}')
+                    self._error(404, "not found")
+
+            def do_POST(self) -> None:  # noqa: N802
+                self._error(404, "not found")
+
+        self.httpd = ThreadingHTTPServer((host, port), Handler)
+        shown = LOOPBACK if host in ("0.0.0.0", "", "::") else host
+        self.url = f"http://{shown}:{self.httpd.server_address[1]}"
+        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True, name="health")
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+Query = Callable[[str, dict, Callable[[], bool]], tuple[list[str], list]]
+
+
+class SqlApiServer:
+    """``POST /sql`` for the owner's readers, loopback only, behind a per-run token.
+
+    ``query(sql, parameters, gone)`` runs one read (``wirestream.read_session.ReadSession``);
+    ``gone()`` tells it whether the client has hung up, so it can kill the query.
+    """
+
+    def __init__(self, query: Query, data_dir: Path, port: int = 0):
+        self._data_dir = data_dir
+        self.token = secrets.token_urlsafe(32)
+        self.httpd = ThreadingHTTPServer((LOOPBACK, port), self._handler(query))
+        self.port = self.httpd.server_address[1]
+        self.url = f"http://{LOOPBACK}:{self.port}"
+        self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True, name="sql-api")
+
+    def start(self) -> None:
+        self._thread.start()
+        _write_private(token_file(self._data_dir), self.token + "\n")
+        _write_private(owner_file(self._data_dir), json.dumps({"pid": os.getpid(), "url": self.url}))
+
+    def stop(self) -> None:
+        rec = read_owner(self._data_dir)
+        if rec and rec.get("pid") == os.getpid():
+            owner_file(self._data_dir).unlink(missing_ok=True)
+            token_file(self._data_dir).unlink(missing_ok=True)
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def allowed_hosts(self) -> set[str]:
+        return {f"{LOOPBACK}:{self.port}", f"localhost:{self.port}"}
+
+    def _handler(self, query: Query):
+        api = self
+
+        class Handler(_Handler):
+            def do_GET(self) -> None:  # noqa: N802
+                self._error(404, "not found: POST /sql")
 
             def do_POST(self) -> None:  # noqa: N802
                 if self.path != "/sql":
-                    self._send(404, b'{"error":"not found"}')
+                    self._error(404, "not found")
+                    return
+                refusal = self._refusal()
+                if refusal:
+                    self._error(*refusal)
                     return
                 try:
-                    req = orjson.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
-                    sql = req["sql"]
-                    if not READ_ONLY.match(sql):
-                        why = "read-only API: SELECT/WITH/SHOW/DESCRIBE/EXPLAIN only"
-                        self._send(400, orjson.dumps({"error": why}))
-                        return
-                    cols, rows = server._query(sql, req.get("parameters") or {})
-                    self._send(200, orjson.dumps({"columns": cols, "rows": rows}, default=str,
-                                                 option=orjson.OPT_NAIVE_UTC | orjson.OPT_UTC_Z))
-                except Exception as exc:  # noqa: BLE001 - report any query error to the caller
-                    msg = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-                    self._send(400, orjson.dumps({"error": msg}))
+                    req = orjson.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+                    sql, params = req["sql"], req.get("parameters") or {}
+                    if not isinstance(sql, str) or not isinstance(params, dict):
+                        raise TypeError("sql must be a string, parameters an object")
+                except (ValueError, KeyError, TypeError) as exc:
+                    self._error(400, f"bad request body: {exc}")
+                    return
+                try:
+                    cols, rows = query(sql, params, self._gone)
+                except Exception as exc:  # noqa: BLE001 - any query failure goes back to the caller
+                    text = str(exc).strip()
+                    message = text.splitlines()[0] if text else type(exc).__name__
+                    # refused (the statement is not allowed: bad input) vs failed (ClickHouse said no)
+                    kind = "refused" if isinstance(exc, UsageError) else "failed"
+                    self._send(400, orjson.dumps({"error": message, "kind": kind}))
+                    return
+                self._send(200, orjson.dumps({"columns": cols, "rows": rows}, default=str,
+                                             option=orjson.OPT_NAIVE_UTC | orjson.OPT_UTC_Z))
+
+            def _refusal(self) -> tuple[int, str] | None:
+                """Why this request is refused before any SQL is looked at, or None."""
+                origin = self.headers.get("Origin")
+                if origin is not None and origin not in {f"http://{h}" for h in api.allowed_hosts()}:
+                    return 403, f"cross-origin request refused (Origin: {origin})"
+                if self.headers.get("Host") not in api.allowed_hosts():
+                    return 403, f"unexpected Host header {self.headers.get('Host')!r}: loopback only"
+                ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+                if ctype != "application/json":
+                    return 415, "Content-Type must be application/json"
+                auth = self.headers.get("Authorization") or ""
+                given = auth.removeprefix("Bearer ").strip()
+                if not auth.startswith("Bearer ") or not hmac.compare_digest(given, api.token):
+                    return 401, "missing or wrong token (see <data_dir>/chdb.owner.token)"
+                if int(self.headers.get("Content-Length") or 0) > MAX_BODY_BYTES:
+                    return 413, "request body too large"
+                return None
+
+            def _gone(self) -> bool:
+                """The client closed its end (readable socket with nothing to read)."""
+                sock = self.connection
+                try:
+                    readable, _, _ = select.select([sock], [], [], 0)
+                    return bool(readable) and sock.recv(1, socket.MSG_PEEK) == b""
+                except OSError:
+                    return True
 
         return Handler

@@ -1,7 +1,11 @@
-"""Read access to ClickHouse for people-facing commands, the same API in both modes.
+"""Read access to ClickHouse for people-facing commands, the same API in every mode.
 
-Embedded (chdb) with a live owner process -> through its read API; otherwise a direct
-clickhouse-connect client. Rows come back as JSON types (datetimes as ISO strings) in both.
+Embedded (chdb) with a live owner process -> through its read API (token from the owner's
+token file); otherwise a direct clickhouse-connect client. Rows come back as JSON types
+(datetimes as ISO strings) in both. Every mode runs in the configured database and is
+read-only unless the caller asks for writes (``wirestream sql --write``): the owner API
+always (its read handles are ``readonly=1``), a direct client through ``readonly=1`` on
+each query.
 """
 
 from __future__ import annotations
@@ -11,14 +15,21 @@ from typing import Protocol
 import httpx
 import orjson
 
-from wirecore.clickhouse import ClickHouseUnavailable, open_client, query_rows
-from wirecore.errors import WirestreamError
+from wirecore.clickhouse import ClickHouseUnavailable, error_code, open_client, query_rows
+from wirecore.errors import UsageError, WirestreamError
 from wirecore.settings import Settings
 from wirestream.owner_api import read_owner
 
 
 class QueryError(WirestreamError):
-    pass
+    """ClickHouse could not run the statement (exit 1)."""
+
+
+class QueryNotAllowed(UsageError):
+    """The statement is not allowed here, e.g. a write without ``--write`` (exit 2)."""
+
+
+READONLY_CODE = 164  # ClickHouse READONLY: "Cannot execute query in readonly mode"
 
 
 class Reader(Protocol):
@@ -26,39 +37,63 @@ class Reader(Protocol):
 
 
 class DirectReader:
-    def __init__(self, client):
+    """A clickhouse-connect client; ``write=False`` sends ``readonly=1`` with every query."""
+
+    def __init__(self, client, database: str | None = None, write: bool = False):
         self._client = client
+        self._settings = {} if write else {"readonly": 1}
+        if database:
+            client.database = database  # unqualified names: chdb USEs it per call, HTTP sends it
 
     def query(self, sql: str, parameters: dict | None = None) -> tuple[list[str], list[list]]:
         try:
-            cols, rows = query_rows(self._client, sql, parameters)
+            cols, rows = query_rows(self._client, sql, parameters, settings=self._settings or None)
         except Exception as exc:  # noqa: BLE001 - surface the server's message, one line
-            raise QueryError(str(exc).strip().splitlines()[0]) from None
+            message = str(exc).strip().splitlines()[0]
+            if self._settings.get("readonly") and error_code(exc) == READONLY_CODE:
+                raise QueryNotAllowed(f"read-only: {message} (add --write to change data)") from None
+            raise QueryError(message) from None
         return cols, orjson.loads(orjson.dumps(rows, default=str, option=orjson.OPT_NAIVE_UTC | orjson.OPT_UTC_Z))
 
 
 class OwnerReader:
-    def __init__(self, url: str):
+    """Through the owning sink's SQL API (read-only there, whatever is asked)."""
+
+    def __init__(self, url: str, token: str | None, timeout_s: float = 60):
         self.url = url
-        self._http = httpx.Client(base_url=url, timeout=60)
+        headers = {"Content-Type": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        self._http = httpx.Client(base_url=url, timeout=timeout_s, headers=headers)
 
     def query(self, sql: str, parameters: dict | None = None) -> tuple[list[str], list[list]]:
         try:
             r = self._http.post("/sql", content=orjson.dumps({"sql": sql, "parameters": parameters or {}}))
         except httpx.HTTPError as exc:
             raise ClickHouseUnavailable(f"owner process at {self.url} did not answer: {exc}") from None
-        body = orjson.loads(r.content)
+        try:
+            body = orjson.loads(r.content)
+        except orjson.JSONDecodeError:
+            body = {}
         if r.status_code != 200:
-            raise QueryError(body.get("error", f"HTTP {r.status_code}"))
+            message = body.get("error", f"HTTP {r.status_code}")
+            raise (QueryNotAllowed if body.get("kind") == "refused" else QueryError)(message)
         return body["columns"], body["rows"]
 
 
-def open_reader(settings: Settings) -> Reader:
+def open_reader(settings: Settings, write: bool = False) -> Reader:
+    """The reader for this deployment; ``write=True`` only for ``wirestream sql --write``."""
     if settings.embedded:
         owner = read_owner(settings.data_dir)
         if owner:
-            return OwnerReader(owner["url"])
+            if write:
+                raise UsageError("the sink is running and owns the embedded database: writes go "
+                                 "through the pipeline (stop it to use `sql --write`)")
+            if not owner.get("token"):
+                raise QueryError(f"cannot read the read API's token in {settings.data_dir}: "
+                                 "run as the user that runs the sink")
+            return OwnerReader(owner["url"], owner["token"])
         if not settings.chdb_path.exists():
             raise ClickHouseUnavailable(
                 f"no embedded database at {settings.chdb_path} yet: run `wirestream up` first")
-    return DirectReader(open_client(settings.dsn))
+    return DirectReader(open_client(settings.dsn), settings.clickhouse_database, write=write)

@@ -14,14 +14,13 @@ from wirecore.clickhouse import (
     ClickHouseUnavailable,
     ClickHouseWriter,
     open_client,
-    query_rows,
     redact,
     run_migrations,
 )
 from wirecore.logs import configure_logging
 from wirecore.settings import Settings, load_settings
 from wirecore.topology import READS
-from wirestream.owner_api import OwnerServer
+from wirestream.listeners import start_listeners
 
 log = logging.getLogger("wirestream.sink")
 
@@ -88,16 +87,6 @@ def run_sink(settings: Settings, until_idle_s: float | None = None) -> int:
     def reopen_writer() -> ClickHouseWriter:
         return ClickHouseWriter(LockedClient(), settings.clickhouse_database)
 
-    loopback = settings.http_host in ("127.0.0.1", "localhost", "::1")
-
-    def query(sql: str, params: dict):
-        # a server has its own HTTP interface and users; and unauthenticated SQL is never
-        # offered beyond this machine
-        if not settings.embedded or not loopback:
-            raise PermissionError("the read API serves only the embedded database, on loopback")
-        with lock:
-            return query_rows(client_holder["client"], sql, params, settings={"readonly": 2})
-
     consumer = SinkConsumer(settings, reopen_writer)
     consumer.stop_event = stop
 
@@ -119,20 +108,17 @@ def run_sink(settings: Settings, until_idle_s: float | None = None) -> int:
         return not reasons, reasons or ["ok"]
 
     try:
-        api = OwnerServer(query, ready, settings.metrics_port, settings.data_dir if settings.embedded else None,
-                          host=settings.http_host)
+        listeners = start_listeners(settings, ready)
     except OSError as exc:
-        log.error("cannot listen on %s:%s: %s (set WIRESTREAM_METRICS_PORT to a free port)",
-                  settings.http_host, settings.metrics_port, exc.strerror)
+        log.error("cannot listen: %s (set WIRESTREAM_METRICS_PORT / WIRESTREAM_API_PORT to free ports)", exc)
         return 2
-    api.start()
     threading.Thread(target=export_lag, args=(settings, stop), daemon=True, name="lag").start()
-    log.info("read API and /metrics on %s", api.url)
     t0 = time.monotonic()
     try:
         consumer.run(until_idle_s=until_idle_s)
     finally:
-        api.stop()
+        for listener in listeners:
+            listener.stop()
         log.info("sink stopped after %.1fs, %d rows written", time.monotonic() - t0, consumer.rows_written)
     return 0
 

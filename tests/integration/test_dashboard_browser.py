@@ -27,7 +27,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import REPO, SAMPLE_PAGE
+from tests.support.paths import REPO, SAMPLE_PAGE
+from tests.support.waiting import wait_until
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -71,16 +72,13 @@ def stop(proc: subprocess.Popen, first: signal.Signals = signal.SIGTERM) -> None
             return
 
 
-def wait_until(predicate, proc: subprocess.Popen, log: Path, timeout_s: float, what: str):
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
+def wait_for(predicate, proc: subprocess.Popen, log: Path, timeout_s: float, what: str):
+    def check():
         if proc.poll() is not None:
             pytest.fail(f"process exited ({proc.returncode}) while waiting for {what}:\n{log.read_text()[-3000:]}")
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.25)
-    pytest.fail(f"timed out after {timeout_s:.0f}s waiting for {what}:\n{log.read_text()[-3000:]}")
+        return predicate()
+
+    return wait_until(check, timeout_s, what, interval=0.25, detail=lambda: log.read_text()[-3000:])
 
 
 @pytest.fixture
@@ -132,7 +130,7 @@ def pipeline(ws_env, tmp_path, fetched_at):
     proc = start(["up", str(SAMPLE_PAGE), str(desk_file(tmp_path)), "--fetched-at", fetched_at, "--follow"], log)
     try:
         # `up` prints "following" once every item is stored (all groups drained) and the sink owns chdb
-        wait_until(lambda: "following" in log.read_text(errors="replace")
+        wait_for(lambda: "following" in log.read_text(errors="replace")
                    and (data_dir / "chdb.owner.json").exists(), proc, log, 300, "the drained pipeline")
         yield proc
     finally:
@@ -155,7 +153,7 @@ def dashboard(pipeline, tmp_path):
             return False
 
     try:
-        wait_until(ready, proc, log, 60, "the dashboard to read ClickHouse")
+        wait_for(ready, proc, log, 60, "the dashboard to read ClickHouse")
         yield base
     finally:
         stop(proc)

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration import faultkit as fk
+from tests.support import faultkit as fk
+from tests.support.waiting import wait_until
 from wirecore.settings import load_settings
 
 pytestmark = pytest.mark.integration
@@ -44,10 +45,11 @@ def test_sigkill_lock_and_replays(ws_env, tmp_path):
     try:
         for kill in range(3):  # SIGKILL mid-stream, three times
             target = (kill + 1) * 4_000
-            deadline = time.monotonic() + 120
-            while fk.sink_committed(s) < target and time.monotonic() < deadline:
+            def committed(target: int = target) -> bool:
                 assert sink.alive(), sink.log.read_text()[-3000:]
-                time.sleep(0.05)
+                return fk.sink_committed(s) >= target
+
+            wait_until(committed, 120, f"{target} committed offsets", interval=0.05)
             time.sleep(rng.uniform(0.0, 0.3))
             sink.kill()
             sink.start()
@@ -92,9 +94,8 @@ def test_broker_restart_mid_stream(ws_env, tmp_path, monkeypatch):
         stream = fk.Stream()
         fk.produce(s, stream, 8_000, poison_every=1_001)
         sink.start()
-        deadline = time.monotonic() + 120
-        while fk.sink_committed(s) < 3_000 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        wait_until(lambda: fk.sink_committed(s) >= 3_000, 120, "3000 committed offsets", interval=0.05,
+                   detail=lambda: sink.log.read_text()[-3000:])
         subprocess.run(["bash", script, "stop"], env=kenv, check=True, capture_output=True)
         time.sleep(5)
         subprocess.run(["bash", script, "start"], env=kenv, check=True, capture_output=True)

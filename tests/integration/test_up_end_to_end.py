@@ -12,7 +12,7 @@ from pathlib import Path
 import orjson
 import pytest
 
-from tests.conftest import SAMPLE_PAGE
+from tests.support.paths import SAMPLE_PAGE
 
 pytestmark = pytest.mark.integration
 FETCHED = "2026-01-24T18:00:00+01:00"

@@ -11,19 +11,19 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from datetime import UTC, datetime, timedelta
 
 import orjson
 import pytest
-from confluent_kafka import Consumer, TopicPartition
 
 from processors.stages import story_stage
 from processors.stories import EngineConfig, StoryEngine
 from producers.formats import split_document
 from producers.publisher import RawPublisher
 from schemas.models import StoryEvent, WireItem
-from tests.conftest import SHARED
+from tests.support.kafka_topics import read_topic
+from tests.support.paths import SHARED
+from tests.support.waiting import wait_until
 from wirecore.kafka_admin import ensure_topics, group_lag
 from wirecore.settings import load_settings
 
@@ -45,25 +45,6 @@ def ecb_jsonl(limit: int) -> bytes:
     return b"\n".join(out) + b"\n"
 
 
-def read_topic(settings, topic: str) -> list[bytes]:
-    c = Consumer(settings.kafka_conf() | {"group.id": f"reader-{time.time_ns()}", "enable.auto.commit": False})
-    md = c.list_topics(topic, timeout=10)
-    parts = sorted(md.topics[topic].partitions)
-    highs = {p: c.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1] for p in parts}
-    c.assign([TopicPartition(topic, p, 0) for p in parts])
-    got: dict[int, int] = {p: 0 for p in parts}
-    values = []
-    deadline = time.monotonic() + 60
-    while any(got[p] < highs[p] for p in parts) and time.monotonic() < deadline:
-        m = c.poll(1.0)
-        if m is None or m.error():
-            continue
-        got[m.partition()] = m.offset() + 1
-        values.append(m.value())
-    c.close()
-    return values
-
-
 def start_worker(env, log):
     with open(log, "ab") as fh:
         return subprocess.Popen([sys.executable, "-m", "processors.app"], env=env, stdout=fh,
@@ -81,27 +62,22 @@ def test_story_ids_survive_a_worker_kill(ws_env, tmp_path):
     log = tmp_path / "worker.log"
     worker = start_worker(env, log)
     try:
-        deadline = time.monotonic() + 120  # kill once part of the stream has been processed
-        while time.monotonic() < deadline:
-            lag = group_lag(s, s.group("processors"), [s.topic("items")])
-            done = sum(p.committed for p in lag if p.committed > 0)
-            if done >= half // 2:
-                break
+        def part_done() -> bool:  # kill once part of the stream has been processed
             assert worker.poll() is None, log.read_text()[-3000:]
-            time.sleep(0.2)
+            lag = group_lag(s, s.group("processors"), [s.topic("items")])
+            return sum(p.committed for p in lag if p.committed > 0) >= half // 2
+
+        wait_until(part_done, 120, "part of the stream to be processed")
         assert not publisher.publish(result.items[half:]).failed
         os.killpg(worker.pid, signal.SIGKILL)
         worker.wait(10)
         worker = start_worker(env, log)
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
-            lags = group_lag(s, s.group("processors"), [s.topic("raw"), s.topic("items")])
-            if lags and all(p.lag == 0 for p in lags):
-                break
+        def drained() -> bool:
             assert worker.poll() is None, log.read_text()[-3000:]
-            time.sleep(0.5)
-        else:
-            raise AssertionError("worker did not drain")
+            lags = group_lag(s, s.group("processors"), [s.topic("raw"), s.topic("items")])
+            return bool(lags) and all(p.lag == 0 for p in lags)
+
+        wait_until(drained, 180, "the worker to drain", interval=0.5)
     finally:
         os.killpg(worker.pid, signal.SIGTERM)
         worker.wait(30)

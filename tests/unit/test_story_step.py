@@ -5,7 +5,7 @@ from processors.stages import story_step
 from processors.stories import EngineConfig, StoryEngine
 from producers.formats import split_document
 from producers.formats.order import publication_order
-from tests.conftest import SAMPLE_PAGE
+from tests.support.paths import SAMPLE_PAGE
 
 
 def sample_items():

@@ -36,7 +36,7 @@ class ReaderSource:
             raise ClickHouseUnavailable(
                 f"waiting for the pipeline: no running sink owns {s.chdb_path} (start `wirestream up --follow`)")
         if owner["url"] != self._url:
-            self._url, self._reader = owner["url"], OwnerReader(owner["url"])
+            self._url, self._reader = owner["url"], OwnerReader(owner["url"], owner["token"])
         return self._reader
 
 

@@ -3,12 +3,11 @@ evidence, dead letters, SSE, ClickHouse outages."""
 
 from __future__ import annotations
 
-import time
-
 import orjson
 import pytest
 from starlette.testclient import TestClient
 
+from tests.support.waiting import wait_until
 from wirestream.dashboard.app import create_app
 
 
@@ -138,13 +137,11 @@ def parse_sse(text: str) -> list[tuple[str, dict]]:
 
 
 def wait_for_state(client, predicate, timeout_s: float = 5.0) -> dict:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
+    def matched():
         state = client.get("/healthz").json()
-        if predicate(state):
-            return state
-        time.sleep(0.01)
-    raise AssertionError(f"state never matched: {state}")
+        return state if predicate(state) else None
+
+    return wait_until(matched, timeout_s, "the dashboard state to match", interval=0.01)
 
 
 def test_sse_emits_change_when_fingerprint_changes(fake_reader, client):

@@ -25,8 +25,6 @@ K8S = DEPLOY / "k8s"
 PROMETHEUS = DEPLOY / "prometheus" / "prometheus.yml"
 DASHBOARD = DEPLOY / "grafana" / "dashboards" / "wirestream.json"
 DATASOURCES = DEPLOY / "grafana" / "provisioning" / "datasources" / "wirestream.yml"
-# commands other engineers are adding (wirestream/cmd_*.py); skipped, not failed, until then
-PLANNED = {"dashboard", "produce", "status"}
 APP_SERVICES = {"topics", "worker", "sink", "dashboard", "producers"}
 
 YAML_FILES = sorted([*DEPLOY.rglob("*.yml"), *DEPLOY.rglob("*.yaml")])
@@ -140,14 +138,94 @@ def test_commands_are_referenced() -> None:
 @pytest.mark.parametrize("cmd", sorted(referenced_commands()))
 def test_referenced_command_exists(cmd: str) -> None:
     registered = typer.main.get_command(app).commands
-    if cmd not in registered and cmd in PLANNED:
-        pytest.skip(f"`wirestream {cmd}` is planned (wirestream/cmd_{cmd}.py) but not registered yet")
     assert cmd in registered, f"deploy/ runs `wirestream {cmd}`, which the CLI does not have: {sorted(registered)}"
     options = {opt for param in registered[cmd].params for opt in param.opts}
     for run in invocations():
         if run[0] == cmd:
             used = {a for a in run[1:] if a.startswith("--")}
             assert used <= options, f"`wirestream {' '.join(run)}`: unknown option(s) {sorted(used - options)}"
+
+
+DOC_FILES = sorted([REPO / "README.md", *(REPO / "docs").rglob("*.md")])
+CODE_SPAN = re.compile(r"`([^`\n]+)`")
+
+
+def documented_invocations(text: str) -> list[list[str]]:
+    """Argument lists after ``wirestream`` in code: fenced blocks and inline code spans."""
+    runs, fenced = [], False
+    for line in text.splitlines():
+        if line.lstrip().startswith("```"):
+            fenced = not fenced
+            continue
+        for code in [line] if fenced else CODE_SPAN.findall(line):
+            for m in re.finditer(r"(?:^|[\s;&|(/])wirestream((?:\s+\S+)*)", code):
+                runs.append(m.group(1).replace("\\|", "|").split())
+    return runs
+
+
+def command_path(args: list[str]) -> tuple[str, ...]:
+    """``--data-dir X sql "..."`` -> ("sql",); ``kafka start|stop`` -> ("kafka", "start|stop")."""
+    words, skip = [], False
+    for a in args:
+        if skip:
+            skip = False
+        elif a.startswith("-"):
+            skip = a in ("--data-dir", "--log-level") and "=" not in a
+        elif re.fullmatch(r"[a-z][a-z|-]*", a):
+            words.append(a)
+            if words[0] != "kafka" or len(words) == 2:
+                break
+        else:
+            break
+    return tuple(words)
+
+
+def cli_commands() -> set[tuple[str, ...]]:
+    root = typer.main.get_command(app)
+    found = set()
+    for name, cmd in root.commands.items():
+        subs = getattr(cmd, "commands", None)
+        found |= {(name, sub) for sub in subs} if subs else {(name,)}
+    return found
+
+
+def documented_commands() -> dict[tuple[str, ...], str]:
+    """Every command named in the README and docs/, with the first file naming it."""
+    found: dict[tuple[str, ...], str] = {}
+    for path in DOC_FILES:
+        for run in documented_invocations(path.read_text()):
+            words = command_path(run)
+            if not words:
+                continue
+            subs = words[1].split("|") if len(words) == 2 else [None]
+            for sub in subs:
+                key = (words[0], sub) if sub else (words[0],)
+                found.setdefault(key, str(path.relative_to(REPO)))
+    return found
+
+
+def missing_from_cli(documented: dict[tuple[str, ...], str], commands: set[tuple[str, ...]]) -> dict:
+    groups = {c[0] for c in commands if len(c) == 2}
+    return {k: where for k, where in documented.items()
+            if k not in commands and not (len(k) == 1 and k[0] in groups)}
+
+
+def test_every_documented_command_exists() -> None:
+    documented = documented_commands()
+    assert len(documented) >= 10, f"the extraction of `wirestream <command>` broke: {documented}"
+    assert not missing_from_cli(documented, cli_commands()), "documented but not in the CLI"
+
+
+def test_a_missing_command_would_fail() -> None:
+    """Not vacuous: with `sql` unregistered, the check names it and where it is documented."""
+    missing = missing_from_cli(documented_commands(), cli_commands() - {("sql",)})
+    assert set(missing) == {("sql",)}
+
+
+def test_every_command_is_documented() -> None:
+    documented = documented_commands()
+    undocumented = sorted(" ".join(c) for c in cli_commands() if c not in documented)
+    assert not undocumented, f"commands neither the README nor docs/ show: {undocumented}"
 
 
 # -- env names -----------------------------------------------------------------------------
@@ -213,8 +291,14 @@ def test_k8s_ports_match_settings() -> None:
     for name, port in expected.items():
         assert [p["containerPort"] for p in c[name]["ports"]] == [port], name
     for name in ("sink", "worker"):
-        probes = json.dumps([c[name].get("livenessProbe"), c[name].get("readinessProbe")])
-        assert _port_in(probes) == {expected[name]}, name
+        named = {p["name"]: p["containerPort"] for p in c[name]["ports"]}
+        probes = [c[name][k] for k in ("livenessProbe", "readinessProbe") if k in c[name]]
+        assert probes, name
+        for probe in probes:  # HTTP probes: the listener is reachable from outside the pod
+            port = probe["httpGet"]["port"]
+            assert named.get(port, port) == expected[name], (name, probe)
+    assert {c["sink"]["livenessProbe"]["httpGet"]["path"], c["sink"]["readinessProbe"]["httpGet"]["path"]} == {
+        "/healthz", "/readyz"}
     cm = config_map()
     assert int(cm["WIRESTREAM_METRICS_PORT"]) == METRICS_PORT
     assert int(cm["WIRESTREAM_DASHBOARD_PORT"]) == DASHBOARD_PORT
@@ -223,6 +307,17 @@ def test_k8s_ports_match_settings() -> None:
         if "prometheus.io/port" in annotations:
             ports = {p["containerPort"] for ct in containers(doc) for p in ct.get("ports", [])}
             assert int(annotations["prometheus.io/port"]) in ports, doc["metadata"]["name"]
+
+
+def test_deploys_bind_the_metrics_listener_for_scraping(monkeypatch) -> None:
+    """Prometheus (compose) and the kubelet/Prometheus (k8s) reach /metrics and the probes only
+    if the processes listen beyond loopback; the SQL API is not on that listener at all."""
+    assert compose()["x-wirestream-env"]["WIRESTREAM_HTTP_HOST"] == "0.0.0.0"
+    assert config_map()["WIRESTREAM_HTTP_HOST"] == "0.0.0.0"
+    services = compose()["services"]
+    assert _port_in(json.dumps(services["worker"]["healthcheck"]["test"])) == {WORKER_PORT}
+    for name in ("sink", "worker"):
+        assert "environment" in services[name] and services[name]["environment"]["WIRESTREAM_HTTP_HOST"] == "0.0.0.0"
 
 
 # -- structure -----------------------------------------------------------------------------

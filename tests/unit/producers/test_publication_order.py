@@ -1,6 +1,6 @@
 from producers.formats import split_document
 from producers.formats.order import publication_order
-from tests.conftest import SAMPLE_PAGE
+from tests.support.paths import SAMPLE_PAGE
 
 
 def test_listing_items_are_published_oldest_first_lead_last():

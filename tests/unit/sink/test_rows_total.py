@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from processors.sink.rows import decode_story_event, rows_for_dead_letter, rows_for_story_event
 from schemas.models import InvalidItem
-from tests.unit.test_schemas import EXAMPLES
+from tests.support.paths import SCHEMA_EXAMPLES as EXAMPLES
 
 EVENT = orjson.loads((EXAMPLES / "story_event.json").read_bytes())
 json_values = st.recursive(

@@ -14,6 +14,7 @@ from pathlib import Path
 from confluent_kafka import Consumer, Producer, TopicPartition
 
 from schemas.models import StoryEvent, StorySnapshot, WireItem, dumps
+from tests.support.waiting import wait_until
 from wirecore.kafka_admin import KafkaUnavailable, ensure_topics, group_lag
 from wirecore.settings import Settings
 from wirestream.owner_api import read_owner
@@ -119,24 +120,17 @@ def sink_committed(settings: Settings) -> int:
 
 
 def wait_drained(settings: Settings, sink: SinkProcess, timeout_s: float = 240) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
+    def drained() -> bool:
         assert sink.alive(), sink.log.read_text()[-3000:]
         lags = _lags(settings, [settings.topic("stories"), settings.topic("dlq")])
-        if lags and all(p.lag == 0 for p in lags):
-            return
-        time.sleep(0.5)
-    raise AssertionError(f"sink did not drain in {timeout_s}s: {lags}\n{sink.log.read_text()[-3000:]}")
+        return bool(lags) and all(p.lag == 0 for p in lags)
+
+    wait_until(drained, timeout_s, "the sink to drain", interval=0.5, detail=lambda: sink.log.read_text()[-3000:])
 
 
 def reader(settings: Settings, timeout_s: float = 120) -> OwnerReader:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        owner = read_owner(settings.data_dir)
-        if owner:
-            return OwnerReader(owner["url"])
-        time.sleep(0.3)
-    raise AssertionError("sink never served its read API")
+    owner = wait_until(lambda: read_owner(settings.data_dir), timeout_s, "the sink's read API", interval=0.3)
+    return OwnerReader(owner["url"], owner["token"])
 
 
 def check_invariants(settings: Settings, stream: Stream) -> dict[str, int]:

@@ -1,0 +1,99 @@
+"""The allow-list over ``EXPLAIN AST`` text, on trees recorded from chdb 4.4 (ClickHouse 26.9).
+The same rules run against live chdb in tests/integration/test_sql_api_layers.py."""
+
+from __future__ import annotations
+
+import pytest
+
+from wirestream.sql_guard import QueryRefused, check_ast, parse_explain_ast
+
+DATABASES = frozenset({"wirestream", "system", "default", "information_schema", "INFORMATION_SCHEMA"})
+
+CTE_AND_IN = """SelectWithUnionQuery (children 1)
+ ExpressionList (children 1)
+  SelectQuery (children 4)
+   ExpressionList (children 1)
+    WithElement (children 1)
+     Subquery (children 1)
+      SelectWithUnionQuery (children 1)
+       ExpressionList (children 1)
+        SelectQuery (children 2)
+         ExpressionList (children 1)
+          Identifier id
+         TablesInSelectQuery (children 1)
+          TablesInSelectQueryElement (children 1)
+           TableExpression (children 1)
+            TableIdentifier items
+   ExpressionList (children 1)
+    Function count (children 1)
+     ExpressionList
+   TablesInSelectQuery (children 1)
+    TablesInSelectQueryElement (children 1)
+     TableExpression (children 1)
+      TableIdentifier x
+   Function in (children 1)
+    ExpressionList (children 2)
+     Identifier id
+     Identifier {target}
+"""
+
+EXFIL = """SelectWithUnionQuery (children 2)
+ ExpressionList (children 1)
+  SelectQuery (children 2)
+   ExpressionList (children 1)
+    Asterisk
+   TablesInSelectQuery (children 1)
+    TablesInSelectQueryElement (children 1)
+     TableExpression (children 1)
+      Function url (children 1)
+       ExpressionList (children 2)
+        Function concat (children 1)
+         ExpressionList (children 2)
+          Literal \\'http://e/\\'
+          Function file (children 1)
+           ExpressionList (children 1)
+            Literal \\'/etc/passwd\\'
+        Literal \\'CSV\\'
+ Literal \\'/tmp/x\\'
+"""
+
+
+def check(text: str) -> None:
+    check_ast(parse_explain_ast(text), "wirestream", DATABASES)
+
+
+def test_cte_and_in_over_own_tables_pass():
+    check(CTE_AND_IN.format(target="wirestream.stories"))
+
+
+def test_in_over_a_system_table_is_refused():
+    with pytest.raises(QueryRefused, match="only the wirestream database can be read, not system.one"):
+        check(CTE_AND_IN.format(target="system.one"))
+
+
+def test_exfiltration_is_refused_at_its_outermost_problem():
+    with pytest.raises(QueryRefused, match="INTO OUTFILE"):
+        check(EXFIL)
+    without_outfile = "\n".join(EXFIL.splitlines()[:-1])
+    with pytest.raises(QueryRefused, match=r"table functions are not allowed: url\(\)"):
+        check(without_outfile)
+
+
+@pytest.mark.parametrize(("root", "reason"), [("DropQuery", "SELECT or DESCRIBE only"),
+                                              ("SetQuery", "SELECT or DESCRIBE only"),
+                                              ("KillQueryQuery", "SELECT or DESCRIBE only")])
+def test_other_statements_are_refused(root, reason):
+    with pytest.raises(QueryRefused, match=reason):
+        check(f"{root}  (children 1)\n Identifier items\n")
+
+
+def test_settings_clause_is_refused():
+    tree = "SelectWithUnionQuery (children 1)\n ExpressionList (children 1)\n  SelectQuery (children 2)\n" \
+           "   ExpressionList (children 1)\n    Literal UInt64_1\n   Set\n"
+    with pytest.raises(QueryRefused, match="SETTINGS clauses are not allowed"):
+        check(tree)
+
+
+def test_two_roots_are_refused():
+    with pytest.raises(QueryRefused, match="one statement"):
+        parse_explain_ast("SelectWithUnionQuery\nSelectWithUnionQuery\n")

@@ -1,0 +1,44 @@
+"""Checks a long-running command makes before starting anything, so a wrong setting is one
+``error:`` line and an exit code within a second — not a retry loop or a traceback."""
+
+from __future__ import annotations
+
+import socket
+from urllib.parse import urlsplit
+
+from wirecore.errors import UsageError
+from wirecore.settings import Settings
+
+DSN_SCHEMES = frozenset({"chdb", "http", "https", "clickhouse", "clickhouses"})
+
+
+def check_dsn(dsn: str) -> None:
+    """A DSN of a known scheme whose host resolves (unreachable is retried, unresolvable is not:
+    no outage makes a misspelt host name appear)."""
+    from wirecore.clickhouse import redact
+
+    parts = urlsplit(dsn)
+    if parts.scheme not in DSN_SCHEMES:
+        raise UsageError(f"WIRESTREAM_CLICKHOUSE_DSN {redact(dsn)!r}: scheme must be one of "
+                         f"{', '.join(sorted(DSN_SCHEMES))}")
+    if parts.scheme == "chdb":
+        return
+    try:
+        port = parts.port
+    except ValueError:
+        raise UsageError(f"WIRESTREAM_CLICKHOUSE_DSN {redact(dsn)!r}: the port is not a number") from None
+    if not parts.hostname:
+        raise UsageError(f"WIRESTREAM_CLICKHOUSE_DSN {redact(dsn)!r} names no host")
+    try:
+        socket.getaddrinfo(parts.hostname, port or 8123)
+    except OSError as exc:
+        raise UsageError(f"ClickHouse host {parts.hostname!r} does not resolve ({exc.strerror or exc}): "
+                         "check WIRESTREAM_CLICKHOUSE_DSN") from None
+
+
+def check_process_settings(settings: Settings) -> None:
+    """For ``sink``/``worker``: a writable data directory and a well-formed DSN."""
+    from wirestream.up import check_data_dir
+
+    check_data_dir(settings)
+    check_dsn(settings.dsn)

@@ -18,13 +18,14 @@ import typer
 from processors.parsing import parse_raw_item
 from producers.limits import ProducerLimits
 from producers.pipeline import PipelineOptions, prepare_document
+from producers.sources.http import FetchError
 from producers.sources.reading import read_documents
 from schemas.models import InvalidItem
 from wirecore.errors import UsageError
 
 
 def parse_files(
-    files: list[Path], fmt: str | None, fetched_at: str | None, source: str | None,
+    files: list[Path | str], fmt: str | None, fetched_at: str | None, source: str | None,
     source_tz: str | None = None, out=None, err=None, limits: ProducerLimits | None = None,
 ) -> tuple[int, int]:
     """Print records; return (items printed, dead letters)."""
@@ -54,12 +55,15 @@ def parse_files(
         except UsageError as exc:
             err.write(f"{path}: cannot read: {exc}\n")
             bad += 1
+        except FetchError as exc:
+            err.write(f"cannot fetch {exc}\n")
+            bad += 1
     out.flush()
     return good, bad
 
 
 def parse_command(
-    files: list[Path] = typer.Argument(..., help="documents to parse"),
+    files: list[str] = typer.Argument(..., help="documents to parse: files, directories, URLs"),
     fmt: str | None = typer.Option(None, "--format", help="listing|rss|atom|ninjs|newsml|jsonl"),
     fetched_at: str | None = typer.Option(None, "--fetched-at", help="ISO time (default now)"),
     source: str | None = typer.Option(None, "--source", help="source name (default: stem)"),

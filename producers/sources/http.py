@@ -39,7 +39,8 @@ class _Body:
 
     def __init__(self, encoding: str, limit: int):
         enc = encoding.strip().lower()
-        if enc in ("gzip", "x-gzip"):
+        self._gzip = enc in ("gzip", "x-gzip")
+        if self._gzip:
             self._inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
         elif enc == "deflate":
             self._inflate = zlib.decompressobj()
@@ -54,10 +55,14 @@ class _Body:
         if self._inflate is None:
             return self._add(raw)
         try:
-            data = self._inflate.decompress(raw, self.limit + 1 - self.size)
-            while self._add(data) and self._inflate.unconsumed_tail:
-                data = self._inflate.decompress(self._inflate.unconsumed_tail,
-                                                self.limit + 1 - self.size)
+            pending = raw
+            while pending and self.size <= self.limit:
+                data = self._inflate.decompress(pending, self.limit + 1 - self.size)
+                pending = self._inflate.unconsumed_tail
+                if self._inflate.eof and self._gzip:  # a multi-member gzip body: next member
+                    pending = self._inflate.unused_data
+                    self._inflate = zlib.decompressobj(16 + zlib.MAX_WBITS)
+                self._add(data)
         except zlib.error as exc:
             raise FetchError(f"corrupt compressed body: {exc}") from None
         return self.size <= self.limit

@@ -43,7 +43,18 @@ def read_capped(stream: BinaryIO, limit: int, keep: int) -> tuple[bytes, int, bo
         parts.append(block)
         size += len(block)
         if size > limit:
-            return b"".join(parts)[:keep], size, False
+            return prefix(parts, keep), size, False
+
+
+def prefix(parts: list[bytes], keep: int) -> bytes:
+    """The first ``keep`` bytes of ``parts`` without joining them all (no second copy)."""
+    out, n = [], 0
+    for part in parts:
+        if n >= keep:
+            break
+        out.append(part[: keep - n])
+        n += len(out[-1])
+    return b"".join(out)
 
 
 def iter_lines_runs(stream: BinaryIO, doc: Document, limits: ProducerLimits) -> Iterator[Document]:

@@ -25,6 +25,7 @@ from producers.limits import ProducerLimits
 from producers.sources.address import AddressGuard, Resolver, system_resolve
 from producers.sources.base import Document, now_iso
 from producers.sources.errors import FetchError, FetchRefused
+from producers.sources.files import prefix
 from producers.state import SourceState
 from wirecore.retry import Backoff, Clock, RetryPolicy, SystemClock
 
@@ -32,6 +33,7 @@ __all__ = ["URL_RETRY", "FetchError", "FetchRefused", "UrlSource"]
 
 URL_RETRY = RetryPolicy(initial=2.0, cap=300.0)  # a feed server that failed: seconds to minutes
 MAX_REDIRECTS = 5
+INFLATE_STEP = 1 << 20  # decompressed bytes per zlib call: a bomb never allocates more at once
 
 
 class _Body:
@@ -57,7 +59,8 @@ class _Body:
         try:
             pending = raw
             while pending and self.size <= self.limit:
-                data = self._inflate.decompress(pending, self.limit + 1 - self.size)
+                room = min(self.limit + 1 - self.size, INFLATE_STEP)
+                data = self._inflate.decompress(pending, room)
                 pending = self._inflate.unconsumed_tail
                 if self._inflate.eof and self._gzip:  # a multi-member gzip body: next member
                     pending = self._inflate.unused_data
@@ -134,11 +137,11 @@ class UrlSource:
             if not body.feed(raw):
                 complete = False
                 break
-        doc = Document(data=b"".join(body.parts), name=self.url, fetched_at=now_iso(),
-                       url=str(response.url), content_type=response.headers.get("Content-Type"),
-                       size=body.size)
+        data = b"".join(body.parts) if complete else prefix(body.parts, self._limits.refusal_prefix)
+        body.parts.clear()
+        doc = Document(data=data, name=self.url, fetched_at=now_iso(), url=str(response.url),
+                       content_type=response.headers.get("Content-Type"), size=body.size)
         if not complete:
-            doc.data = doc.data[: self._limits.refusal_prefix]
             doc.refused = (f"document of more than {limit} bytes (after decompression) exceeds "
                            f"max_document_bytes; refused at {self.url}")
         elif self._state:

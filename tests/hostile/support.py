@@ -72,12 +72,13 @@ def run_wirestream(*args: str, tmp: Path, env: dict[str, str] | None = None,
     return run
 
 
-def route(path: Path, fmt: str | None = None) -> tuple[list[dict], list[str]]:
-    """(parsed records, dead-letter lines) of one file through ``wirestream parse``'s code."""
+def route(path: Path | str, fmt: str | None = None, limits=None) -> tuple[list[dict], list[str]]:
+    """(parsed records, dead-letter lines) of one file or URL through ``wirestream parse``'s
+    code, in this process (fast; the console script itself is run by the exit-code tests)."""
     from wirestream.cmd_parse import parse_files
 
     out, err = io.BytesIO(), io.StringIO()
-    parse_files([path], fmt, FETCHED, None, out=out, err=err)
+    parse_files([path], fmt, FETCHED, None, out=out, err=err, limits=limits)
     records = [orjson.loads(line) for line in out.getvalue().splitlines()]
     return records, err.getvalue().splitlines()
 

@@ -69,15 +69,16 @@ def iter_lines_runs(stream: BinaryIO, doc: Document, limits: ProducerLimits) -> 
         return Document(data=data, name=doc.name, fetched_at=doc.fetched_at, url=doc.url,
                         content_type=doc.content_type, fmt="jsonl", first_line=first, **kw)
 
-    def end_line() -> Iterator[Document]:
+    def end_line(newline: bool) -> Iterator[Document]:
         nonlocal run, run_bytes, run_first, line, line_bytes
         data = b"".join(line)
-        if line_bytes > limits.max_item_bytes:
+        length = line_bytes - newline  # the item's bytes, without its line end
+        if length > limits.max_item_bytes:
             if run:
                 yield make(b"".join(run), run_first)
             run, run_bytes, run_first = [], 0, number + 1
-            yield make(data[:keep], number, size=line_bytes,
-                       refused=f"line {number}: item of {line_bytes} bytes exceeds "
+            yield make(data[:keep], number, size=length,
+                       refused=f"line {number}: item of {length} bytes exceeds "
                                f"max_item_bytes={limits.max_item_bytes}")
         else:
             run.append(data)
@@ -98,11 +99,11 @@ def iter_lines_runs(stream: BinaryIO, doc: Document, limits: ProducerLimits) -> 
             if nl < 0:
                 break
             number += 1
-            yield from end_line()
+            yield from end_line(True)
             start = nl + 1
     if line_bytes:
         number += 1
-        yield from end_line()
+        yield from end_line(False)
     if run:
         yield make(b"".join(run), run_first)
 

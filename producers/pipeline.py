@@ -49,8 +49,8 @@ class Prepared:
 
 
 def _letter(reason: str, value: bytes, meta: RawMeta, doc: Document, limits: ProducerLimits, *,
-            total: int | None = None, key: str | None = None) -> DeadLetter:
-    kept, suffix = fit_original(value, limits.dead_letter_budget, total)
+            total: int | None = None, key: str | None = None, at_least: bool = False) -> DeadLetter:
+    kept, suffix = fit_original(value, limits.dead_letter_budget, total, at_least=at_least)
     headers = meta.to_headers() + [("document", doc.name.encode("utf-8", "replace"))]
     return build_dead_letter(stage=STAGE, reason=reason + suffix, topic=None, partition=None,
                              offset=None, value=kept, key=key.encode() if key else None,
@@ -71,7 +71,9 @@ def prepare_document(doc: Document, opts: PipelineOptions) -> Prepared:
                        source_tz=opts.source_tz)
 
     if doc.refused:
-        out.dead_letters.append(_letter(doc.refused, doc.data, meta(fmt), doc, limits, total=doc.size))
+        stopped_early = doc.fmt != "jsonl"  # a refused document was read only up to its limit
+        out.dead_letters.append(_letter(doc.refused, doc.data, meta(fmt), doc, limits, total=doc.size,
+                                        at_least=stopped_early))
         return out
     if fmt is None and doc.data.strip():
         try:

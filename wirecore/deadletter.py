@@ -39,15 +39,18 @@ def original_budget(max_message_bytes: int) -> int:
     return max(0, int((max_message_bytes - _ENVELOPE) / _B64_OVERHEAD))
 
 
-def fit_original(value: bytes, budget: int, total: int | None = None) -> tuple[bytes, str]:
+def fit_original(value: bytes, budget: int, total: int | None = None, *,
+                 at_least: bool = False) -> tuple[bytes, str]:
     """``value`` cut to ``budget`` bytes, and the reason suffix that says what was kept.
 
     ``total`` is the item's real size when ``value`` is already only a prefix of it (a line
     or document that was too large to keep while streaming). The suffix names the size and a
-    hash of the kept prefix, so an operator can find the full item at its source."""
+    hash of the kept prefix, so an operator can find the full item at its source;
+    ``at_least`` says reading stopped early, so ``total`` is a lower bound."""
     total = len(value) if total is None else total
     if total <= budget and len(value) == total:
         return value, ""
     kept = value[:budget]
     digest = hashlib.blake2b(kept, digest_size=8).hexdigest()
-    return kept, f"; original of {total} bytes truncated to its first {len(kept)} (blake2b {digest})"
+    size = f"at least {total}" if at_least else str(total)
+    return kept, f"; original of {size} bytes truncated to its first {len(kept)} (blake2b {digest})"

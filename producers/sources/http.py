@@ -33,7 +33,7 @@ __all__ = ["URL_RETRY", "FetchError", "FetchRefused", "UrlSource"]
 
 URL_RETRY = RetryPolicy(initial=2.0, cap=300.0)  # a feed server that failed: seconds to minutes
 MAX_REDIRECTS = 5
-INFLATE_STEP = 1 << 20  # decompressed bytes per zlib call: a bomb never allocates more at once
+INFLATE_STEP = 256 << 10  # decompressed bytes per zlib call: a bomb never allocates more at once
 
 
 class _Body:

@@ -25,7 +25,6 @@ from producers.limits import ProducerLimits
 from producers.sources.address import AddressGuard, Resolver, system_resolve
 from producers.sources.base import Document, now_iso
 from producers.sources.errors import FetchError, FetchRefused
-from producers.sources.files import prefix
 from producers.state import SourceState
 from wirecore.retry import Backoff, Clock, RetryPolicy, SystemClock
 
@@ -50,7 +49,8 @@ class _Body:
             self._inflate = None
         else:
             raise FetchError(f"unsupported Content-Encoding {encoding[:40]!r}")
-        self.limit, self.size, self.parts = limit, 0, []
+        # one growing buffer, not a list of chunks: realloc/mremap keeps the heap unfragmented
+        self.limit, self.size, self.buffer = limit, 0, bytearray()
 
     def feed(self, raw: bytes) -> bool:
         """Add a raw chunk; False once the decoded body is larger than the limit."""
@@ -73,7 +73,7 @@ class _Body:
     def _add(self, data: bytes) -> bool:
         self.size += len(data)
         if self.size <= self.limit:
-            self.parts.append(data)
+            self.buffer += data
         return self.size <= self.limit
 
 
@@ -137,8 +137,8 @@ class UrlSource:
             if not body.feed(raw):
                 complete = False
                 break
-        data = b"".join(body.parts) if complete else prefix(body.parts, self._limits.refusal_prefix)
-        body.parts.clear()
+        data = bytes(body.buffer if complete else body.buffer[: self._limits.refusal_prefix])
+        body.buffer.clear()
         doc = Document(data=data, name=self.url, fetched_at=now_iso(), url=str(response.url),
                        content_type=response.headers.get("Content-Type"), size=body.size)
         if not complete:

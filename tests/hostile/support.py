@@ -8,6 +8,7 @@ import contextlib
 import io
 import os
 import subprocess
+import sys
 import threading
 import time
 import zlib
@@ -42,28 +43,32 @@ class Run:
                 if ln.strip() and not ln.startswith(("parsed ", "published "))]
 
 
+# The command is started by a small launcher process, which reports the command's peak RSS
+# (wait4). Measured from the big pytest process directly, a child's ru_maxrss would start at
+# the parent's RSS: Linux carries the high-water mark over fork/exec.
+_LAUNCHER = """
+import os, subprocess, sys
+proc = subprocess.Popen(sys.argv[2:])
+_, status, usage = os.wait4(proc.pid, 0)
+with open(sys.argv[1], "w") as f:
+    f.write(str(usage.ru_maxrss))
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def run_wirestream(*args: str, tmp: Path, env: dict[str, str] | None = None,
                    timeout: float = 60) -> Run:
-    """The console script as a subprocess; peak RSS from ``wait4`` (this child only)."""
-    out, err = tmp / f"out-{time.monotonic_ns()}", tmp / f"err-{time.monotonic_ns()}"
+    """The console script as a subprocess, with its own peak RSS."""
+    stamp = time.monotonic_ns()
+    out, err, peak = tmp / f"out-{stamp}", tmp / f"err-{stamp}", tmp / f"peak-{stamp}"
     full_env = os.environ | {"PYTHONPATH": str(REPO), "WIRESTREAM_DATA_DIR": str(tmp / "data"),
                              "WIRESTREAM_ENV_FILE": "/dev/null"} | (env or {})
     start = time.monotonic()
     with out.open("wb") as o, err.open("wb") as e:
-        proc = subprocess.Popen([str(WIRESTREAM), *args], stdout=o, stderr=e, env=full_env,
-                                cwd=tmp)
-        deadline = start + timeout
-        while True:
-            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() > deadline:
-                proc.kill()
-                raise AssertionError(f"wirestream {' '.join(args)} still running after {timeout} s")
-            time.sleep(0.02)
-    proc.returncode = os.waitstatus_to_exitcode(status)
+        proc = subprocess.run([sys.executable, "-c", _LAUNCHER, str(peak), str(WIRESTREAM), *args],
+                              stdout=o, stderr=e, env=full_env, cwd=tmp, timeout=timeout)
     run = Run(proc.returncode, out.read_text(errors="replace"), err.read_text(errors="replace"),
-              usage.ru_maxrss / 1024, time.monotonic() - start)
+              int(peak.read_text()) / 1024, time.monotonic() - start)
     log = os.environ.get("HOSTILE_RSS_LOG")
     if log:
         with open(log, "a") as f:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from confluent_kafka import KafkaError, KafkaException, Producer
 
-from schemas.models import RawItem
+from schemas.models import DeadLetter, RawItem, dumps
 from wirecore.errors import KafkaUnavailable
 from wirecore.settings import Settings
 
@@ -47,6 +47,7 @@ class RawPublisher:
         }
         self._producer = Producer(conf)
         self._topic = topic or settings.topic("raw")
+        self._dlq_topic = settings.topic("dlq")
         self._timeout_s = timeout_s
         self._check_broker()
 
@@ -100,6 +101,34 @@ class RawPublisher:
         remaining = self._producer.flush(self._timeout_s)
         if remaining:
             report.failed.append(f"{remaining} message(s) not delivered within {self._timeout_s}s")
+        return report
+
+    def publish_dead_letters(self, letters: Iterable[DeadLetter]) -> PublishReport:
+        """Dead letters the producer made itself (items it could not cut out, refused
+        documents, oversize items) to ``wire.dlq``; waits for every delivery report."""
+        report = PublishReport()
+
+        def on_delivery(err: KafkaError | None, msg) -> None:
+            if err is not None:
+                report.failed.append(f"dead letter: {err.str()}")
+            else:
+                report.published += 1
+
+        for dl in letters:
+            while True:
+                try:
+                    self._producer.produce(self._dlq_topic, value=dumps(dl), key=dl.original_key,
+                                           on_delivery=on_delivery)
+                    break
+                except BufferError:
+                    self._producer.poll(0.1)
+                except KafkaException as exc:
+                    report.failed.append(f"dead letter: {exc.args[0].str()}")
+                    break
+            self._producer.poll(0)
+        remaining = self._producer.flush(self._timeout_s)
+        if remaining:
+            report.failed.append(f"{remaining} dead letter(s) not delivered within {self._timeout_s}s")
         return report
 
     def close(self) -> None:

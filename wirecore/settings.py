@@ -51,6 +51,13 @@ class Settings(BaseSettings):
 
     # Stages
     max_item_bytes: int = Field(1 << 20, description="larger raw items go to the DLQ")
+    max_document_bytes: int = Field(
+        16 << 20, description="larger fetched documents (files, HTTP bodies, decompressed) are "
+        "refused to the DLQ with a prefix; JSON-lines files are streamed line by line instead")
+    fetch_deadline_s: float = Field(60.0, description="total time one URL fetch may take")
+    fetch_allow_private: str = Field(
+        "", description="comma-separated hosts/CIDRs a URL source may reach although they are "
+        "loopback/private/link-local (the configured URL's own address is always allowed)")
 
     @property
     def max_message_bytes(self) -> int:

@@ -41,6 +41,17 @@ def looks_binary(data: bytes, sample: int = 4096) -> bool:
     return controls > len(head) * 0.05
 
 
+def mostly_binary(head: bytes) -> bool:
+    """A whole *document* is binary when more than 5 % of its first bytes are control bytes
+    (NUL included). Unlike ``looks_binary`` (for one item), a single NUL byte does not make a
+    document binary: it belongs to one item, which is dead-lettered alone while its
+    neighbours go on."""
+    if not head:
+        return False
+    controls = len(head) - len(head.translate(None, _BINARY_CONTROL))
+    return controls > len(head) * 0.05
+
+
 def decode_text(data: bytes) -> tuple[str, bool]:
     """UTF-8 (BOM stripped); undecodable bytes read as cp1252. Returns (text, fell_back)."""
     if data.startswith(b"\xef\xbb\xbf"):

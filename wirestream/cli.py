@@ -73,13 +73,17 @@ def up(
     s = settings()
     refs = sources or [str(upmod.DEFAULT_SOURCE)]
     upmod.check_data_dir(s)
-    loaded = upmod.load_sources(refs, fetched_at)  # bad input fails here, before anything starts
+    from producers.limits import ProducerLimits
+
+    # bad input fails here, before anything starts
+    loaded = upmod.load_sources(refs, fetched_at, ProducerLimits.from_settings(s))
     pipeline = upmod.Pipeline(s)
     try:
         pipeline.start(log=lambda m: err.print(f"[dim]{m}[/dim]"))
         with err.status("publishing and processing ..."):
-            n = upmod.publish(s, loaded)
-            err.print(f"[dim]published {n} raw item(s) to {s.topic('raw')}[/dim]")
+            counts = upmod.publish(s, loaded, err=lambda m: err.print(m, markup=False, highlight=False))
+            err.print(f"[dim]published {counts.published} raw item(s) to {s.topic('raw')}, "
+                      f"{counts.dead_lettered} dead letter(s) to {s.topic('dlq')}[/dim]")
             pipeline.wait_drained(timeout)
         stories = stories_with_items(open_reader(s), s.clickhouse_database)
         if as_json:
@@ -183,8 +187,10 @@ def worker() -> None:
     """Run the faust worker (parse + stories agents) in the foreground."""
     from processors.app import main as worker_main
     from wirestream.preflight import check_process_settings
+    from wirestream.up import check_data_dir
 
     s = settings()
+    check_data_dir(s)  # one `error:` line for an unusable data directory
     check_process_settings(s)
     worker_main(s)
 

@@ -1,7 +1,9 @@
 """``wirestream parse FILE…``: one normalised record per item, as JSON lines on stdout.
 
-The same ``split_document`` + ``parse_raw_item`` the stream processor runs. A bad file or
-item is one line on stderr; the good items are still printed; any bad input -> exit 2.
+The same reading, splitting and ordering as the producer pipeline (``prepare_document``)
+and the same ``parse_raw_item`` the stream processor runs. Every dead letter — a part the
+producer would send to ``wire.dlq``, or an item the parser refuses — is one line on stderr;
+the good items are still printed; a summary line counts both; any bad input -> exit 2.
 """
 
 from __future__ import annotations
@@ -14,64 +16,69 @@ import orjson
 import typer
 
 from processors.parsing import parse_raw_item
-from producers.formats import detect_format, split_document
-from producers.sources.base import source_name
+from producers.limits import ProducerLimits
+from producers.pipeline import PipelineOptions, prepare_document
+from producers.sources.http import FetchError
+from producers.sources.reading import read_documents
 from schemas.models import InvalidItem
+from wirecore.errors import UsageError
 
 
 def parse_files(
-    files: list[Path], fmt: str | None, fetched_at: str | None, source: str | None,
-    source_tz: str | None = None, out=None, err=None,
-) -> int:
-    """Print records; return the number of bad files/items."""
+    files: list[Path | str], fmt: str | None, fetched_at: str | None, source: str | None,
+    source_tz: str | None = None, out=None, err=None, limits: ProducerLimits | None = None,
+) -> tuple[int, int]:
+    """Print records; return (items printed, dead letters)."""
     out = out or sys.stdout.buffer
     err = err or sys.stderr
-    fetched = fetched_at or datetime.now(UTC).isoformat(timespec="seconds")
-    bad = 0
+    limits = limits or ProducerLimits()
+    opts = PipelineOptions(fmt=fmt, source=source, source_tz=source_tz, limits=limits,
+                           fetched_at=fetched_at or datetime.now(UTC).isoformat(timespec="seconds"))
+    good = bad = 0
     for path in files:
         try:
-            data = path.read_bytes()
-        except OSError as exc:
-            err.write(f"{path}: cannot read: {exc.strerror}\n")
+            for doc in read_documents(str(path), limits=limits, fmt=fmt):
+                prepared = prepare_document(doc, opts)
+                for dl in prepared.dead_letters:
+                    err.write(f"{path}: {dl.reason}\n")
+                    bad += 1
+                for item in prepared.items:
+                    try:
+                        record = parse_raw_item(item.payload, item.meta,
+                                                max_bytes=limits.max_item_bytes)
+                    except InvalidItem as exc:
+                        err.write(f"{path}: item {item.key}: {exc.reason}\n")
+                        bad += 1
+                        continue
+                    out.write(orjson.dumps(record.to_dict()) + b"\n")
+                    good += 1
+        except UsageError as exc:
+            err.write(f"{path}: cannot read: {exc}\n")
             bad += 1
-            continue
-        try:
-            doc_fmt = fmt or detect_format(data, filename=path.name)
-        except InvalidItem as exc:
-            err.write(f"{path}: {exc.reason}\n")
+        except FetchError as exc:
+            err.write(f"cannot fetch {exc}\n")
             bad += 1
-            continue
-        result = split_document(data, doc_fmt, source=source or source_name(str(path)), fetched_at=fetched,
-                                source_tz=source_tz)
-        for reason, _ in result.errors:
-            err.write(f"{path}: {reason}\n")
-            bad += 1
-        for item in result.items:
-            try:
-                record = parse_raw_item(item.payload, item.meta)
-            except InvalidItem as exc:
-                err.write(f"{path}: item {item.key}: {exc.reason}\n")
-                bad += 1
-                continue
-            out.write(orjson.dumps(record.to_dict()) + b"\n")
     out.flush()
-    return bad
+    return good, bad
 
 
 def parse_command(
-    files: list[Path] = typer.Argument(..., help="documents to parse"),
+    files: list[str] = typer.Argument(..., help="documents to parse: files, directories, URLs"),
     fmt: str | None = typer.Option(None, "--format", help="listing|rss|atom|ninjs|newsml|jsonl"),
     fetched_at: str | None = typer.Option(None, "--fetched-at", help="ISO time (default now)"),
     source: str | None = typer.Option(None, "--source", help="source name (default: stem)"),
     source_tz: str | None = typer.Option(None, "--source-tz", help="IANA zone of the source"),
 ) -> None:
     """Parse documents and print one normalised JSON record per item."""
+    from wirestream.context import settings as current_settings
+
     if fetched_at is not None:
         try:
             datetime.fromisoformat(fetched_at.replace("Z", "+00:00"))
         except ValueError:
-            typer.echo(f"--fetched-at: not an ISO time: {fetched_at!r}", err=True)
-            raise typer.Exit(2) from None
-    bad = parse_files(files, fmt, fetched_at, source, source_tz)
+            raise UsageError(f"--fetched-at: not an ISO time: {fetched_at!r}") from None
+    limits = ProducerLimits.from_settings(current_settings())
+    good, bad = parse_files(files, fmt, fetched_at, source, source_tz, limits=limits)
+    typer.echo(f"parsed {good} item(s), {bad} dead letter(s)", err=True)
     if bad:
         raise typer.Exit(2)

@@ -9,18 +9,13 @@ print stories -> stop what it started (unless --follow).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
-
-from producers.formats import split_document
-from producers.formats.order import publication_order
+from producers.limits import ProducerLimits
+from producers.pipeline import Counts, PipelineOptions, Prepared, ProducerPipeline, prepare_document
 from producers.publisher import BrokerUnavailable, RawPublisher
-from producers.sources.base import Document, source_name
-from producers.sources.files import iter_file_documents
-from producers.sources.http import FetchError, UrlSource
-from schemas.models import RawItem
+from producers.sources.http import FetchError
+from producers.sources.reading import read_documents
 from wirecore import kafka_admin
 from wirecore.errors import UsageError
 from wirecore.settings import Settings
@@ -33,45 +28,27 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SOURCE = REPO_ROOT.parent / "shared" / "data" / "anp-buitenland-page.txt"
 
 
-@dataclass
-class Loaded:
-    name: str
-    items: list[RawItem]
-
-
-def read_source(ref: str, fetched_at: str | None) -> list[Document]:
-    """The documents of a file, a directory or a URL (the same sources `produce` uses)."""
-    if ref.startswith(("http://", "https://")):
-        try:
-            with httpx.Client(timeout=30) as client:
-                doc = UrlSource(ref, client).fetch()
-        except FetchError as exc:
-            raise UsageError(f"cannot fetch {exc}") from None
-        if fetched_at and doc is not None:
-            doc.fetched_at = fetched_at
-        return [doc] if doc is not None else []
-    if not Path(ref).exists():
-        raise UsageError(f"no such file: {ref}")
-    try:
-        return list(iter_file_documents(ref, fetched_at))
-    except OSError as exc:
-        raise UsageError(f"cannot read {ref}: {exc.strerror}") from None
-
-
-def load_sources(refs: list[str], fetched_at: str | None = None) -> list[Loaded]:
-    """Split every source into raw items, in publication order; any bad source is a UsageError
-    before anything has been started or written."""
+def load_sources(refs: list[str], fetched_at: str | None = None,
+                 limits: ProducerLimits | None = None) -> list[Prepared]:
+    """Read, split and order every source through the producer pipeline before anything is
+    started. A source that cannot be read, or that yields no wire item at all (empty,
+    binary, refused whole), is a ``UsageError``; a source with good items keeps its dead
+    letters, which ``publish`` sends to ``wire.dlq`` beside the items."""
+    opts = PipelineOptions(fetched_at=fetched_at, limits=limits or ProducerLimits())
     out = []
     for ref in refs:
-        for doc in read_source(ref, fetched_at):
-            if not doc.data.strip():
-                raise UsageError(f"{doc.name} is empty: nothing to publish")
-            result = split_document(doc.data, None, source=source_name(doc.url or doc.name),
-                                    fetched_at=doc.fetched_at, url=doc.url, content_type=doc.content_type)
-            if not result.items:
-                why = f" ({result.errors[0][0]})" if result.errors else ""
+        try:
+            docs = list(read_documents(ref, limits=opts.limits, fetched_at=fetched_at))
+        except FetchError as exc:
+            raise UsageError(f"cannot fetch {exc}") from None
+        for doc in docs:
+            prepared = prepare_document(doc, opts)
+            if not prepared.items:
+                if not doc.refused and not doc.data.strip():
+                    raise UsageError(f"{doc.name} is empty: nothing to publish")
+                why = f" ({prepared.dead_letters[0].reason})" if prepared.dead_letters else ""
                 raise UsageError(f"{doc.name}: no wire items found{why}")
-            out.append(Loaded(doc.name, publication_order(result.items)))
+            out.append(prepared)
     return out
 
 
@@ -144,17 +121,18 @@ class Pipeline:
         wait_for(drained, self.children, timeout_s, "every item to reach ClickHouse", interval=0.5)
 
 
-def publish(settings: Settings, loaded: list[Loaded]) -> int:
+def publish(settings: Settings, loaded: list[Prepared], err=lambda line: None) -> Counts:
+    """Items to ``wire.raw`` and dead letters to ``wire.dlq``, through the producer pipeline."""
     publisher = RawPublisher(settings)
-    total = 0
-    for src in loaded:
-        report = publisher.publish(src.items)
-        if report.failed:
-            raise BrokerUnavailable(
-                f"{len(report.failed)} item(s) of {src.name} not delivered: {report.failed[0]}")
-        total += report.published
-    publisher.close()
-    return total
+    pipeline = ProducerPipeline(publisher, PipelineOptions(), err=err)
+    try:
+        for prepared in loaded:
+            pipeline.publish(prepared)
+            if pipeline.counts.undelivered:
+                raise BrokerUnavailable(f"item(s) of {prepared.name} not delivered to Kafka")
+    finally:
+        publisher.close()
+    return pipeline.counts
 
 
 def follow_forever(pipeline: Pipeline) -> None:

@@ -34,6 +34,7 @@ def split_document(
     url: str | None = None,
     content_type: str | None = None,
     source_tz: str | None = None,
+    first_line: int = 1,
 ) -> SplitResult:
     """One document -> its raw items; ``fmt=None`` detects the format from the bytes."""
     if not data or not data.strip():
@@ -46,5 +47,5 @@ def split_document(
     splitter = _SPLITTERS.get(fmt)
     if splitter is None:
         return SplitResult(errors=[(f"unknown format: {fmt[:40]!r}", data)])
-    ctx = DocumentContext(source, fmt, fetched_at, url, content_type, source_tz)
+    ctx = DocumentContext(source, fmt, fetched_at, url, content_type, source_tz, first_line)
     return splitter(data, ctx)

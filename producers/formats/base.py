@@ -24,6 +24,7 @@ class DocumentContext:
     url: str | None = None
     content_type: str | None = None
     source_tz: str | None = None
+    first_line: int = 1  # number of the document's first line in its file (JSON-lines runs)
 
     def meta(self, fmt: str | None = None) -> RawMeta:
         return RawMeta(

@@ -8,7 +8,7 @@ import re
 import orjson
 
 from schemas.models import InvalidItem
-from wirecore.text import looks_binary
+from wirecore.text import mostly_binary
 
 _BY_CONTENT_TYPE = {
     "application/rss+xml": "rss", "application/rdf+xml": "rss",
@@ -82,7 +82,7 @@ def detect_format(
     head = data[:8192].lstrip(b"\xef\xbb\xbf \t\r\n")
     if not head:
         raise InvalidItem("unknown format: empty document")
-    if looks_binary(head):
+    if mostly_binary(head):
         raise InvalidItem("unknown format: binary data")
     if head.startswith(b"<"):
         fmt = _sniff_xml(head)
@@ -104,7 +104,7 @@ def detect_format(
 
 
 def _is_text(head: bytes) -> bool:
-    if b"\x00" in head:
+    if mostly_binary(head):
         return False
     controls = sum(1 for b in head if b < 32 and b not in (9, 10, 13))
     return controls * 20 < len(head) and any(chr(b).isalpha() for b in head[:512] if b < 128)

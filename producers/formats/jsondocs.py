@@ -79,7 +79,7 @@ def split_ninjs(data: bytes, ctx: DocumentContext) -> SplitResult:
 
 def split_jsonl(data: bytes, ctx: DocumentContext) -> SplitResult:
     result = SplitResult()
-    for number, line in enumerate(data.splitlines(), 1):
+    for number, line in enumerate(data.splitlines(), ctx.first_line):
         if not line.strip():
             continue
         try:

@@ -64,8 +64,11 @@ def split_xml(data: bytes, ctx: DocumentContext) -> SplitResult:
     try:
         check_xml_bytes(data)
     except InvalidItem as exc:
-        result.errors.append((exc.reason, data))
-        return result
+        # The document's DTD is refused (entity expansion, XXE, external DTD): that refusal
+        # is a dead letter with the document's bytes; items that use none of its entities
+        # are recovered without the DTD, the others are dead-lettered with their bytes.
+        result.errors.append((f"document refused: {exc.reason}", data))
+        return _salvage(data, ctx, tag, result, refused=declared_entities(data))
     try:
         root = parse_xml(data)
     except InvalidItem as exc:
@@ -80,30 +83,79 @@ def split_xml(data: bytes, ctx: DocumentContext) -> SplitResult:
     return result
 
 
-def _salvage(data: bytes, ctx: DocumentContext, tag: str, result: SplitResult) -> SplitResult:
-    """Items of a malformed document, each parsed inside a wrapper carrying the root's xmlns."""
-    open_re = re.compile(rb"<(?:[\w.-]+:)?" + tag.encode() + rb"[\s>/]")
-    close_re = re.compile(rb"</(?:[\w.-]+:)?" + tag.encode() + rb"\s*>")
-    starts = [m.start() for m in open_re.finditer(data)]
-    head = data[: starts[0]] if starts else data[:4096]
+_ENTITY_DECL = re.compile(rb"<!ENTITY\s+(?:%\s+)?([\w.:-]+)")
+_ENTITY_REF = re.compile(rb"[&%]([\w.:-]+);")
+_DTD = re.compile(rb"<!DOCTYPE.*?(?:\]\s*>|>)", re.S)
+
+
+def declared_entities(data: bytes) -> frozenset[bytes]:
+    """Names the refused DTD declares; an item that refers to any of them depends on it."""
+    return frozenset(_ENTITY_DECL.findall(data))
+
+
+def item_regions(data: bytes, tag: str) -> list[tuple[int, int | None]]:
+    """(start, end) of each top-level ``<tag>`` element, matching nested tags by depth, so an
+    item nested hundreds deep is one region (one dead letter), not hundreds. ``end`` is None
+    for an item without its closing tag."""
+    name = tag.encode()
+    token = re.compile(rb"<(/?)(?:[\w.-]+:)?" + name + rb"(?=[\s>/])[^>]*?(/?)>")
+    regions: list[tuple[int, int | None]] = []
+    depth, start = 0, 0
+    for m in token.finditer(data):
+        closing, empty = m.group(1), m.group(2)
+        if closing:
+            if depth == 0:
+                continue
+            depth -= 1
+            if depth == 0:
+                regions.append((start, m.end()))
+        elif empty:
+            if depth == 0:
+                regions.append((m.start(), m.end()))
+        else:
+            if depth == 0:
+                start = m.start()
+            depth += 1
+    if depth:
+        regions.append((start, None))
+    return regions
+
+
+def _salvage(data: bytes, ctx: DocumentContext, tag: str, result: SplitResult,
+             refused: frozenset[bytes] | None = None) -> SplitResult:
+    """Items of a malformed (or refused) document, each parsed alone inside a wrapper
+    carrying the root's xmlns; the DTD, if any, is never used."""
+    regions = item_regions(data, tag)
+    first = regions[0][0] if regions else min(len(data), 4096)
+    head = _DTD.sub(b"", data[:first])
     xmlns = b" ".join(sorted({m.group(0).strip() for m in _XMLNS.finditer(head)}))
     lang = None
     m = re.search(rb"<(?:\w+:)?language>\s*([A-Za-z-]{2,10})\s*<", head)
     if m and ctx.fmt != "newsml":
         lang = m.group(1).decode()
-    for i, start in enumerate(starts):
-        limit = starts[i + 1] if i + 1 < len(starts) else len(data)
-        close = close_re.search(data, start, limit)
-        chunk = data[start : close.end()] if close else data[start:limit]
-        if close is None:
-            result.errors.append((f"truncated <{tag}>: no closing tag", chunk))
+    for n, (start, end) in enumerate(regions):
+        if end is None:
+            limit = regions[n + 1][0] if n + 1 < len(regions) else len(data)
+            result.errors.append((f"truncated <{tag}>: no closing tag", data[start:limit]))
             continue
+        chunk = data[start:end]
+        if refused is not None:
+            used = sorted({r.decode("utf-8", "replace") for r in _ENTITY_REF.findall(chunk)} &
+                          {e.decode("utf-8", "replace") for e in refused})
+            if used or b"<!ENTITY" in chunk or b"<!DOCTYPE" in chunk:
+                what = ", ".join(used[:5]) or "a DTD"
+                result.errors.append((f"<{tag}> depends on the refused DTD ({what})", chunk))
+                continue
         try:
             wrapper = parse_xml(b"<wrapper " + xmlns + b">" + chunk + b"</wrapper>")
         except InvalidItem as exc:
             result.errors.append((f"<{tag}> {exc.reason}", chunk))
             continue
         _emit(wrapper[0], ctx, lang, result)
-    if not starts:
-        result.errors.append((f"malformed {ctx.fmt} document with no <{tag}> elements", data))
+    if not regions:
+        reason = f"malformed {ctx.fmt} document with no <{tag}> elements"
+        if refused is None:
+            result.errors.append((reason, data))
+        else:
+            result.notes.append(reason)
     return result

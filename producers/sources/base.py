@@ -20,8 +20,18 @@ def source_name(ref: str) -> str:
 
 @dataclass(slots=True)
 class Document:
+    """A whole document, a run of whole JSON lines, or a refusal.
+
+    ``refused`` is set when the reader had to stop keeping bytes (the document or one line is
+    larger than its limit): ``data`` then holds only a prefix and ``size`` the bytes seen, and
+    the pipeline dead-letters it instead of splitting it."""
+
     data: bytes
     name: str  # file path or URL: used as the filename hint for format detection
     fetched_at: str
     url: str | None = None
     content_type: str | None = None
+    fmt: str | None = None  # known format (a JSON-lines run), else detected from the bytes
+    first_line: int = 1  # line number of data's first line in its file (JSON-lines runs)
+    refused: str | None = None
+    size: int | None = None

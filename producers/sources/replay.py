@@ -1,50 +1,47 @@
-"""Replay JSON-lines backfill files (a file or a directory of them) at a bounded rate."""
+"""Replay JSON-lines backfill files (a file or a directory of them) at a bounded rate.
+
+Files are streamed as runs of whole lines through the one producer pipeline's
+``prepare_document``, so a replay obeys the same size limits, order and dead-letter rules as
+``produce`` and ``up``.
+"""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from producers.formats import split_document
-from producers.sources.files import list_files
+from producers.limits import ProducerLimits
+from producers.rate import RateLimiter
+from producers.sources.files import iter_file_documents, list_files
 from schemas.models import RawItem
 
-
-class RateLimiter:
-    """At most ``rate`` calls of ``wait()`` per second (None: unlimited)."""
-
-    def __init__(self, rate: float | None, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep):
-        self._interval = 1.0 / rate if rate else 0.0
-        self._clock, self._sleep = clock, sleep
-        self._next = clock()
-
-    def wait(self) -> None:
-        if not self._interval:
-            return
-        now = self._clock()
-        if now < self._next:
-            self._sleep(self._next - now)
-            now = self._next
-        self._next = max(self._next, now) + self._interval
+__all__ = ["RateLimiter", "count_lines", "iter_replay_items"]
 
 
 def iter_replay_items(
     path: Path | str, *, source: str, fetched_at: str, rate: float | None = None,
     limiter: RateLimiter | None = None, on_error: Callable[[str], None] = lambda _: None,
+    limits: ProducerLimits | None = None,
 ) -> Iterator[RawItem]:
-    """Items of every line of every ``.jsonl`` file under ``path``, ``rate`` per second."""
+    """Items of every line of every file under ``path``, ``rate`` per second."""
+    from producers.pipeline import PipelineOptions, prepare_document
+
     limiter = limiter or RateLimiter(rate)
-    for file in list_files(Path(path)):
-        result = split_document(file.read_bytes(), "jsonl", source=source,
-                                fetched_at=fetched_at, url=file.resolve().as_uri())
-        for reason, _ in result.errors:
-            on_error(f"{file}: {reason}")
-        for item in result.items:
+    opts = PipelineOptions(fmt="jsonl", source=source, fetched_at=fetched_at,
+                           limits=limits or ProducerLimits())
+    for doc in iter_file_documents(path, fetched_at, limits=opts.limits, fmt="jsonl"):
+        prepared = prepare_document(doc, opts)
+        for dl in prepared.dead_letters:
+            on_error(f"{doc.name}: {dl.reason}")
+        for item in prepared.items:
             limiter.wait()
             yield item
 
 
 def count_lines(path: Path | str) -> int:
-    return sum(f.read_bytes().count(b"\n") for f in list_files(Path(path)))
+    total = 0
+    for file in list_files(Path(path)):
+        with file.open("rb") as stream:
+            while block := stream.read(1 << 16):
+                total += block.count(b"\n")
+    return total

@@ -14,7 +14,7 @@ def test_listing_items_are_published_oldest_first_lead_last():
     assert sorted(i.key for i in ordered) == sorted(i.key for i in result.items)
 
 
-def test_other_formats_keep_document_order():
+def test_items_without_a_time_keep_document_order():
     doc = b'{"guid": "a", "headline": "A", "body": "x"}\n{"guid": "b", "headline": "B", "body": "y"}\n'
     result = split_document(doc, "jsonl", source="t", fetched_at="2026-01-24T18:00:00Z")
     assert publication_order(result.items) == result.items

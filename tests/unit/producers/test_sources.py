@@ -12,6 +12,11 @@ from producers.state import SourceState
 from wirecore.retry import Backoff, RetryPolicy
 
 
+def public(host: str) -> list[str]:
+    """Resolver for the mocked hosts: a public address (no DNS in unit tests)."""
+    return ["93.184.216.34"]
+
+
 def test_file_source_reads_a_file_or_a_directory(tmp_path):
     (tmp_path / "b.xml").write_bytes(b"<rss/>")
     (tmp_path / "a.txt").write_bytes(b"text")
@@ -36,7 +41,7 @@ def test_conditional_get_sends_validators_and_handles_304(tmp_path):
             "Content-Type": "application/rss+xml"})
 
     client = httpx.Client(transport=httpx.MockTransport(handler))
-    src = UrlSource("https://example.org/feed", client, SourceState(tmp_path / "s.sqlite"))
+    src = UrlSource("https://example.org/feed", client, SourceState(tmp_path / "s.sqlite"), resolve=public)
     doc = src.fetch()
     assert doc.data == b"<rss/>" and doc.content_type == "application/rss+xml"
     assert src.fetch() is None
@@ -52,7 +57,7 @@ def test_poll_backs_off_exponentially_and_recovers():
         return httpx.Response(code, content=b"<rss/>" if code == 200 else b"")
 
     sleeps, errors = [], []
-    src = UrlSource("https://example.org/f", httpx.Client(transport=httpx.MockTransport(handler)))
+    src = UrlSource("https://example.org/f", httpx.Client(transport=httpx.MockTransport(handler)), resolve=public)
     docs = list(src.poll(60, backoff=Backoff(RetryPolicy(initial=2, cap=100, jitter=0)), sleep=sleeps.append,
                          on_error=errors.append, max_polls=5))
     assert len(docs) == 2
@@ -69,7 +74,7 @@ def test_network_error_is_a_fetch_error():
     def handler(request):
         raise httpx.ConnectError("refused")
 
-    src = UrlSource("https://down.example", httpx.Client(transport=httpx.MockTransport(handler)))
+    src = UrlSource("https://down.example", httpx.Client(transport=httpx.MockTransport(handler)), resolve=public)
     with pytest.raises(FetchError, match="ConnectError"):
         src.fetch()
 

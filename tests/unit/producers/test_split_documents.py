@@ -72,11 +72,16 @@ def test_one_broken_rss_item_does_not_lose_the_others():
     assert result.errors[0][0].startswith("<item> malformed XML")
 
 
-def test_entity_bomb_document_is_refused_whole():
-    bomb = b'<!DOCTYPE rss [<!ENTITY a "aaaa">]><rss><channel><item><title>&a;</title></item></channel></rss>'
+def test_entity_bomb_document_is_refused_and_independent_items_recovered():
+    bomb = (b'<!DOCTYPE rss [<!ENTITY a "aaaa">]><rss><channel><item><title>&a;</title></item>'
+            b'<item><guid>ok</guid><title>Plain &amp; safe</title></item></channel></rss>')
     result = split(bomb, "rss")
-    assert result.items == []
-    assert result.errors == [("XML entity declarations refused (entity expansion / XXE)", bomb)]
+    assert result.errors == [
+        ("document refused: XML entity declarations refused (entity expansion / XXE)", bomb),
+        ("<item> depends on the refused DTD (a)", b"<item><title>&a;</title></item>"),
+    ]
+    assert [i.key for i in result.items] == ["ok"]
+    assert b"Plain &amp; safe" in result.items[0].payload and b"ENTITY" not in result.items[0].payload
 
 
 def test_truncated_ninjs_array_keeps_complete_elements():

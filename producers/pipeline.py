@@ -1,0 +1,180 @@
+"""The one producer pipeline: read -> split -> order -> publish, for ``up`` and ``produce``.
+
+``prepare_document`` is pure: one fetched document becomes its raw items in publication
+order (oldest first) plus a dead letter for every part that cannot go on — a refused
+document (too large, a DTD with entities), an item the splitter cannot cut out, an item
+larger than ``max_item_bytes``. Nothing is dropped silently: every byte of input is either
+in an item or in a dead letter (a prefix plus a reference when it is too large to carry).
+
+``ProducerPipeline`` publishes prepared documents — items to ``wire.raw`` (skipping the ones
+the source state has already seen), dead letters to ``wire.dlq`` — and counts both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+
+from producers.formats import detect_format, split_document
+from producers.formats.order import publication_order
+from producers.limits import ProducerLimits
+from producers.rate import RateLimiter
+from producers.sources.base import Document, source_name
+from producers.state import SourceState
+from schemas.models import DeadLetter, InvalidItem, RawItem, RawMeta
+from wirecore.deadletter import build_dead_letter, fit_original
+
+STAGE = "produce"
+
+
+@dataclass(frozen=True, slots=True)
+class PipelineOptions:
+    """What the person said about the sources; built once at the entry point."""
+
+    fmt: str | None = None
+    source: str | None = None
+    source_tz: str | None = None
+    fetched_at: str | None = None
+    limits: ProducerLimits = field(default_factory=ProducerLimits)
+
+
+@dataclass(slots=True)
+class Prepared:
+    """One document, ready to publish: items oldest first, dead letters, notes."""
+
+    name: str
+    items: list[RawItem] = field(default_factory=list)
+    dead_letters: list[DeadLetter] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _letter(reason: str, value: bytes, meta: RawMeta, doc: Document, limits: ProducerLimits, *,
+            total: int | None = None, key: str | None = None, at_least: bool = False) -> DeadLetter:
+    kept, suffix = fit_original(value, limits.dead_letter_budget, total, at_least=at_least)
+    headers = meta.to_headers() + [("document", doc.name.encode("utf-8", "replace"))]
+    return build_dead_letter(stage=STAGE, reason=reason + suffix, topic=None, partition=None,
+                             offset=None, value=kept, key=key.encode() if key else None,
+                             headers=headers)
+
+
+def prepare_document(doc: Document, opts: PipelineOptions) -> Prepared:
+    """Split, order and check one document (pure: no Kafka, no state)."""
+    limits = opts.limits
+    fetched_at = opts.fetched_at or doc.fetched_at
+    source = opts.source or source_name(doc.url or doc.name)
+    fmt = doc.fmt or opts.fmt
+    out = Prepared(doc.name)
+
+    def meta(f: str | None) -> RawMeta:
+        return RawMeta(source=source, format=f or "unknown", fetched_at=fetched_at,
+                       url=doc.url or doc.name, content_type=doc.content_type,
+                       source_tz=opts.source_tz)
+
+    if doc.refused:
+        stopped_early = doc.fmt != "jsonl"  # a refused document was read only up to its limit
+        out.dead_letters.append(_letter(doc.refused, doc.data, meta(fmt), doc, limits, total=doc.size,
+                                        at_least=stopped_early))
+        return out
+    if fmt is None and doc.data.strip():
+        try:
+            fmt = detect_format(doc.data, filename=doc.url or doc.name, content_type=doc.content_type)
+        except InvalidItem as exc:
+            out.dead_letters.append(_letter(exc.reason, doc.data, meta(None), doc, limits))
+            return out
+    result = split_document(doc.data, fmt, source=source, fetched_at=fetched_at,
+                            url=doc.url or doc.name, content_type=doc.content_type,
+                            source_tz=opts.source_tz, first_line=doc.first_line)
+    out.notes.extend(result.notes)
+    for reason, raw in result.errors:
+        out.dead_letters.append(_letter(reason, raw, meta(fmt), doc, limits))
+    for item in publication_order(result.items):
+        size = len(item.payload)
+        if size > limits.max_item_bytes:
+            reason = f"item of {size} bytes exceeds max_item_bytes={limits.max_item_bytes}"
+            out.dead_letters.append(_letter(reason, item.payload, item.meta, doc, limits, key=item.key))
+        else:
+            out.items.append(item)
+    return out
+
+
+@dataclass
+class Counts:
+    published: int = 0
+    unchanged: int = 0
+    dead_lettered: int = 0
+    unreadable: int = 0  # sources that could not be read or fetched
+    undelivered: int = 0  # items or dead letters the broker did not acknowledge
+
+    @property
+    def failed(self) -> int:
+        return self.unreadable + self.undelivered
+
+    def line(self) -> str:
+        return (f"published {self.published}, unchanged {self.unchanged}, failed {self.failed}, "
+                f"dead-lettered {self.dead_lettered}")
+
+    @property
+    def exit_code(self) -> int:
+        """1: something was not delivered; 2: bad input (good items still went on); 0: ok."""
+        if self.undelivered:
+            return 1
+        return 2 if self.unreadable or self.dead_lettered else 0
+
+
+class ProducerPipeline:
+    """Publish prepared documents; the publisher and the source state are injected."""
+
+    def __init__(self, publisher, options: PipelineOptions, *, state: SourceState | None = None,
+                 err: Callable[[str], None] = lambda _: None, limiter: RateLimiter | None = None,
+                 batch_items: int = 500):
+        self.publisher, self.options, self.state = publisher, options, state
+        self.err, self.limiter, self.batch_items = err, limiter, batch_items
+        self.counts = Counts()
+
+    def run(self, documents: Iterable[Document]) -> Counts:
+        for doc in documents:
+            self.publish(prepare_document(doc, self.options))
+        return self.counts
+
+    def publish(self, prepared: Prepared, progress: Callable[[int], None] | None = None) -> None:
+        for note in prepared.notes:
+            self.err(f"{prepared.name}: note: {note}")
+        for dl in prepared.dead_letters:
+            self.err(f"{prepared.name}: dead letter: {dl.reason}")
+        if prepared.dead_letters:
+            report = self.publisher.publish_dead_letters(prepared.dead_letters)
+            self.counts.dead_lettered += report.published
+            self._failures(report)
+        for batch in self._batches(prepared.items):
+            self._publish_items(batch)
+            if progress:
+                progress(len(batch))
+
+    def _batches(self, items: list[RawItem]) -> Iterator[list[RawItem]]:
+        batch: list[RawItem] = []
+        for item in items:
+            if self.limiter is not None:
+                self.limiter.wait()
+            batch.append(item)
+            if len(batch) >= self.batch_items:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    def _publish_items(self, items: list[RawItem]) -> None:
+        fresh = self.state.changed(items) if self.state else items
+        self.counts.unchanged += len(items) - len(fresh)
+        if not fresh:
+            return
+        report = self.publisher.publish(fresh)
+        if self.state:
+            acked = set(report.keys)
+            self.state.record(i for i in fresh if i.key in acked)
+        self.counts.published += report.published
+        self._failures(report)
+
+    def _failures(self, report) -> None:
+        self.counts.undelivered += len(report.failed)
+        for failure in report.failed:
+            self.err(f"publish failed: {failure}")

@@ -1,0 +1,57 @@
+"""Documents of one source reference (a file, a directory or an http(s) URL), read within
+the producer limits. The one reader behind ``up``, ``produce`` and ``parse``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+
+from producers.limits import ProducerLimits
+from producers.sources.address import Resolver, system_resolve
+from producers.sources.base import Document
+from producers.sources.files import iter_file_documents
+from producers.sources.http import UrlSource
+from producers.state import SourceState
+from wirecore.errors import UsageError
+
+USER_AGENT = "wirestream/0.1"
+
+
+def is_url(ref: str) -> bool:
+    return ref.startswith(("http://", "https://"))
+
+
+def http_client() -> httpx.Client:
+    return httpx.Client(headers={"User-Agent": USER_AGENT})
+
+
+def read_documents(
+    ref: str, *, limits: ProducerLimits, fmt: str | None = None, fetched_at: str | None = None,
+    client: httpx.Client | None = None, state: SourceState | None = None,
+    resolve: Resolver = system_resolve,
+) -> Iterator[Document]:
+    """Raises ``UsageError`` for a path that does not exist or cannot be read, and
+    ``FetchError`` for a URL that cannot be fetched (or that the fetcher refuses)."""
+    if is_url(ref):
+        own = client is None
+        client = client or http_client()
+        try:
+            doc = UrlSource(ref, client, state, limits=limits, resolve=resolve).fetch()
+        finally:
+            if own:
+                client.close()
+        if doc is not None:
+            if fetched_at:
+                doc.fetched_at = fetched_at
+            doc.fmt = fmt
+            yield doc
+        return
+    path = Path(ref)
+    if not path.exists():
+        raise UsageError(f"no such file: {ref}")
+    try:
+        yield from iter_file_documents(path, fetched_at, limits=limits, fmt=fmt)
+    except OSError as exc:
+        raise UsageError(f"cannot read {ref}: {exc.strerror or exc}") from None

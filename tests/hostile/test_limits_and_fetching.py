@@ -1,0 +1,183 @@
+"""Hostile inputs through the real console script (a subprocess, as users run it): exit
+codes, peak memory while streaming huge inputs, and the URL source against real local HTTP
+servers — a redirect to an "internal service" on 127.0.0.2, the metadata address, a
+``file://`` URL, a slow-drip server and a gzip bomb.
+
+Memory: peak RSS of the command minus the peak of the same command on a tiny input must stay
+within 3 × max_item_bytes + max_document_bytes (defaults 1 MiB and 16 MiB)."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from producers.limits import ProducerLimits
+from tests.hostile.support import MIB, LocalServer, gzip_members, route, run_wirestream, send
+
+BOUND_MIB = 3 * 1 + 16
+RSS_FEED = (b'<?xml version="1.0"?><rss><channel><item><guid>n</guid><title>Newer</title>'
+            b"<pubDate>Sat, 24 Jan 2026 10:00:00 +0000</pubDate></item><item><guid>o</guid><title>Older</title>"
+            b"<pubDate>Sat, 24 Jan 2026 09:00:00 +0000</pubDate></item></channel></rss>")
+
+
+@pytest.fixture(scope="module")
+def baseline(tmp_path_factory) -> float:
+    """Peak RSS of ``wirestream parse`` on a tiny file: the idle process."""
+    tmp = tmp_path_factory.mktemp("baseline")
+    (tmp / "tiny.jsonl").write_bytes(b'{"guid": "1", "headline": "Een"}\n')
+    run = run_wirestream("parse", "tiny.jsonl", tmp=tmp)
+    assert run.code == 0, run.stderr
+    return run.peak_rss_mib
+
+
+def test_exit_codes_of_parse(tmp_path):
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "one-bad.jsonl").write_bytes(
+        b'{"guid": "1", "headline": "Een"}\n{"guid": \n{"guid": "3", "headline": "Drie"}\n')
+    nul_item = b"<item><guid>z</guid><title>N\0L</title></item></channel>"
+    (tmp_path / "nul.rss").write_bytes(RSS_FEED.replace(b"</channel>", nul_item))
+    empty = run_wirestream("parse", "empty.txt", tmp=tmp_path)
+    assert empty.code == 2 and empty.records == [] and "empty document" in empty.stderr
+    jsonl = run_wirestream("parse", "one-bad.jsonl", tmp=tmp_path)
+    assert jsonl.code == 2 and [r["guid"] for r in jsonl.records] == ["1", "3"]
+    assert "line 2: malformed JSON" in jsonl.stderr and "parsed 2 item(s), 1 dead letter(s)" in jsonl.stderr
+    nul = run_wirestream("parse", "nul.rss", tmp=tmp_path)
+    assert nul.code == 2 and [r["guid"] for r in nul.records] == ["o", "n"]  # oldest first
+    assert "parsed 2 item(s), 1 dead letter(s)" in nul.stderr and "Char 0x0" in nul.stderr
+    assert "Traceback" not in empty.stderr + jsonl.stderr + nul.stderr
+
+
+@pytest.mark.parametrize("command", ["produce", "worker"])
+def test_unusable_data_dir_is_one_error_line(tmp_path, command):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")  # a data dir under a regular file: unusable even for root
+    (tmp_path / "feed.rss").write_bytes(RSS_FEED)
+    args = [command, "feed.rss"] if command == "produce" else [command]
+    run = run_wirestream(*args, tmp=tmp_path, env={"WIRESTREAM_DATA_DIR": str(blocker / "data"),
+                                                   "WIRESTREAM_KAFKA_BOOTSTRAP": "127.0.0.1:9"})
+    lines = [ln for ln in run.stderr.splitlines() if ln.strip()]
+    assert run.code == 2 and len(lines) == 1 and lines[0].startswith("error: data directory"), run.stderr
+
+
+def test_50_mb_json_line_is_a_truncated_dead_letter_in_bounded_memory(tmp_path, baseline):
+    with (tmp_path / "huge.jsonl").open("wb") as f:
+        f.write(b'{"guid": "1", "headline": "Een"}\n{"guid": "2", "headline": "')
+        for _ in range(50):
+            f.write(b"x" * MIB)
+        f.write(b'"}\n{"guid": "3", "headline": "Drie"}\n')
+    run = run_wirestream("parse", "huge.jsonl", tmp=tmp_path)
+    assert run.code == 2 and [r["guid"] for r in run.records] == ["1", "3"]
+    (letter,) = run.dead_letters
+    size = int(re.search(r"line 2: item of (\d+) bytes exceeds max_item_bytes=1048576", letter).group(1))
+    assert size > 50 * MIB and "truncated to its first 1048576" in letter
+    assert run.peak_rss_mib - baseline < BOUND_MIB, (run.peak_rss_mib, baseline)
+
+
+def test_50_mb_single_line_page_is_refused_in_bounded_memory(tmp_path, baseline):
+    with (tmp_path / "huge.txt").open("wb") as f:
+        for _ in range(50):
+            f.write(b"word " * (MIB // 5))
+    run = run_wirestream("parse", "huge.txt", tmp=tmp_path)
+    assert run.code == 2 and run.records == []
+    assert "exceeds max_document_bytes" in run.stderr
+    assert run.peak_rss_mib - baseline < BOUND_MIB, (run.peak_rss_mib, baseline)
+
+
+@pytest.fixture
+def feed_server():
+    servers: list[LocalServer] = []
+
+    def start(handle, host: str = "127.0.0.1") -> LocalServer:
+        servers.append(LocalServer(host, handle))
+        return servers[-1]
+
+    yield start
+    for s in servers:
+        s.close()
+
+
+def test_gzip_bomb_is_refused_in_bounded_memory(tmp_path, baseline, feed_server):
+    bomb = gzip_members(1024 * MIB)
+    assert len(bomb) < 1.2 * MIB
+    server = feed_server(lambda h: send(h, 200, bomb, Content_Type="application/rss+xml",
+                                        Content_Encoding="gzip"))
+    run = run_wirestream("parse", f"{server.url}/feed.rss", tmp=tmp_path)
+    assert run.code == 2 and run.records == []
+    assert "(after decompression) exceeds max_document_bytes" in run.stderr
+    assert run.peak_rss_mib - baseline < BOUND_MIB, (run.peak_rss_mib, baseline)
+
+
+def test_redirect_to_an_internal_address_is_refused(feed_server):
+    internal = feed_server(lambda h: send(h, 200, RSS_FEED), host="127.0.0.2")
+    public = feed_server(lambda h: send(h, 302, Location=f"{internal.url}/secret.rss"))
+    records, dead = route(f"{public.url}/feed.rss")
+    assert records == [] and internal.hits == [] and public.hits == ["/feed.rss"]
+    assert "refused to connect to non-public address 127.0.0.2" in dead[0]
+    records, dead = route(f"{public.url}/feed.rss", limits=ProducerLimits(allow_private=("127.0.0.2/32",)))
+    assert len(records) == 2 and dead == [] and internal.hits == ["/secret.rss"]
+
+
+@pytest.mark.parametrize(("target", "why"), [
+    ("http://169.254.169.254/latest/meta-data/", "non-public address 169.254.169.254"),
+    ("http://[::ffff:127.0.0.3]/x", "non-public address 127.0.0.3"),
+    ("http://10.0.0.1/", "non-public address 10.0.0.1"),
+    ("file:///etc/passwd", "only http(s) URLs are fetched, not 'file'"),
+    ("gopher://127.0.0.1:70/", "only http(s) URLs are fetched, not 'gopher'"),
+])
+def test_redirect_to_metadata_private_or_other_schemes_is_refused(feed_server, target, why):
+    server = feed_server(lambda h: send(h, 301, Location=target))
+    records, dead = route(f"{server.url}/feed.rss")
+    assert records == [] and len(dead) == 1 and why in dead[0], dead
+
+
+def test_a_source_on_loopback_may_redirect_to_itself(feed_server):
+    def handle(h):
+        if h.path == "/feed":
+            send(h, 302, Location="/feed.rss")
+        else:
+            send(h, 200, RSS_FEED, Content_Type="application/rss+xml")
+
+    server = feed_server(handle)
+    records, dead = route(f"{server.url}/feed")
+    assert dead == [] and [r["guid"] for r in records] == ["o", "n"]
+
+
+def test_slow_drip_server_is_cut_at_the_total_deadline(feed_server):
+    def drip(h):
+        h.send_response(200)
+        h.send_header("Content-Type", "application/rss+xml")
+        h.end_headers()
+        for byte in RSS_FEED * 10:
+            h.wfile.write(bytes([byte]))
+            h.wfile.flush()
+            time.sleep(0.5)  # far under any per-read timeout: only a total deadline stops this
+
+    server = feed_server(drip)
+    start = time.monotonic()
+    records, dead = route(f"{server.url}/feed.rss", limits=ProducerLimits(fetch_deadline_s=2))
+    assert records == [] and "no complete response within the fetch deadline of 2 s" in dead[0]
+    assert time.monotonic() - start < 2 + 1
+
+
+def test_poll_backs_off_after_a_deadline(feed_server):
+    """The deadline is a FetchError like any other: the poller's shared backoff takes over."""
+    from producers.sources.http import UrlSource
+    from producers.sources.reading import http_client
+    from wirecore.retry import Backoff, RetryPolicy
+
+    def stall(h):
+        h.send_response(200)
+        h.end_headers()
+        for _ in range(25):
+            h.wfile.write(b" ")
+            h.wfile.flush()
+            time.sleep(0.2)
+
+    server = feed_server(stall)
+    sleeps, errors = [], []
+    src = UrlSource(f"{server.url}/f", http_client(), limits=ProducerLimits(fetch_deadline_s=0.5))
+    docs = list(src.poll(60, backoff=Backoff(RetryPolicy(initial=2, cap=10, jitter=0)),
+                         sleep=sleeps.append, on_error=errors.append, max_polls=2))
+    assert docs == [] and sleeps == [2, 4] and "fetch deadline" in errors[0]

@@ -1,35 +1,43 @@
-"""The faust worker: agents ``parse`` (wire.raw -> wire.items) and ``stories``
-(wire.items -> wire.stories). The ClickHouse sink is a separate plain consumer
-(see processors/sink/__init__.py for why).
+"""The worker process: the faust agent ``parse`` (wire.raw -> wire.items) and, in a thread
+beside it, the transactional stories loop (wire.items -> wire.stories; processors/story_loop.py).
 
-Every agent catches its own errors: an exception escaping a faust agent kills the agent
-silently while the worker lives on, so each failure becomes a dead letter instead.
-Story-engine state lives in faust tables (RocksDB via rocksdict, changelog-backed), so a
-restarted or rebalanced worker rebuilds the engine from them.
+Why two styles in one process: parse is stateless, so faust's at-least-once agent is enough
+(a replayed raw item becomes a redelivery the sink stores nothing for); the stories stage
+must commit its state, input offsets and events atomically, which faust's per-event agent
+cannot do without its slow exactly-once mode (see docs/notes/stage.md for the numbers).
+
+The parse agent sends each item to the ``wire.items`` partition of its story shard (the
+language by default), so N workers share the stories load, one engine per partition.
+An exception escaping a faust agent kills it silently while the worker lives on, so the
+agent catches per item: item defects become dead letters; infrastructure errors pause the
+agent and retry the same item with the shared backoff (never a dead letter).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import time
+import os
+import threading
 
 import faust
+import orjson
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from processors import metrics
 from processors.dead_letters import build_dead_letter
-from processors.stages import decode_item, parse_stage, story_step
-from processors.stories import EngineConfig, StoryEngine
+from processors.health import WorkerHealth
+from processors.stages import parse_stage, shard_partition, story_shard
+from processors.story_loop import StoryLoop
+from processors.worker_id import worker_identity
 from schemas.models import InvalidItem, dumps
+from wirecore.errors import TransientError
+from wirecore.retry import Backoff, RetryPolicy
 from wirecore.settings import Settings, load_settings
 
 log = logging.getLogger("wirestream.processors")
 
-ROCKSDB_OPTIONS = {  # bounded memory: 32 MiB block cache, 2 x 16 MiB write buffers
-    "block_cache_size": 32 << 20,
-    "write_buffer_size": 16 << 20,
-    "max_write_buffer_number": 2,
-}
+INFRASTRUCTURE = (OSError, MemoryError, TransientError, asyncio.TimeoutError)  # pause, never DLQ
 
 
 def broker_credentials(s: Settings):
@@ -49,34 +57,39 @@ def broker_credentials(s: Settings):
     return None
 
 
-def create_app(settings: Settings | None = None) -> faust.App:
+def create_app(settings: Settings | None = None, health: WorkerHealth | None = None) -> faust.App:
     s = settings or load_settings()
+    health = health or WorkerHealth()
     (s.data_dir / "faust").mkdir(parents=True, exist_ok=True)  # faust creates only the last level
     app = faust.App(
         s.group("processors"),
         broker=[f"kafka://{b.strip()}" for b in s.bootstrap.split(",")],
         broker_credentials=broker_credentials(s),
-        store="rocksdb://",
+        store="memory://",  # no tables: the stories state lives in the stories loop's changelog
         datadir=str((s.data_dir / "faust").resolve()),
         topic_partitions=1,
         topic_replication_factor=s.topic_replication,
         web_enabled=True,
         web_port=s.metrics_port + 1,
+        web_bind=s.http_host,  # faust listens on web_bind (web_host only names the URL)
         web_host=s.http_host,
+        web_tables_enabled=False,
+        web_router_enabled=False,
+        web_graph_enabled=False,
+        web_stats_enabled=False,
+        broker_session_timeout=10.0,  # a killed worker's raw partitions move within ~10 s
+        broker_heartbeat_interval=2.0,
         producer_acks=-1,
-        producer_max_request_size=s.max_message_bytes + 65536,  # story events are larger than raw items
-        broker_commit_every=100,
-        broker_commit_interval=1.0,
+        producer_max_request_size=s.max_message_bytes + 65536,
+        producer_linger=0.005,
+        broker_commit_every=1000,
+        broker_commit_interval=0.5,
     )
     raw_topic = app.topic(s.topic("raw"), value_serializer="raw", key_serializer="raw")
-    items_topic = app.topic(s.topic("items"), value_serializer="raw", key_serializer="raw", partitions=1)
-    stories_topic = app.topic(s.topic("stories"), value_serializer="raw", key_serializer="raw")
+    items_topic = app.topic(s.topic("items"), value_serializer="raw", key_serializer="raw",
+                            partitions=s.items_partitions)
     dlq_topic = app.topic(s.topic("dlq"), value_serializer="raw", key_serializer="raw")
-    json_schema = faust.Schema(key_serializer="json", value_serializer="json")
-    state = app.Table("story-state", partitions=1, schema=json_schema, options=ROCKSDB_OPTIONS)
-    seen = app.Table("seen-items", partitions=1, schema=json_schema, options=ROCKSDB_OPTIONS)
-    engine_cfg = EngineConfig(idle_hours=s.story_idle_hours)
-    holder: dict[str, StoryEngine] = {}
+    backoff = Backoff(RetryPolicy(initial=0.5, cap=10.0))
 
     async def dead_letter(stage: str, reason: str, event) -> None:
         msg = event.message
@@ -87,86 +100,93 @@ def create_app(settings: Settings | None = None) -> faust.App:
         )
         await dlq_topic.send(key=event.key, value=dumps(dl))
 
+    async def handle(event) -> None:
+        try:
+            item = parse_stage(event.value, event.headers, s)
+        except InvalidItem as exc:
+            metrics.ITEMS.labels("parse", "dead_letter").inc()
+            await dead_letter("parse", exc.reason, event)
+            return
+        except INFRASTRUCTURE:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a parser bug on one item must not kill the agent
+            log.exception("parse failed on %s[%s]@%s", event.message.topic,
+                          event.message.partition, event.message.offset)
+            await dead_letter("parse", f"internal error: {type(exc).__name__}: {exc}", event)
+            return
+        ts_ms = int(event.message.timestamp * 1000) if event.message.timestamp else 0
+        partition = shard_partition(story_shard(item, s.story_shard), s.items_partitions)
+        await items_topic.send(
+            key=item.item_id.encode(), value=dumps(item), partition=partition,
+            headers=[("raw_ts_ms", str(ts_ms).encode())],
+        )
+        metrics.ITEMS.labels("parse", "ok").inc()
+
     @app.agent(raw_topic, concurrency=1)
     async def parse(stream):
+        health.started("parse")
         async for event in stream.events():
-            try:
-                item = parse_stage(event.value, event.headers, s)
-            except InvalidItem as exc:
-                metrics.ITEMS.labels("parse", "dead_letter").inc()
-                await dead_letter("parse", exc.reason, event)
-                continue
-            except Exception as exc:  # noqa: BLE001 - a bug must not kill the agent silently
-                log.exception("parse failed on %s[%s]@%s", event.message.topic,
-                              event.message.partition, event.message.offset)
-                await dead_letter("parse", f"internal error: {type(exc).__name__}: {exc}", event)
-                continue
-            ts_ms = int(event.message.timestamp * 1000) if event.message.timestamp else 0
-            metrics.ITEMS.labels("parse", "ok").inc()
-            await items_topic.send(
-                key=item.item_id.encode(), value=dumps(item),
-                headers=[("raw_ts_ms", str(ts_ms).encode())],
-            )
-
-    @app.agent(items_topic, concurrency=1)
-    async def stories(stream):
-        async for event in stream.events():
-            try:
-                engine = holder.get("engine")
-                if engine is None:
-                    t0 = time.perf_counter()
-                    engine = holder["engine"] = StoryEngine.restore(engine_cfg, list(state.items()))
-                    log.info("story engine restored from table in %.2fs", time.perf_counter() - t0)
-                item = decode_item(event.value)
-                story_event, changes, record = story_step(
-                    engine, item, seen.get(item.item_id), event.message.offset, _raw_ts(event.headers))
-                for key, value in changes.items():
-                    if value is None:
-                        state.pop(key, None)
-                    else:
-                        state[key] = value
-                if record is not None:
-                    seen[item.item_id] = record
-            except InvalidItem as exc:
-                await dead_letter("stories", exc.reason, event)
-                continue
-            except Exception as exc:  # noqa: BLE001 - a bug must not kill the agent silently
-                log.exception("story engine failed on offset %s", event.message.offset)
-                await dead_letter("stories", f"internal error: {type(exc).__name__}: {exc}", event)
-                continue
-            metrics.RELATIONS.labels(story_event.relation).inc()
-            metrics.ITEMS.labels("stories", "redelivery" if story_event.redelivery else "ok").inc()
-            await stories_topic.send(key=story_event.story_id.encode(), value=dumps(story_event))
-
-    @app.on_partitions_revoked.connect
-    async def _drop_engine(app, revoked, **kwargs) -> None:  # noqa: ARG001
-        holder.pop("engine", None)  # rebuilt from the table by whoever owns it next
+            while True:
+                try:
+                    await handle(event)
+                    break
+                except INFRASTRUCTURE as exc:  # the disk or the broker, not the item: retry it
+                    delay = backoff.failed()
+                    health.paused("parse", type(exc).__name__, str(exc), delay)
+                    await asyncio.sleep(delay)
+            if backoff.attempt:
+                backoff.reset()
+                health.resumed("parse")
 
     @app.page("/metrics")
     async def _metrics(web, request):  # noqa: ARG001
         return web.bytes(generate_latest(), content_type=CONTENT_TYPE_LATEST.split(";")[0])
 
+    @app.page("/healthz")
+    async def _healthz(web, request):  # noqa: ARG001
+        return web.json({"ok": True})
+
+    @app.page("/readyz")
+    async def _readyz(web, request):  # noqa: ARG001
+        report = health.report()
+        return web.bytes(orjson.dumps(report), content_type="application/json",
+                         status=200 if report["ready"] else 503)
+
     return app
 
 
-def _raw_ts(headers) -> int | None:
-    items = headers.items() if isinstance(headers, dict) else (headers or [])
-    for k, v in items:
-        if (k.decode() if isinstance(k, bytes) else k) == "raw_ts_ms":
-            try:
-                return int(v) or None
-            except ValueError:
-                return None
-    return None
+def start_story_loop(settings: Settings, health: WorkerHealth) -> tuple[threading.Thread, threading.Event]:
+    """The stories loop in a thread; a bug there ends the whole worker (exit 70), loudly."""
+    stop = threading.Event()
+    loop = StoryLoop(settings, worker_identity(settings.worker_id, settings.data_dir), health, stop)
+
+    def run() -> None:
+        try:
+            loop.run()
+        except BaseException:
+            log.exception("stories loop crashed: ending the worker")
+            logging.shutdown()
+            os._exit(70)
+
+    thread = threading.Thread(target=run, name="stories-loop", daemon=True)
+    thread.start()
+    return thread, stop
 
 
 def main() -> None:
     """Entry point of the worker process: ``python -m processors.app``."""
     import sys
 
-    app = create_app()
+    settings = load_settings()
+    health = WorkerHealth()
+    app = create_app(settings, health)
+    thread, stop = start_story_loop(settings, health)
     sys.argv = [sys.argv[0], "worker", "-l", "info"]
-    app.main()
+    try:
+        app.main()
+    finally:
+        stop.set()  # leave cleanly: abort nothing committed, close the consumer
+        thread.join(15)
 
 if __name__ == "__main__":
     main()

@@ -65,6 +65,7 @@ class StoryLoop:
         self.shards: dict[int, ShardState] = {}
         self.consumer: Consumer | None = None
         self.producer: Producer | None = None
+        self.in_transaction = False
 
     # -- clients ---------------------------------------------------------------------------
     def _open(self) -> None:
@@ -96,9 +97,10 @@ class StoryLoop:
         if self.consumer is not None:
             with contextlib.suppress(KafkaException, RuntimeError):
                 self.consumer.close()
-        if self.producer is not None:
-            with contextlib.suppress(KafkaException):
+        if self.producer is not None and self.in_transaction:
+            with contextlib.suppress(KafkaException):  # fenced or broker gone: the broker aborts it
                 self.producer.abort_transaction(5)
+        self.in_transaction = False
         self.consumer = self.producer = None
 
     def _on_client_error(self, err: KafkaError) -> None:
@@ -145,6 +147,7 @@ class StoryLoop:
             return
         producer = self.producer
         producer.begin_transaction()
+        self.in_transaction = True
         next_offsets: dict[int, int] = {}
         touched: set[int] = set()
         for m in msgs:
@@ -163,6 +166,7 @@ class StoryLoop:
         offsets = [TopicPartition(self.items_topic, p, o) for p, o in next_offsets.items()]
         producer.send_offsets_to_transaction(offsets, self.consumer.consumer_group_metadata(), 30)
         producer.commit_transaction(30)
+        self.in_transaction = False
         metrics.STORY_BATCH_ITEMS.observe(len(msgs))
         metrics.STORY_STATE_BYTES.inc(state_bytes)
         if self.backoff.attempt:

@@ -44,7 +44,11 @@ def read_partitions(settings, topic: str) -> dict[int, list[bytes]]:
                                           "isolation.level": "read_committed"})
     md = c.list_topics(topic, timeout=10)
     parts = sorted(md.topics[topic].partitions)
-    highs = {p: c.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1] for p in parts}
+    # the real high watermark: a read_committed client is told the last stable offset, which
+    # stops short of a killed worker's transaction until the broker aborts it
+    probe = Consumer(settings.kafka_conf() | {"group.id": "probe", "isolation.level": "read_uncommitted"})
+    highs = {p: probe.get_watermark_offsets(TopicPartition(topic, p), timeout=10, cached=False)[1] for p in parts}
+    probe.close()
     c.assign([TopicPartition(topic, p, 0) for p in parts])
     out: dict[int, list[bytes]] = {p: [] for p in parts}
     deadline = time.monotonic() + 60

@@ -36,7 +36,11 @@ pytestmark = pytest.mark.integration
 RECOVERY_LIMIT_S = 15.0
 
 
-def test_story_decisions_survive_a_worker_kill(ws_env, tmp_path):
+@pytest.mark.parametrize("replacement", ["same-id", "new-id"])
+def test_story_decisions_survive_a_worker_kill(ws_env, tmp_path, replacement):
+    """same-id: the killed worker restarts with its identity (static membership, fences its
+    own open transaction at once); new-id: another worker takes over after the session
+    timeout and the broker aborting the dead transaction."""
     s = load_settings()
     ensure_topics(s)
     result = split_document(ecb_jsonl(400, ("en", "nl")), "jsonl", source="ecb",
@@ -56,12 +60,12 @@ def test_story_decisions_survive_a_worker_kill(ws_env, tmp_path):
         before = processed(s)
         stop_worker(worker, signal.SIGKILL)
         killed_at = time.monotonic()
-        worker = start_worker(ws_env, log, worker_id="w-restart")
+        worker = start_worker(ws_env, log, worker_id="w-restart" if replacement == "same-id" else "w-other")
         while processed(s) <= before:
             assert time.monotonic() - killed_at < 60 and worker.poll() is None, log.read_text()[-3000:]
             time.sleep(0.1)
         recovery_s = time.monotonic() - killed_at
-        print(f"stories processing resumed {recovery_s:.1f}s after SIGKILL")
+        print(f"{replacement}: stories processing resumed {recovery_s:.1f}s after SIGKILL")
         wait_drained(s, [worker], log, len(result.items))
     finally:
         stop_worker(worker)

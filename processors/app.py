@@ -26,9 +26,9 @@ from wirecore.settings import Settings, load_settings
 log = logging.getLogger("wirestream.processors")
 
 
-def start_loops(settings: Settings, health: WorkerHealth, stop: threading.Event) -> list[threading.Thread]:
+def start_loops(settings: Settings, worker_id: str, health: WorkerHealth,
+                stop: threading.Event) -> list[threading.Thread]:
     """Start the parse and stories loops, each in a thread that ends the worker on a bug."""
-    worker_id = worker_identity(settings.worker_id, settings.data_dir)
     log.info("worker %s: parse + stories, %d story shards by %s", worker_id, settings.items_partitions,
              settings.story_shard)
     threads = []
@@ -57,12 +57,16 @@ def main() -> None:
     health = WorkerHealth()
     stop = threading.Event()
     try:
+        worker_id = worker_identity(settings.worker_id, settings.data_dir)
+    except OSError as exc:
+        sys.exit(f"error: data directory {settings.data_dir} is not usable: {exc.strerror or exc}")
+    try:
         server = serve(settings.http_host, settings.metrics_port + 1, health)
     except OSError as exc:
         sys.exit(f"error: cannot listen on {settings.http_host}:{settings.metrics_port + 1}: {exc.strerror}")
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    threads = start_loops(settings, health, stop)
+    threads = start_loops(settings, worker_id, health, stop)
     while not stop.is_set() and all(t.is_alive() for t in threads):
         stop.wait(0.5)
     stop.set()

@@ -1,6 +1,6 @@
 """What the worker tells ``/healthz`` and ``/readyz``: is each stage running, or paused on
 an infrastructure error it is retrying (broker unavailable, disk full)? Thread-safe, since
-the faust parse agent and the stories loop thread both report here.
+the parse loop and the stories loop threads both report here.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Every Prometheus metric wirestream exports, in one place (names documented in README).
 
 Each long-running process serves these on ``/metrics`` (see wirestream/owner_api.py for the
-sink and processors/app.py for the faust worker).
+sink and processors/web.py for the worker).
 """
 
 from __future__ import annotations

@@ -69,7 +69,7 @@ class Settings(BaseSettings):
     sink_batch_bytes: int = 8 << 20
     sink_batch_ms: int = 1000
     metrics_port: int = Field(
-        9464, description="sink: /metrics, /healthz, /readyz (+ the chdb read API); faust worker: port+1")
+        9464, description="sink: /metrics, /healthz, /readyz (+ the chdb read API); worker: port+1")
     dashboard_port: int = 8000
     http_host: str = Field(
         "127.0.0.1", description="bind address of /metrics, health and read APIs (0.0.0.0 in containers)")

@@ -19,7 +19,7 @@ TOPICS = (RAW, ITEMS, STORIES, DLQ, STORY_STATE)
 COMPACTED = (STORY_STATE,)
 
 # consumer groups -> the logical topics they read
-PROCESSORS = "processors"  # the faust worker's parse agent
+PROCESSORS = "processors"  # the worker's parse loop
 STORY_WORKERS = "stories"  # the worker's transactional stories loop (one engine per partition)
 SINK = "sink"  # the exactly-once ClickHouse sink
 READS: dict[str, tuple[str, ...]] = {

@@ -122,3 +122,8 @@ def version_problems(events: list[StoryEvent]) -> list[str]:
             by_story[e.story_id].append(e.story.version)
     return [f"{sid}: {sorted(vs)[:20]}" for sid, vs in by_story.items() if sorted(vs) != list(range(1, len(vs) + 1))]
 
+
+
+def read_topic(settings, topic: str) -> list[bytes]:
+    """Every committed record of ``topic``, partition after partition."""
+    return [v for values in read_partitions(settings, topic).values() for v in values]

@@ -22,6 +22,7 @@ from tests.integration.storykit import (
     ecb_jsonl,
     processed,
     read_partitions,
+    read_topic,  # noqa: F401 - test_dead_letters reads topics through here
     reference_events,
     start_worker,
     stop_worker,

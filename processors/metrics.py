@@ -1,7 +1,7 @@
 """Every Prometheus metric wirestream exports, in one place (names documented in README).
 
 Each long-running process serves these on ``/metrics`` (see wirestream/owner_api.py for the
-sink and processors/app.py for the faust worker).
+sink and processors/web.py for the worker).
 """
 
 from __future__ import annotations
@@ -26,3 +26,13 @@ FRESHNESS = Histogram(
     buckets=(0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900),
 )
 SINK_PAUSED = Gauge("wirestream_sink_paused", "1 while the sink is paused because ClickHouse is unavailable")
+STAGE_PAUSED = Gauge("wirestream_stage_paused",
+                     "1 while a worker stage is paused on an infrastructure error (retrying)", ["stage"])
+STAGE_RETRIES = Counter("wirestream_stage_retries_total",
+                        "Infrastructure errors a worker stage paused and retried on", ["stage", "kind"])
+STORY_BATCH_ITEMS = Histogram("wirestream_story_batch_items", "Items per stories transaction",
+                              buckets=(1, 10, 50, 100, 250, 500, 1000, 2000))
+STORY_STATE_BYTES = Counter("wirestream_story_state_bytes_total",
+                            "Changelog bytes written by the stories loop (uncompressed)")
+STORY_RESTORE_SECONDS = Histogram("wirestream_story_restore_seconds", "Time to rebuild one shard's engine",
+                                  buckets=(0.01, 0.1, 0.5, 1, 2, 5, 10, 30, 60))

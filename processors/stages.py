@@ -1,17 +1,17 @@
-"""The pure step functions the faust agents run, kept out of the agents so they can be
-unit-tested without Kafka: raw bytes -> WireItem, WireItem -> StoryEvent.
+"""The pure step functions of the worker, kept out of the Kafka loops so they can be
+unit-tested without Kafka: raw bytes -> WireItem, WireItem -> shard, WireItem -> StoryEvent.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict
+import zlib
 from datetime import datetime
 
 import orjson
 
 from processors.parsing import parse_raw_item
 from processors.stories import Assignment, StoryDoc, StoryEngine
-from schemas.models import InvalidItem, RawMeta, StoryEvent, StorySnapshot, WireItem
+from schemas.models import InvalidItem, RawMeta, StoryEvent, WireItem
 from wirecore.settings import Settings
 
 
@@ -54,35 +54,33 @@ def story_stage(
     return event, a
 
 
-def story_step(
-    engine: StoryEngine, item: WireItem, seen: dict | str | None, offset: int, raw_ts_ms: int | None
-) -> tuple[StoryEvent, dict[str, dict | None], dict | None]:
-    """One item through the stories stage: (event to emit, engine state changes, new ``seen``
-    record or None to keep the old one).
+def story_shard(item: WireItem, shard_by: str) -> str:
+    """The shard an item's story lives in: stories never span shards, so the key must be
+    something two items of one story share (their language by default)."""
+    if shard_by == "language":
+        return (item.language or "und").lower()
+    if shard_by == "source":
+        return item.source or "unknown"
+    return ""
 
-    ``seen`` is what the stage recorded when it first handled this item_id: its content hash,
-    the ``wire.items`` offset, and the decision. Three cases:
-    - same content at the *same* offset: the worker crashed after recording the item but
-      before its event was safely out; re-emit the recorded decision unchanged (the engine
-      state already holds the item), so nothing is lost and the story version stays gapless;
-    - same content at another offset: the item was published again (a republished page):
-      a redelivery, which the sink stores nothing for;
-    - otherwise: a new decision by the engine, recorded.
+
+def shard_partition(shard: str, partitions: int) -> int:
+    """``wire.items`` partition of a shard: CRC-32, so every client and language agrees."""
+    return zlib.crc32(shard.encode()) % max(1, partitions) if partitions > 1 else 0
+
+
+def story_step(
+    engine: StoryEngine, item: WireItem, seen_hash: str | None, raw_ts_ms: int | None
+) -> tuple[StoryEvent, dict[str, dict | None]]:
+    """One item through the stories stage: (event to emit, engine state changes).
+
+    ``seen_hash`` is the content hash recorded when this item_id was first handled in this
+    shard (None: never). The same content again is a redelivery (a republished page, or the
+    parse agent replaying after a crash), which the sink stores nothing for. A crash of the
+    stories loop itself needs no record here: state, input offsets and events are committed
+    in one Kafka transaction, so a replay starts from the engine state of the last commit and
+    the deterministic engine makes the same decisions again.
     """
-    if isinstance(seen, str):  # records written before decisions were kept
-        seen = {"h": seen, "o": None}
-    if seen and seen.get("h") == item.content_hash:
-        if seen.get("o") == offset and seen.get("a"):
-            a = seen["a"]
-            event = StoryEvent(
-                item=item, story_id=a["story_id"], relation=a["relation"], score=float(a["score"]),
-                evidence=a["evidence"], story=StorySnapshot(**a["story"]), raw_timestamp_ms=raw_ts_ms,
-            )
-            return event, {}, None
-        event, assignment = story_stage(engine, item, redelivery=True, raw_ts_ms=raw_ts_ms)
-        return event, assignment.state_changes, None
-    event, assignment = story_stage(engine, item, redelivery=False, raw_ts_ms=raw_ts_ms)
-    record = {"h": item.content_hash, "o": offset, "a": {
-        "story_id": event.story_id, "relation": event.relation, "score": event.score,
-        "evidence": event.evidence, "story": asdict(event.story)}}
-    return event, assignment.state_changes, record
+    redelivery = seen_hash is not None and seen_hash == item.content_hash
+    event, assignment = story_stage(engine, item, redelivery=redelivery, raw_ts_ms=raw_ts_ms)
+    return event, assignment.state_changes

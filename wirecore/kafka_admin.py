@@ -1,8 +1,8 @@
 """Topic creation and consumer-lag reading with confluent-kafka's AdminClient.
 
 Topics are created idempotently (an existing topic is fine) with partitions and replication
-from settings. ``wire.items`` always has one partition: the story engine needs to see every
-item in one order to group them (see README, "Scaling").
+from settings. ``wire.items`` and its changelog ``wire.story-state`` have ``items_partitions``
+partitions: one story shard (default: one language) per partition, one engine each.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from confluent_kafka.admin import AdminClient, NewTopic
 
 from wirecore.errors import KafkaUnavailable
 from wirecore.settings import Settings
+from wirecore.topology import COMPACTED
 
 
 def topic_plan(settings: Settings) -> dict[str, int]:
@@ -35,9 +36,11 @@ def ensure_topics(settings: Settings, timeout_s: float = 30.0) -> list[str]:
         existing = set(client.list_topics(timeout=timeout_s).topics)
     except KafkaException as exc:
         raise KafkaUnavailable(f"Kafka broker {settings.bootstrap} unreachable: {exc.args[0]}") from None
+    compacted = {settings.topic(t) for t in COMPACTED}
     wanted = [
         NewTopic(name, num_partitions=n, replication_factor=settings.topic_replication,
-                 config={"max.message.bytes": str(settings.max_message_bytes)})
+                 config={"max.message.bytes": str(settings.max_message_bytes)}
+                 | ({"cleanup.policy": "compact"} if name in compacted else {}))
         for name, n in topic_plan(settings).items()
         if name not in existing
     ]
@@ -54,6 +57,31 @@ def ensure_topics(settings: Settings, timeout_s: float = 30.0) -> list[str]:
     return created
 
 
+MARKER_SLACK = 4  # transaction markers a fully caught-up reader may still have ahead of it
+
+
+def only_markers(consumer: Consumer, topic: str, partition: int, start: int, end: int,
+                 timeout_s: float = 1.0) -> bool:
+    """True when ``[start, end)`` holds no committed record, only transaction markers (or
+    aborted records): a reader that committed ``start`` on a transactional topic such as
+    ``wire.stories`` is caught up although the high watermark is ahead of it."""
+    import time
+
+    tp = TopicPartition(topic, partition, start)
+    consumer.assign([tp])
+    deadline = time.monotonic() + timeout_s
+    try:
+        while time.monotonic() < deadline:
+            msg = consumer.poll(0.1)
+            if msg is not None and msg.error() is None:
+                return False
+            if consumer.position([tp])[0].offset >= end:
+                return True
+        return False
+    finally:
+        consumer.unassign()
+
+
 @dataclass
 class PartitionLag:
     topic: str
@@ -68,7 +96,8 @@ class PartitionLag:
 
 def group_lag(settings: Settings, group: str, topics: list[str], timeout_s: float = 10.0) -> list[PartitionLag]:
     """Committed offset vs high watermark for each partition of ``topics`` in ``group``."""
-    consumer = Consumer(settings.kafka_conf() | QUIET | {"group.id": group, "enable.auto.commit": False})
+    consumer = Consumer(settings.kafka_conf() | QUIET | {
+        "group.id": group, "enable.auto.commit": False, "isolation.level": "read_committed"})
     try:
         md = consumer.list_topics(timeout=timeout_s)
         tps = [
@@ -82,6 +111,8 @@ def group_lag(settings: Settings, group: str, topics: list[str], timeout_s: floa
         for tp in committed:
             low, high = consumer.get_watermark_offsets(tp, timeout=timeout_s, cached=False)
             done = tp.offset if tp.offset >= 0 else low
+            if 0 < high - done <= MARKER_SLACK and only_markers(consumer, tp.topic, tp.partition, done, high):
+                done = high
             out.append(PartitionLag(tp.topic, tp.partition, done, high))
         return out
     except KafkaException as exc:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -39,7 +40,12 @@ class Settings(BaseSettings):
     topic_prefix: str = Field("", description="prepended to every topic and group name")
     topic_partitions: int = 3
     items_partitions: int = Field(
-        1, description="partitions of wire.items = stories shards (one worker per partition)")
+        4, description="partitions of wire.items = story shards; up to this many stories workers share the load")
+    story_shard: Literal["language", "source", "none"] = Field(
+        "language", description="what keys wire.items: stories never span two shards")
+    worker_id: str | None = Field(
+        None, description="stable worker identity (transactional.id, group.instance.id); "
+                          "unset = host + data dir + a free slot")
     topic_replication: int = 1
 
     # ClickHouse
@@ -70,7 +76,7 @@ class Settings(BaseSettings):
     sink_batch_bytes: int = 8 << 20
     sink_batch_ms: int = 1000
     metrics_port: int = Field(
-        9464, description="sink: /metrics, /healthz, /readyz; faust worker: port+1")
+        9464, description="sink: /metrics, /healthz, /readyz; worker: the same on port+1")
     dashboard_port: int = 8000
     http_host: str = Field(
         "127.0.0.1", description="bind address of /metrics, /healthz, /readyz (0.0.0.0 in containers); "

@@ -14,13 +14,17 @@ RAW = "raw"  # untouched source bytes + provenance headers (producers)
 ITEMS = "items"  # parsed WireItem JSON (parse stage)
 STORIES = "stories"  # StoryEvent JSON (stories stage)
 DLQ = "dlq"  # DeadLetter JSON from every stage
-TOPICS = (RAW, ITEMS, STORIES, DLQ)
+STORY_STATE = "story-state"  # compacted changelog of the story engines, one partition per shard
+TOPICS = (RAW, ITEMS, STORIES, DLQ, STORY_STATE)
+COMPACTED = (STORY_STATE,)
 
 # consumer groups -> the logical topics they read
-PROCESSORS = "processors"  # the faust worker: parse + stories
+PROCESSORS = "processors"  # the worker's parse loop
+STORY_WORKERS = "stories"  # the worker's transactional stories loop (one engine per partition)
 SINK = "sink"  # the exactly-once ClickHouse sink
 READS: dict[str, tuple[str, ...]] = {
-    PROCESSORS: (RAW, ITEMS),
+    PROCESSORS: (RAW,),
+    STORY_WORKERS: (ITEMS,),
     SINK: (STORIES, DLQ),
 }
 
@@ -57,7 +61,8 @@ class Topology:
 
     def plan(self) -> dict[str, int]:
         """topic name -> partition count, for idempotent creation."""
-        counts = {RAW: self.partitions, ITEMS: self.items_partitions, STORIES: self.partitions, DLQ: 1}
+        counts = {RAW: self.partitions, ITEMS: self.items_partitions, STORIES: self.partitions, DLQ: 1,
+                  STORY_STATE: self.items_partitions}  # changelog partition p = shard p
         return {self.topic(t): counts[t] for t in TOPICS}
 
     def all_topics(self) -> list[str]:

@@ -184,7 +184,7 @@ def sink() -> None:
 
 @app.command()
 def worker() -> None:
-    """Run the faust worker (parse + stories agents) in the foreground."""
+    """Run the worker (parse loop + transactional stories loop) in the foreground."""
     from processors.app import main as worker_main
     from wirestream.preflight import check_process_settings
     from wirestream.up import check_data_dir

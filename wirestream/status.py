@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from wirecore import kafka_admin
 from wirecore.kafka_admin import PartitionLag
 from wirecore.settings import Settings
+from wirecore.topology import READS
 from wirestream.queries import stories_with_items
 from wirestream.reader import Reader
 
@@ -40,10 +41,7 @@ class ClickHouseReading:
 
 def group_topics(settings: Settings) -> dict[str, list[str]]:
     """Which consumer group reads which topics."""
-    return {
-        settings.group("processors"): [settings.topic("raw"), settings.topic("items")],
-        settings.group("sink"): [settings.topic("stories"), settings.topic("dlq")],
-    }
+    return {settings.group(g): settings.topology.reads(g) for g in READS}
 
 
 def read_kafka(settings: Settings, timeout_s: float = 5.0) -> KafkaReading:

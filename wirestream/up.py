@@ -19,7 +19,7 @@ from producers.sources.reading import read_documents
 from wirecore import kafka_admin
 from wirecore.errors import UsageError
 from wirecore.settings import Settings
-from wirecore.topology import PROCESSORS
+from wirecore.topology import READS
 from wirestream import local_kafka
 from wirestream.owner_api import read_owner
 from wirestream.processes import Child, ChildDied, spawn, wait_for
@@ -65,10 +65,9 @@ def check_data_dir(settings: Settings) -> None:
 
 def pipeline_drained(settings: Settings) -> bool:
     """True when the worker and the sink have committed everything published so far."""
-    lags = kafka_admin.group_lag(settings, settings.group(PROCESSORS),
-                                 settings.topology.reads(PROCESSORS))
-    lags += kafka_admin.group_lag(settings, settings.group("sink"),
-                                  [settings.topic("stories"), settings.topic("dlq")])
+    lags = []
+    for group in READS:  # parse agent, stories loop, sink
+        lags += kafka_admin.group_lag(settings, settings.group(group), settings.topology.reads(group))
     return bool(lags) and all(p.lag == 0 for p in lags)
 
 

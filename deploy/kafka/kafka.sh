@@ -64,6 +64,10 @@ transaction.state.log.replication.factor=1
 transaction.state.log.min.isr=1
 share.coordinator.state.topic.replication.factor=1
 group.initial.rebalance.delay.ms=0
+# a dead stories worker's open transaction blocks read_committed readers until aborted:
+# look for timed-out transactions every 2 s instead of every 10 s (fast recovery, issue 12.6)
+transaction.abort.timed.out.transaction.cleanup.interval.ms=2000
+group.min.session.timeout.ms=3000
 auto.create.topics.enable=true
 log.retention.hours=168
 PROPS
@@ -83,11 +87,20 @@ PROPS
 
 format_storage() {
   [[ -f "$data_dir/logs/meta.properties" ]] && return 0
-  local cluster_id
-  cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
-  java -Xmx256m -cp "$jars_dir/*" -Dlog4j2.configurationFile="$data_dir/log4j2.properties" \
-    kafka.tools.StorageTool format -t "$cluster_id" -c "$data_dir/server.properties" >/dev/null \
-    || die "formatting KRaft storage in $data_dir/logs failed"
+  # No meta.properties: nothing was ever stored here, but an earlier format that died (full
+  # disk, killed) may have left files that make the next format refuse. Clear and retry once.
+  local cluster_id attempt
+  for attempt in 1 2; do
+    cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+    if java -Xmx256m -cp "$jars_dir/*" -Dlog4j2.configurationFile="$data_dir/log4j2.properties" \
+        kafka.tools.StorageTool format -t "$cluster_id" -c "$data_dir/server.properties" \
+        > "$data_dir/format.log" 2>&1; then
+      return 0
+    fi
+    [[ "$attempt" == 1 ]] && { rm -rf "$data_dir/logs"; mkdir -p "$data_dir/logs"; }
+  done
+  tail -n 5 "$data_dir/format.log" >&2
+  die "formatting KRaft storage in $data_dir/logs failed (is the disk full? see $data_dir/format.log)"
 }
 
 start() {
@@ -98,7 +111,8 @@ start() {
   [[ -w "$data_dir" ]] || die "data directory $data_dir is not writable"
   write_config
   format_storage
-  : > "$data_dir/server.log"
+  : > "$data_dir/server.log" 2>/dev/null || die "cannot write to $data_dir (disk full?)"
+  rm -f "$data_dir/logs/.lock"  # left by a killed broker; the pid check above says none runs
   nohup java "-Xmx$heap" "-Xms$heap" -XX:+UseG1GC -Djava.awt.headless=true \
     -Dlog4j2.configurationFile="$data_dir/log4j2.properties" \
     -cp "$jars_dir/*" kafka.Kafka "$data_dir/server.properties" \

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from starlette.testclient import TestClient
 
-from tests.integration.dashboard_seed import BAD_INPUT, DB, seed
+from tests.support.dashboard_seed import BAD_INPUT, DB, seed
 from wirecore.clickhouse import open_client, run_migrations
 from wirestream.dashboard import data
 from wirestream.dashboard.app import create_app

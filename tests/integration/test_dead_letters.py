@@ -11,7 +11,7 @@ import pytest
 
 from producers.publisher import RawPublisher
 from schemas.models import RawItem, RawMeta
-from tests.support.kafka_topics import read_topic
+from tests.support.storykit import read_topic
 from wirecore.settings import load_settings
 from wirestream.queries import stories_with_items
 from wirestream.reader import open_reader

@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from processors import metrics
-from tests.integration.dashboard_seed import DB, seed
+from tests.support.dashboard_seed import DB, seed
 from wirecore.clickhouse import open_client, run_migrations
 
 pytestmark = pytest.mark.integration

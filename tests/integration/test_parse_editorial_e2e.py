@@ -12,7 +12,7 @@ import pytest
 
 from producers.publisher import RawPublisher
 from schemas.models import RawItem, RawMeta
-from tests.integration.test_worker_restart import read_topic
+from tests.support.storykit import read_topic
 from wirecore.settings import load_settings
 from wirestream.reader import open_reader
 from wirestream.up import Pipeline

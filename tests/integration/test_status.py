@@ -28,9 +28,10 @@ def test_status_once_json_after_up(ws_env):
     st = orjson.loads(proc.stdout)
     prefix = ws_env["WIRESTREAM_TOPIC_PREFIX"]
     assert st["topics"][f"{prefix}wire.raw"]["high_watermark"] == 8
-    assert st["topics"][f"{prefix}wire.items"]["partitions"] == 1
+    assert st["topics"][f"{prefix}wire.items"]["partitions"] == 4  # story shards (items_partitions)
     assert all(g["total"] == 0 for g in st["lag"].values()), st["lag"]
-    assert set(st["lag"]) == {f"{prefix}wirestream-processors", f"{prefix}wirestream-sink"}
+    assert set(st["lag"]) == {f"{prefix}wirestream-processors", f"{prefix}wirestream-stories",
+                              f"{prefix}wirestream-sink"}
     assert st["dlq"] == {"topic": 0, "clickhouse": 0}
     assert st["items_in_clickhouse"] == 8
     assert st["stories"] and sum(s["item_count"] for s in st["stories"]) == 8

@@ -1,8 +1,14 @@
-"""The stories stage's three cases for an item it has seen before (processors.stages.story_step)."""
+"""The stories stage's pure parts: story_step, shards, and a shard rebuilt from its own
+changelog records deciding exactly as the shard that never stopped."""
 
+import orjson
+
+from processors.health import WorkerHealth
 from processors.parsing import parse_raw_item
-from processors.stages import story_step
+from processors.stages import shard_partition, story_shard, story_step
 from processors.stories import EngineConfig, StoryEngine
+from processors.story_state import ShardState
+from processors.worker_id import worker_identity
 from producers.formats import split_document
 from producers.formats.order import publication_order
 from tests.support.paths import SAMPLE_PAGE
@@ -13,28 +19,77 @@ def sample_items():
     return [parse_raw_item(i.payload, i.meta) for i in publication_order(result.items)]
 
 
-def test_first_time_records_the_decision():
+def test_first_time_is_a_decision_with_state():
     engine, item = StoryEngine(EngineConfig()), sample_items()[0]
-    event, changes, record = story_step(engine, item, None, 7, 123)
+    event, changes = story_step(engine, item, None, 123)
     assert event.relation == "new" and not event.redelivery and changes
-    assert record["h"] == item.content_hash and record["o"] == 7 and record["a"]["story_id"] == event.story_id
+    assert event.raw_timestamp_ms == 123
 
 
-def test_crash_replay_at_the_same_offset_re_emits_the_same_decision():
-    engine = StoryEngine(EngineConfig())
-    items = sample_items()
-    story_step(engine, items[0], None, 0, 1)
-    second, _, record = story_step(engine, items[1], None, 1, 2)
-    # the worker died after recording items[1] but before its event was safely out
-    replayed, changes, new_record = story_step(engine, items[1], record, 1, 2)
-    assert (replayed.story_id, replayed.relation, replayed.score, replayed.story) == (
-        second.story_id, second.relation, second.score, second.story)
-    assert not replayed.redelivery and changes == {} and new_record is None
-
-
-def test_republished_item_is_a_redelivery():
-    engine = StoryEngine(EngineConfig())
+def test_republished_item_is_a_redelivery_of_the_same_story():
+    shard = ShardState(EngineConfig())
     item = sample_items()[0]
-    _, _, record = story_step(engine, item, None, 0, 1)
-    again, _, new_record = story_step(engine, item, record, 9, 1)
-    assert again.redelivery and again.story_id == record["a"]["story_id"] and new_record is None
+    first = shard.step(item, 1)
+    again = shard.step(item, 2)
+    assert again.redelivery and not first.redelivery and again.story_id == first.story_id
+
+
+def test_pending_writes_are_coalesced_per_key():
+    shard = ShardState(EngineConfig())
+    items = sample_items()
+    for item in items:
+        shard.step(item, None)
+    pending = shard.take_pending()
+    assert sum(k.startswith("i:") for k in pending) == len({i.item_id for i in items})
+    assert sum(k == "meta" for k in pending) == 1  # written once per batch, not once per item
+    assert shard.take_pending() == {}
+
+
+def test_restore_from_changelog_at_every_batch_cut_decides_identically():
+    items = sample_items()
+    live = ShardState(EngineConfig())
+    expected = [live.step(i, None) for i in items]
+    for cut in range(0, len(items) + 1, 3):
+        writer = ShardState(EngineConfig())
+        log: list[tuple[bytes, bytes | None]] = []
+        for i in items[:cut]:
+            writer.step(i, None)
+            log += [(k.encode(), v) for k, v in writer.take_pending().items()]  # batch = 1 item
+        restored = ShardState.restore(EngineConfig(), log)
+        got = [restored.step(i, None) for i in items[cut:]]
+        assert [(e.story_id, e.relation, e.story.version) for e in got] == [
+            (e.story_id, e.relation, e.story.version) for e in expected[cut:]]
+
+
+def test_changelog_values_are_json():
+    shard = ShardState(EngineConfig())
+    shard.step(sample_items()[0], None)
+    for key, value in shard.take_pending().items():
+        if not key.startswith("i:"):
+            assert isinstance(orjson.loads(value), dict)
+
+
+def test_shard_is_the_language_and_stable():
+    item = sample_items()[0]
+    assert story_shard(item, "language") == (item.language or "und").lower()
+    assert story_shard(item, "none") == ""
+    assert shard_partition("en", 4) == 2 and shard_partition("nl", 4) == 1  # crc32, any client agrees
+    assert shard_partition("en", 1) == 0
+
+
+def test_worker_identity_is_stable_and_unique_per_live_process(tmp_path):
+    assert worker_identity("pod-3", tmp_path) == "pod-3"
+    a = worker_identity(None, tmp_path)
+    b = worker_identity(None, tmp_path)  # a second worker beside the first: next slot
+    assert a != b and a.endswith("-0") and b.endswith("-1")
+
+
+def test_readiness_reports_a_paused_stage():
+    h = WorkerHealth()
+    h.started("stories")
+    assert h.report()["ready"]
+    h.paused("stories", "kafka", "all brokers down", 1.0)
+    r = h.report()
+    assert not r["ready"] and r["stages"]["stories"]["reason"] == "kafka: all brokers down"
+    h.resumed("stories")
+    assert h.report()["ready"]

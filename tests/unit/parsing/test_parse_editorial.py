@@ -12,7 +12,7 @@ import pytest
 
 from processors.parsing.editorial import status_of, subject_names, urgency_of
 from schemas.models import InvalidItem
-from tests.unit.parsing.test_parse_formats import FIXTURES, parse_file
+from tests.support.formats import FIXTURES, parse_file
 
 REPO = Path(__file__).resolve().parents[3]
 

@@ -1,0 +1,249 @@
+"""The stories stage: a plain confluent-kafka loop with one Kafka transaction per poll.
+
+Per batch (up to ``max_items`` items or one poll): decide every item with its shard's engine,
+then, inside one transaction, produce the story events (``wire.stories``), dead letters of
+undecodable items (``wire.dlq``), the coalesced state writes (``wire.story-state``, partition
+= input partition) and the input offsets (``send_offsets_to_transaction``), and commit.
+Either all of it is visible to read_committed readers or none: a kill at any moment
+resumes from the last commit with the engine rebuilt from the changelog as of that commit,
+and the deterministic engine decides the replayed items exactly as before, so a story
+version is never issued twice and never skipped.
+
+Errors, in three kinds (STYLE.md §4): an item's own defect (``InvalidItem``) is dead-lettered
+in the same transaction; Kafka errors (broker down, fenced, transaction aborted) pause the
+stage: abort, drop the engines, back off with ``wirecore.retry``, rejoin and restore;
+anything else is a bug and ends the worker loudly.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
+
+from processors import metrics
+from processors.dead_letters import build_dead_letter
+from processors.health import WorkerHealth
+from processors.stages import decode_item
+from processors.stories import EngineConfig
+from processors.story_state import ShardState
+from schemas.models import InvalidItem, dumps
+from wirecore.retry import Backoff, Clock, RetryPolicy, SystemClock
+from wirecore.settings import Settings
+from wirecore.topology import STORY_WORKERS
+
+log = logging.getLogger("wirestream.processors.stories")
+
+STAGE = "stories"
+SESSION_TIMEOUT_MS = 6000  # a dead worker's partitions move after this (static membership)
+TRANSACTION_TIMEOUT_MS = 10000  # a dead worker's open transaction is aborted after this
+QUIET = {"log_level": 3}
+
+
+class StoryLoop:
+    """Owns one consumer + one transactional producer; ``run()`` until ``stop`` is set."""
+
+    def __init__(self, settings: Settings, worker_id: str, health: WorkerHealth,
+                 stop: threading.Event, *, max_items: int = 1000, poll_s: float = 0.05,
+                 clock: Clock | None = None, policy: RetryPolicy | None = None) -> None:
+        self.s = settings
+        self.worker_id = worker_id
+        self.health = health
+        self.stop = stop
+        self.max_items = max_items
+        self.poll_s = poll_s
+        self.clock = clock or SystemClock(stop)
+        self.backoff = Backoff(policy or RetryPolicy(initial=0.5, cap=10.0))
+        self.engine_cfg = EngineConfig(idle_hours=settings.story_idle_hours)
+        self.items_topic = settings.topic("items")
+        self.state_topic = settings.topic("story-state")
+        self.stories_topic = settings.topic("stories")
+        self.dlq_topic = settings.topic("dlq")
+        self.shards: dict[int, ShardState] = {}
+        self.consumer: Consumer | None = None
+        self.producer: Producer | None = None
+        self.in_transaction = False
+
+    # -- clients ---------------------------------------------------------------------------
+    def _open(self) -> None:
+        s = self.s
+        self.producer = Producer(s.kafka_conf() | QUIET | {
+            "transactional.id": f"{s.group(STORY_WORKERS)}-{self.worker_id}",
+            "transaction.timeout.ms": TRANSACTION_TIMEOUT_MS,
+            "compression.type": "zstd",
+            "linger.ms": 5,
+            "message.max.bytes": s.max_message_bytes + 65536,
+            "queue.buffering.max.kbytes": 262144,
+        })
+        self.producer.init_transactions(30)  # fences our previous incarnation, aborts its txn
+        self.consumer = Consumer(s.kafka_conf() | QUIET | {
+            "group.id": s.group(STORY_WORKERS),
+            "group.instance.id": self.worker_id,
+            "session.timeout.ms": SESSION_TIMEOUT_MS,
+            "heartbeat.interval.ms": 1500,
+            "isolation.level": "read_committed",
+            "enable.auto.commit": False,
+            "auto.offset.reset": "earliest",
+            "error_cb": self._on_client_error,
+        })
+        self.consumer.subscribe([self.items_topic], on_assign=self._on_assign,
+                                on_revoke=self._on_revoke, on_lost=self._on_revoke)
+
+    def _close(self) -> None:
+        self.shards.clear()
+        if self.consumer is not None:
+            with contextlib.suppress(KafkaException, RuntimeError):
+                self.consumer.close()
+        if self.producer is not None and self.in_transaction:
+            with contextlib.suppress(KafkaException):  # fenced or broker gone: the broker aborts it
+                self.producer.abort_transaction(5)
+        self.in_transaction = False
+        self.consumer = self.producer = None
+
+    def _on_client_error(self, err: KafkaError) -> None:
+        if err.code() in (KafkaError._ALL_BROKERS_DOWN, KafkaError._TRANSPORT):
+            self.health.paused(STAGE, "kafka", err.str(), 0.0)
+
+    def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        for tp in partitions:
+            t0 = time.perf_counter()
+            records = read_changelog(self.s, self.state_topic, tp.partition)
+            self.shards[tp.partition] = ShardState.restore(self.engine_cfg, records)
+            took = time.perf_counter() - t0
+            metrics.STORY_RESTORE_SECONDS.observe(took)
+            log.info("shard %s restored from %d changelog records in %.2fs", tp.partition, len(records), took)
+        self.health.started(STAGE)
+
+    def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
+        for tp in partitions:
+            self.shards.pop(tp.partition, None)
+
+    # -- the loop --------------------------------------------------------------------------
+    def run(self) -> None:
+        while not self.stop.is_set():
+            try:
+                if self.consumer is None:
+                    self._open()
+                self._run_batch()
+            except KafkaException as exc:
+                self._pause("kafka", exc.args[0].str() if exc.args else str(exc))
+            except OSError as exc:  # nothing is written locally, but never dead-letter the disk
+                self._pause("os", str(exc))
+        self._close()
+
+    def _pause(self, kind: str, reason: str) -> None:
+        delay = self.backoff.failed()
+        self.health.paused(STAGE, kind, reason, delay)
+        self._close()  # uncommitted work is aborted; engines are restored on reassignment
+        self.clock.sleep(delay)
+
+    def _run_batch(self) -> None:
+        msgs = self.consumer.consume(num_messages=self.max_items, timeout=self.poll_s)
+        msgs = [m for m in msgs if not self._client_error(m)]
+        if not msgs:
+            return
+        producer = self.producer
+        producer.begin_transaction()
+        self.in_transaction = True
+        next_offsets: dict[int, int] = {}
+        touched: set[int] = set()
+        for m in msgs:
+            p = m.partition()
+            shard = self.shards.get(p)
+            if shard is None:  # revoked during this poll; its new owner reprocesses it
+                continue
+            self._handle(m, shard)
+            touched.add(p)
+            next_offsets[p] = m.offset() + 1
+        state_bytes = 0
+        for p in touched:
+            for key, value in self.shards[p].take_pending().items():
+                state_bytes += len(key) + (len(value) if value else 0)
+                self._produce(self.state_topic, key.encode(), value, partition=p)
+        offsets = [TopicPartition(self.items_topic, p, o) for p, o in next_offsets.items()]
+        producer.send_offsets_to_transaction(offsets, self.consumer.consumer_group_metadata(), 30)
+        producer.commit_transaction(30)
+        self.in_transaction = False
+        metrics.STORY_BATCH_ITEMS.observe(len(msgs))
+        metrics.STORY_STATE_BYTES.inc(state_bytes)
+        if self.backoff.attempt:
+            self.backoff.reset()
+            self.health.resumed(STAGE)
+
+    def _handle(self, m, shard: ShardState) -> None:
+        try:
+            item = decode_item(m.value())
+            event = shard.step(item, raw_ts_ms(m.headers()))
+        except InvalidItem as exc:
+            metrics.ITEMS.labels(STAGE, "dead_letter").inc()
+            metrics.DEAD_LETTERS.labels(STAGE, exc.reason.split(":")[0][:60]).inc()
+            dl = build_dead_letter(stage=STAGE, reason=exc.reason, topic=m.topic(), partition=m.partition(),
+                                   offset=m.offset(), value=m.value(), key=m.key(), headers=m.headers())
+            self._produce(self.dlq_topic, m.key(), dumps(dl))
+            return
+        metrics.RELATIONS.labels(event.relation).inc()
+        metrics.ITEMS.labels(STAGE, "redelivery" if event.redelivery else "ok").inc()
+        self._produce(self.stories_topic, event.story_id.encode(), dumps(event))
+
+    def _produce(self, topic: str, key: bytes | None, value: bytes | None, partition: int = -1) -> None:
+        while True:
+            try:
+                self.producer.produce(topic, value=value, key=key, partition=partition)
+                return
+            except BufferError:  # backpressure: wait for deliveries instead of growing a buffer
+                self.producer.poll(0.05)
+
+    def _client_error(self, m) -> bool:
+        err = m.error()
+        if err is None:
+            return False
+        if err.code() == KafkaError._PARTITION_EOF:
+            return True
+        raise KafkaException(err)
+
+
+def raw_ts_ms(headers) -> int | None:
+    for k, v in headers or []:
+        if k == "raw_ts_ms":
+            try:
+                return int(v) or None
+            except ValueError:
+                return None
+    return None
+
+
+def read_changelog(settings: Settings, topic: str, partition: int,
+                   timeout_s: float = 120.0) -> list[tuple[bytes, bytes | None]]:
+    """Every committed record of one changelog partition, in offset order.
+
+    Reads read_committed up to the high watermark as it was when called; records of an
+    open transaction (a dead worker's, until the broker aborts it) hold the reader back, so
+    a restore never starts from state that might still be rolled back.
+    """
+    c = Consumer(settings.kafka_conf() | QUIET | {
+        "group.id": f"{settings.group(STORY_WORKERS)}-restore", "enable.auto.commit": False,
+        "isolation.level": "read_committed", "enable.partition.eof": True,
+    })
+    try:
+        tp = TopicPartition(topic, partition)
+        low, high = c.get_watermark_offsets(tp, timeout=30, cached=False)
+        if high <= low:
+            return []
+        c.assign([TopicPartition(topic, partition, low)])
+        out: list[tuple[bytes, bytes | None]] = []
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            for m in c.consume(num_messages=5000, timeout=0.2):
+                if m.error() is None:
+                    out.append((m.key(), m.value()))
+                elif m.error().code() != KafkaError._PARTITION_EOF:
+                    raise KafkaException(m.error())
+            pos = c.position([tp])[0].offset
+            if pos >= high:
+                return out
+        raise KafkaException(KafkaError(KafkaError._TIMED_OUT, f"restore of {topic}[{partition}] timed out"))
+    finally:
+        c.close()

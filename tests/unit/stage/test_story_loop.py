@@ -1,0 +1,160 @@
+"""The stories loop with fake Kafka clients: an infrastructure error pauses and retries
+(never a dead letter, nothing committed), a defective item is dead-lettered inside the same
+transaction as its good neighbours, and offsets go into the transaction before its commit."""
+
+from __future__ import annotations
+
+import threading
+
+import orjson
+from confluent_kafka import KafkaError, KafkaException
+
+from processors.health import WorkerHealth
+from processors.stories import EngineConfig
+from processors.story_loop import StoryLoop
+from processors.story_state import ShardState
+from wirecore.retry import FakeClock
+from wirecore.settings import Settings
+
+
+class FakeMessage:
+    def __init__(self, offset: int, value: bytes, partition: int = 0) -> None:
+        self._offset, self._value, self._partition = offset, value, partition
+
+    def error(self):
+        return None
+
+    def partition(self) -> int:
+        return self._partition
+
+    def offset(self) -> int:
+        return self._offset
+
+    def value(self) -> bytes:
+        return self._value
+
+    def key(self) -> bytes:
+        return b"k"
+
+    def topic(self) -> str:
+        return "wire.items"
+
+    def headers(self):
+        return [("raw_ts_ms", b"1000")]
+
+
+class FakeConsumer:
+    def __init__(self, script: list, stop: threading.Event) -> None:
+        self.script, self.stop = script, stop
+
+    def consume(self, num_messages: int, timeout: float):
+        if not self.script:
+            self.stop.set()
+            return []
+        step = self.script.pop(0)
+        if isinstance(step, Exception):
+            raise step
+        return step
+
+    def consumer_group_metadata(self):
+        return "meta"
+
+    def close(self) -> None:
+        pass
+
+
+class FakeProducer:
+    def __init__(self, calls: list) -> None:
+        self.calls = calls
+
+    def begin_transaction(self):
+        self.calls.append(("begin",))
+
+    def produce(self, topic, value=None, key=None, partition=-1):
+        self.calls.append(("produce", topic, partition))
+
+    def send_offsets_to_transaction(self, offsets, meta, timeout):
+        self.calls.append(("offsets", [(tp.partition, tp.offset) for tp in offsets]))
+
+    def commit_transaction(self, timeout):
+        self.calls.append(("commit",))
+
+    def abort_transaction(self, timeout):
+        self.calls.append(("abort",))
+
+
+def good_item(n: int) -> bytes:
+    return orjson.dumps({
+        "item_id": f"id{n}", "guid": f"g{n}", "source": "t", "format": "jsonl", "headline": f"Storm hits coast {n}",
+        "body": "A storm hit the coast on Monday, cutting power to thousands of homes.",
+        "language": "en", "published_at": "2026-01-05T10:00:00Z", "fetched_at": "2026-01-05T10:00:00Z",
+        "content_hash": f"h{n}", "dateline": None, "places": [], "agencies": [], "updated_at": None,
+        "url": None, "revision": None,
+    })
+
+
+def make_loop(script: list):
+    stop = threading.Event()
+    health = WorkerHealth()
+    calls: list = []
+    clock = FakeClock()
+    loop = StoryLoop(Settings(), "w-test", health, stop, clock=clock)
+    opened = {"n": 0}
+
+    def fake_open() -> None:
+        opened["n"] += 1
+        loop.consumer = FakeConsumer(script, stop)
+        loop.producer = FakeProducer(calls)
+        loop.shards[0] = ShardState(EngineConfig())
+        health.started("stories")
+
+    loop._open = fake_open
+    return loop, calls, clock, health, opened
+
+
+def test_broker_errors_pause_and_retry_without_dead_letters():
+    down = KafkaException(KafkaError(KafkaError._ALL_BROKERS_DOWN, "all brokers down"))
+    loop, calls, clock, health, opened = make_loop([down, down, [FakeMessage(0, good_item(1))]])
+    states = []
+    orig = health.paused
+    health.paused = lambda *a: (orig(*a), states.append(health.report()["ready"]))
+    loop.run()
+    assert states == [False, False]  # /readyz said not ready while paused
+    assert len(clock.slept) == 2 and clock.slept[1] > clock.slept[0]  # the shared backoff
+    assert opened["n"] == 3  # reconnected (and restored) after each failure
+    assert not any(c[0] == "produce" and c[1].endswith("dlq") for c in calls)
+    assert health.report()["ready"]  # resumed after the first committed batch
+
+
+def test_a_defective_item_is_dead_lettered_in_the_batch_transaction():
+    loop, calls, *_ = make_loop([[FakeMessage(0, good_item(1)), FakeMessage(1, b"{not json"),
+                                  FakeMessage(2, good_item(2))]])
+    loop.run()
+    kinds = [c[0] for c in calls]
+    assert kinds[0] == "begin" and kinds[-2:] == ["offsets", "commit"]
+    produced = [c[1] for c in calls if c[0] == "produce"]
+    assert produced.count("wire.dlq") == 1 and produced.count("wire.stories") == 2
+    assert any(t == "wire.story-state" for t in produced)
+    assert calls[-2] == ("offsets", [(0, 3)])  # past the dead letter: it is handled, not lost
+
+
+def test_a_bug_ends_the_loop_loudly():
+    loop, calls, *_ = make_loop([[FakeMessage(0, good_item(1))]])
+
+    def broken_step(*_a, **_k):
+        raise RuntimeError("engine bug")
+
+    orig_open = loop._open
+
+    def open_broken() -> None:
+        orig_open()
+        loop.shards[0].step = broken_step
+
+    loop._open = open_broken
+    try:
+        loop.run()
+    except RuntimeError as exc:
+        assert "engine bug" in str(exc)
+    else:
+        raise AssertionError("a bug must not be swallowed")
+    assert ("commit",) not in calls

@@ -33,7 +33,7 @@ def parse_jsonl(obj, source: str, tz: tzinfo) -> ItemFields:
     published = parse_date_field(
         obj.get("published_at") or obj.get("published") or obj.get("date"), tz, "published_at")
     updated = parse_date_field(obj.get("updated_at") or obj.get("updated"), tz, "updated_at")
-    dateline = normalise(_first_str(obj, "dateline")) or None
+    dateline = normalise(html_to_text(_first_str(obj, "dateline"))) or None
     agencies = obj.get("agencies")
     agencies = [a for a in agencies if isinstance(a, str)] if isinstance(agencies, list) else []
     revision = obj.get("revision")

@@ -9,7 +9,7 @@ from processors.parsing import parse_raw_item
 from producers.formats import detect_format, split_document
 from schemas.models import InvalidItem
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "formats"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "formats"
 FETCHED_AT = "2026-01-24T18:00:00+01:00"
 NOW = datetime(2026, 1, 24, 17, tzinfo=UTC)
 

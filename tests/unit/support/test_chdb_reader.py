@@ -12,7 +12,7 @@ from wirestream.queries import stories_with_items
 def test_dashboard_sql_runs_on_sink_rows(chdb_reader):  # noqa: F811
     reader, db, seed = chdb_reader
     seed([story_event(i)[1] for i in range(8)])  # two stories of four versions each
-    stories = list_stories(reader, db, StoryFilter())
+    stories = list_stories(reader, db, StoryFilter(range="all"))  # the events are dated 2026-01-24
     assert {s["story_id"] for s in stories} == {"s000000", "s000001"}
     assert all(s["item_count"] == 4 for s in stories), stories
     detail = story_detail(reader, db, "s000001")

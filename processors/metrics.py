@@ -26,3 +26,5 @@ FRESHNESS = Histogram(
     buckets=(0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900),
 )
 SINK_PAUSED = Gauge("wirestream_sink_paused", "1 while the sink is paused because ClickHouse is unavailable")
+SINK_STUCK = Gauge("wirestream_sink_stuck",
+                   "1 while one batch keeps failing with the same error past the retry bound (see /readyz)")

@@ -1,13 +1,13 @@
-"""Sink throughput into chdb vs a bare clickhouse-connect insert loop, in the same process.
+"""The sink alone vs a bare consume -> chdb loop, draining the same pre-filled ``wire.stories``.
 
-    .venv/bin/python bench/bench_sink.py [--items 50000] [--runs 3] [--batch 5000]
+    .venv/bin/python bench/bench_sink.py [--items 50000] [--rounds 3] [--batch 5000]
 
-Both sides store the same rows (items shaped like the sample page's feed items, ~1.2 KB of
-text each; per item one row in items, story_items and stories) into a fresh embedded
-database, batch by batch. "bare" = JSONEachRow raw inserts of the same rows, serialised before
-the clock starts, no tokens. "sink" = the real SinkConsumer path without the network: decode each story event,
-build the rows, insert with dedup tokens, record progress in sink_offsets, commit (to a fake
-consumer). Prints medians of rows/s (all tables) and items/s, and the ratio sink/bare.
+Both sides read the same story events from one in-memory topic (wirecore.memory_kafka, so the
+broker's cost is equal and excluded) into a fresh embedded database per round, rounds
+interleaved. "bare" = consume, orjson.loads, one row per table (items, story_items, stories),
+one JSONEachRow insert per table per batch, commit; no tokens, no progress rows, no checks.
+"sink" = the real SinkConsumer: intent commit, decode + validate, partition-safe runs, inserts
+with dedup tokens, ``sink_offsets`` progress, commit. Prints medians of items/s and the ratio.
 """
 
 from __future__ import annotations
@@ -24,153 +24,96 @@ import orjson
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from processors.sink.consumer import SinkConsumer  # noqa: E402
-from processors.sink.rows import decode_story_event, rows_for_story_event  # noqa: E402
+from schemas.models import StoryEvent, StorySnapshot, WireItem, dumps  # noqa: E402
 from wirecore.clickhouse import INSERT_SETTINGS, ClickHouseWriter, open_client, run_migrations  # noqa: E402
+from wirecore.memory_kafka import MemoryBroker, MemoryConsumer, MemoryProducer  # noqa: E402
+from wirecore.retry import FakeClock  # noqa: E402
 from wirecore.settings import Settings  # noqa: E402
 
-SAMPLE_BODY = (
-    "De federale agent die zaterdag in Minneapolis een man doodschoot was zeer goed getraind, "
-    "zei commandant Greg Bovino van de federale Amerikaanse grenspolitie op een persconferentie. "
-    "De agent zou acht jaar in dienst zijn bij de grenspolitie. ") * 3
+TOPIC, DLQ = "wire.stories", "wire.dlq"
+BODY = ("De federale agent die zaterdag in Minneapolis een man doodschoot was zeer goed getraind, "
+        "zei commandant Greg Bovino van de federale Amerikaanse grenspolitie op een persconferentie. ") * 5
 
 
-def make_events(n: int) -> list[bytes]:
-    from tests.integration.faultkit import story_event
-
-    events = []
-    for i in range(n):
-        _, value = story_event(i)
-        events.append(value.replace(b"body of wire item", SAMPLE_BODY[:900].encode(), 1))
-    return events
-
-
-class _Msg:
-    __slots__ = ("_o", "_v")
-
-    def __init__(self, offset, value):
-        self._o, self._v = offset, value
-
-    def error(self):
-        return None
-
-    def topic(self):
-        return "wire.stories"
-
-    def partition(self):
-        return 0
-
-    def offset(self):
-        return self._o
-
-    def value(self):
-        return self._v
-
-    def key(self):
-        return None
-
-    def timestamp(self):
-        return (0, 0)
+def story_event(i: int) -> bytes:
+    """Feed-item-sized events (~1.5 KB): four versions per story, like the fault suite's."""
+    story, version = f"s{i // 4:06d}", i % 4 + 1
+    ts = f"2026-01-24T{10 + version:02d}:{i % 50:02d}:00Z"
+    item = WireItem(item_id=f"{i:016x}", guid=f"guid-{i}", source="bench", format="jsonl", headline=f"headline {i}",
+                    body=BODY[:900], dateline="MINNEAPOLIS", places=["Minneapolis"], agencies=["ANP", "AFP"],
+                    language="nl", published_at=ts, updated_at=None, fetched_at="2026-01-24T17:00:00Z", url=None,
+                    revision=0, content_hash=f"{i:016x}")
+    snap = StorySnapshot(story_id=story, version=version, headline=item.headline,
+                         first_published_at="2026-01-24T11:00:00Z", last_published_at=ts, item_count=version,
+                         places=["Minneapolis"], agencies=["ANP"], languages=["nl"])
+    return dumps(StoryEvent(item=item, story_id=story, relation="new" if version == 1 else "update", score=0.9,
+                            evidence={"shared_terms": ["minneapolis"]}, story=snap, raw_timestamp_ms=1_700_000_000_000))
 
 
-class _Consumer:
-    def __init__(self, events, done):
-        self.it = iter(enumerate(events))
-        self.done = done
-
-    def subscribe(self, *a, **k):
-        pass
-
-    def poll(self, timeout):
-        try:
-            o, v = next(self.it)
-            return _Msg(o, v)
-        except StopIteration:
-            self.done()
-            return None
-
-    def consume(self, n, timeout):
-        out = []
-        for _ in range(n):
-            m = self.poll(timeout)
-            if m is None:
-                break
-            out.append(m)
-        return out
-
-    def commit(self, offsets, asynchronous=False):
-        pass
-
-    def pause(self, p):
-        pass
-
-    def resume(self, p):
-        pass
-
-    def assignment(self):
-        return []
-
-    def close(self):
-        pass
+def fill(events: list[bytes]) -> MemoryBroker:
+    broker = MemoryBroker()
+    broker.create(DLQ)
+    for e in events:
+        broker.append(TOPIC, e)
+    return broker
 
 
-class _Producer:
-    def produce(self, *a, **k):
-        pass
-
-    def flush(self, t=None):
-        return 0
-
-
-def run_bare(client, db: str, blocks: list[tuple[str, bytes]]) -> float:
-    """JSONEachRow raw inserts of pre-serialised blocks: the insert cost alone."""
+def run_bare(client, db: str, broker: MemoryBroker, batch: int) -> float:
+    consumer = MemoryConsumer(broker, FakeClock())
+    consumer.subscribe([TOPIC])
     t0 = time.perf_counter()
-    for table, block in blocks:
-        client.raw_insert(f"{db}.{table}", insert_block=block, fmt="JSONEachRow", settings=INSERT_SETTINGS)
+    while msgs := consumer.consume(batch, 0):
+        items, links, stories = [], [], []
+        for m in msgs:
+            ev = orjson.loads(m.value())
+            it, st = ev["item"], ev["story"]
+            items.append(it | {"story_id": ev["story_id"], "relation": ev["relation"]})
+            links.append({"story_id": ev["story_id"], "item_id": it["item_id"], "relation": ev["relation"],
+                          "score": ev["score"], "published_at": it["published_at"], "headline": it["headline"],
+                          "source": it["source"], "story_version": st["version"]})
+            stories.append(st | {"item_id": it["item_id"], "relation": ev["relation"]})
+        for table, rows in (("items", items), ("story_items", links), ("stories", stories)):
+            client.raw_insert(f"{db}.{table}", insert_block=orjson.dumps(rows), fmt="JSONEachRow",
+                              settings=INSERT_SETTINGS)
+        consumer.commit(offsets=[], asynchronous=False)
     return time.perf_counter() - t0
 
 
-def run_sink(client, db: str, events: list[bytes], batch: int) -> float:
-    settings = Settings(sink_batch_rows=batch, sink_batch_ms=10_000, sink_batch_bytes=1 << 40)
-    holder = {}
-    consumer = _Consumer(events, lambda: holder["s"].stop_event.set())
-    sink = SinkConsumer(settings, lambda: ClickHouseWriter(client, db), consumer=consumer, producer=_Producer())
-    holder["s"] = sink
+def run_sink(client, db: str, broker: MemoryBroker, batch: int) -> float:
+    settings = Settings(sink_batch_rows=batch, sink_batch_ms=60_000, sink_batch_bytes=1 << 40)
+    clock = FakeClock()
+    sink = SinkConsumer(settings, lambda: ClickHouseWriter(client, db), consumer=MemoryConsumer(broker, clock),
+                        producer=MemoryProducer(broker), clock=clock)
     t0 = time.perf_counter()
-    sink.run()
+    sink.run(until_idle_s=0.0)
     return time.perf_counter() - t0
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--items", type=int, default=50_000)
-    ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--batch", type=int, default=5_000)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--batch", type=int, default=Settings.model_fields["sink_batch_rows"].default)
     args = ap.parse_args()
-    events = make_events(args.items)
-    built = [rows_for_story_event(decode_story_event(e)) for e in events]
-    tables = {t: [b[t][0] for b in built] for t in ("items", "story_items", "stories")}
-    rows_per_item = len(tables)
-    blocks = [(t, b"\n".join(map(orjson.dumps, rows[i:i + args.batch])))
-              for i in range(0, args.items, args.batch) for t, rows in tables.items()]
-    avg = sum(len(e) for e in events) / len(events)
-    print(f"{args.items} items, {avg:.0f} B per story event, batch {args.batch}, {args.runs} runs each")
-    tmp = tempfile.mkdtemp(prefix="bench-sink-")
-    client = open_client(f"chdb://{tmp}/ch")
-    bare, sink = [], []
-    for r in range(args.runs):
-        db_b, db_s = f"bare{r}", f"sink{r}"
-        run_migrations(client, db_b)
-        run_migrations(client, db_s)
-        bare.append(args.items * rows_per_item / run_bare(client, db_b, blocks))
-        sink.append(args.items * rows_per_item / run_sink(client, db_s, events, args.batch))
-        for db in (db_b, db_s):
+    events = [story_event(i) for i in range(args.items)]
+    avg = sum(map(len, events)) / len(events)
+    print(f"{args.items} items, {avg:.0f} B per story event, batch {args.batch}, {args.rounds} interleaved rounds")
+    client = open_client(f"chdb://{tempfile.mkdtemp(prefix='bench-sink-')}/ch")
+    results: dict[str, list[float]] = {"bare": [], "sink": []}
+    for r in range(args.rounds):
+        for name, run in (("bare", run_bare), ("sink", run_sink)) if r % 2 == 0 else (("sink", run_sink),
+                                                                                       ("bare", run_bare)):
+            db = f"{name}{r}"
+            run_migrations(client, db)
+            results[name].append(args.items / run(client, db, fill(events), args.batch))
             n = client.query(f"SELECT count() FROM {db}.items").result_rows[0][0]
             assert n == args.items, (db, n)
-        print(f"run {r + 1}: bare {bare[-1]:,.0f} rows/s   sink {sink[-1]:,.0f} rows/s")
-    mb, ms = statistics.median(bare), statistics.median(sink)
-    print(f"median: bare insert loop {mb:,.0f} rows/s ({mb / rows_per_item:,.0f} items/s)")
-    print(f"median: sink            {ms:,.0f} rows/s ({ms / rows_per_item:,.0f} items/s)")
-    print(f"ratio sink/bare: {ms / mb:.2f}")
+        print(f"round {r + 1}: bare {results['bare'][-1]:,.0f} items/s   sink {results['sink'][-1]:,.0f} items/s")
+    mb, ms = statistics.median(results["bare"]), statistics.median(results["sink"])
+    per_round = statistics.median(s / b for s, b in zip(results["sink"], results["bare"], strict=True))
+    print("| loop | items/s (median) | ratio |\n|---|---|---|")
+    print(f"| bare consume -> chdb | {mb:,.0f} | 1.00 |\n| wirestream sink | {ms:,.0f} | {ms / mb:.2f} |")
+    print(f"median of per-round ratios sink/bare: {per_round:.2f}")
 
 
 if __name__ == "__main__":

@@ -46,11 +46,21 @@ def partitions_of(rows: dict[str, list[dict]]) -> list[tuple[str, str]]:
     return out
 
 
+def _months_per_table(rows_per_message: Sequence[dict[str, list[dict]] | None]) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for table, column in PARTITION_COLUMNS.items():
+        values = {r.get(column) for rows in rows_per_message if rows for r in rows.get(table, ())}
+        out[table] = {v[:7] if v and v[-1] == "Z" else month_of(v) for v in values}
+    return out
+
+
 def cut_runs(rows_per_message: Sequence[dict[str, list[dict]] | None], limit: int = DEFAULT_LIMIT) -> list[int]:
     """Start indexes of runs such that no run's rows touch more than ``limit`` partitions of
     any one table. ``None`` entries (poison, no rows) never start or force a cut."""
     if limit <= 0:
         raise ValueError("limit must be positive")
+    if all(len(ms) <= limit for ms in _months_per_table(rows_per_message).values()):
+        return [0]  # the common case: one block per table, checked in one cheap pass
     starts = [0]
     seen: dict[str, set[str]] = {}
     for i, rows in enumerate(rows_per_message):

@@ -103,8 +103,7 @@ def run_sink(settings: Settings, until_idle_s: float | None = None) -> int:
         with lock:
             return query_rows(client_holder["client"], sql, params, settings={"readonly": 2})
 
-    consumer = SinkConsumer(settings, reopen_writer)
-    consumer.stop_event = stop
+    consumer = SinkConsumer(settings, reopen_writer, stop=stop)
 
     def ready() -> tuple[bool, list[str]]:
         reasons = []

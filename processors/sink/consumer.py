@@ -1,9 +1,8 @@
 """The sink loop: ``wire.stories`` + ``wire.dlq`` -> ClickHouse, exactly once, without Keeper.
 
-This module only polls, pauses and resumes; the parts do the rest (snuba's Reduce -> flush ->
-CommitOffsets as composition): ``BatchBuilder`` (state.py) sorts messages into per-partition
-batches, ``OffsetCommitter`` records the intent and the commit, ``BatchStore`` writes, and a
-``Retrier`` makes every wait one policy. Per batch (one partition, a contiguous range):
+This module only polls, pauses and resumes; parts do the rest (like snuba's Reduce -> flush ->
+CommitOffsets): ``BatchBuilder`` (state.py) batches per partition, ``OffsetCommitter`` records
+intent and commit, ``BatchStore`` writes, ``Retrier`` is every wait. Per batch:
   1. commit the batch's *start* offset with metadata ``inflight:first-last`` (the intent);
   2. insert every table's rows with token ``topic:partition:first-last``, then the
      ``sink_offsets`` progress row;
@@ -23,6 +22,7 @@ from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
 
 from processors import metrics
 from processors.sink.batch import Batch, BatchLimits, Message, parse_intent
+from processors.sink.clients import consumer_conf, producer_conf
 from processors.sink.committer import OffsetCommitter
 from processors.sink.dlq import KafkaDeadLetters
 from processors.sink.retrier import Retrier, SinkStopped
@@ -35,26 +35,17 @@ log = logging.getLogger("wirestream.sink")
 SINK_RETRY = RetryPolicy(initial=0.5, cap=30.0, give_up_after=6)  # stuck after ~30 s of one cause
 
 
-def consumer_conf(settings: Settings) -> dict:
-    return settings.kafka_conf() | {
-        "group.id": settings.group("sink"), "enable.auto.commit": False, "enable.auto.offset.store": False,
-        "auto.offset.reset": "earliest", "isolation.level": "read_committed", "max.poll.interval.ms": 600000,
-        # a killed sink's partitions return to its successor after 10 s, not the 45 s default
-        "session.timeout.ms": 10000, "heartbeat.interval.ms": 2000,
-    }
-
-
 class SinkConsumer:
     def __init__(self, settings: Settings, writer_factory: Callable[[], Writer], *, consumer=None,
-                 producer=None, clock: Clock | None = None, policy: RetryPolicy = SINK_RETRY) -> None:
+                 producer=None, clock: Clock | None = None, policy: RetryPolicy = SINK_RETRY,
+                 stop: threading.Event | None = None) -> None:
         """``consumer``/``producer`` default to real confluent-kafka clients; tests pass
-        wirecore.memory_kafka's, with a ``FakeClock``."""
+        wirecore.memory_kafka's, with a ``FakeClock``. ``stop`` ends the loop and every wait."""
         self.stories_topic, self.dlq_topic = settings.topic("stories"), settings.topic("dlq")
-        self.stop_event = threading.Event()
+        self.stop_event = stop or threading.Event()
         self.clock = clock or SystemClock(self.stop_event)
         self._consumer = consumer or Consumer(consumer_conf(settings))
-        self._producer = producer or Producer(settings.kafka_conf() | {
-            "enable.idempotence": True, "acks": "all", "message.max.bytes": settings.max_message_bytes + 65536})
+        self._producer = producer or Producer(producer_conf(settings))
         self.batch_rows = settings.sink_batch_rows
         self.builder = BatchBuilder(
             BatchLimits(settings.sink_batch_rows, settings.sink_batch_bytes, settings.sink_batch_ms), self.clock)

@@ -78,3 +78,26 @@ def test_sink_reports_stuck_then_stores_everything():
     assert writer.tokens == ["wire.stories:0:0-2"] and writer.rows["items"] == 3
     assert sink.retrier.stuck is None
     assert consumer.log.count("insert failed") == 8
+
+
+def test_stop_while_failing_gives_up_uncommitted_after_the_grace():
+    from tests.unit.sink.sinkkit import STORIES, FakeWriter, make_sink
+    from wirecore.memory_kafka import MemoryBroker
+
+    broker = MemoryBroker()
+    broker.create("wire.dlq")
+    for i in range(3):
+        broker.append(STORIES, make_event(i))
+    writer = FakeWriter([], fail_times=10**6, fail_code=243)
+    sink, consumer, _ = make_sink(broker, writer)
+    real_write = writer.write
+
+    def write(*a, **kw):
+        if consumer.log.count("insert failed") == 3:
+            sink.stop_event.set()  # SIGTERM during a disk-full outage
+        return real_write(*a, **kw)
+
+    writer.write = write
+    sink.run()
+    assert broker.committed[(STORIES, 0)] == (0, "inflight:0-2")  # the intent only: replayed next start
+    assert writer.tokens == [] and consumer.closed

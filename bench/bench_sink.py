@@ -1,10 +1,13 @@
 """The sink alone vs a bare consume -> chdb loop, draining the same pre-filled ``wire.stories``.
 
     .venv/bin/python bench/bench_sink.py [--items 50000] [--rounds 3] [--batch 5000]
+                                         [--bootstrap 127.0.0.1:29092]
 
-Both sides read the same story events from one in-memory topic (wirecore.memory_kafka, so the
-broker's cost is equal and excluded) into a fresh embedded database per round, rounds
-interleaved. "bare" = consume, orjson.loads, one row per table (items, story_items, stories),
+Both sides drain the same story events into a fresh embedded database per round, rounds
+interleaved: by default from one in-memory topic (wirecore.memory_kafka: the broker's cost is
+equal and excluded); with ``--bootstrap`` from a real, pre-filled ``wire.stories`` topic, each
+side with real confluent-kafka consumers in a fresh consumer group.
+"bare" = consume, orjson.loads, one row per table (items, story_items, stories),
 one JSONEachRow insert per table per batch, commit; no tokens, no progress rows, no checks.
 "sink" = the real SinkConsumer: intent commit, decode + validate, partition-safe runs, inserts
 with dedup tokens, ``sink_offsets`` progress, commit. Prints medians of items/s and the ratio.
@@ -20,6 +23,7 @@ import time
 from pathlib import Path
 
 import orjson
+from confluent_kafka import TopicPartition
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -58,11 +62,12 @@ def fill(events: list[bytes]) -> MemoryBroker:
     return broker
 
 
-def run_bare(client, db: str, broker: MemoryBroker, batch: int) -> float:
-    consumer = MemoryConsumer(broker, FakeClock())
-    consumer.subscribe([TOPIC])
-    t0 = time.perf_counter()
-    while msgs := consumer.consume(batch, 0):
+def run_bare(client, db: str, source, batch: int) -> float:
+    consumer = source.consumer()
+    consumer.subscribe([source.topic])
+    t0, seen = time.perf_counter(), 0
+    while seen < source.n and (msgs := consumer.consume(batch, 1.0 if source.real else 0)):
+        seen += len(msgs)
         items, links, stories = [], [], []
         for m in msgs:
             ev = orjson.loads(m.value())
@@ -75,18 +80,95 @@ def run_bare(client, db: str, broker: MemoryBroker, batch: int) -> float:
         for table, rows in (("items", items), ("story_items", links), ("stories", stories)):
             client.raw_insert(f"{db}.{table}", insert_block=orjson.dumps(rows), fmt="JSONEachRow",
                               settings=INSERT_SETTINGS)
-        consumer.commit(offsets=[], asynchronous=False)
-    return time.perf_counter() - t0
+        last = msgs[-1]
+        consumer.commit(offsets=[TopicPartition(last.topic(), last.partition(), last.offset() + 1)], asynchronous=False)
+    elapsed = time.perf_counter() - t0
+    consumer.close()
+    return elapsed
 
 
-def run_sink(client, db: str, broker: MemoryBroker, batch: int) -> float:
-    settings = Settings(sink_batch_rows=batch, sink_batch_ms=60_000, sink_batch_bytes=1 << 40)
-    clock = FakeClock()
-    sink = SinkConsumer(settings, lambda: ClickHouseWriter(client, db), consumer=MemoryConsumer(broker, clock),
-                        producer=MemoryProducer(broker), clock=clock)
+class MemorySource:
+    real, topic = False, TOPIC
+
+    def __init__(self, events: list[bytes]) -> None:
+        self.events, self.n = events, len(events)
+
+    def consumer(self):
+        return MemoryConsumer(fill(self.events), FakeClock())
+
+    def sink_clients(self, settings: Settings):
+        clock = FakeClock()
+        broker = fill(self.events)
+        return MemoryConsumer(broker, clock), MemoryProducer(broker), clock
+
+
+class KafkaSource:
+    """A real topic filled once; every consumer joins a new group, so each reads it all."""
+
+    real = True
+
+    def __init__(self, events: list[bytes], bootstrap: str) -> None:
+        from confluent_kafka import Producer
+        from confluent_kafka.admin import AdminClient, NewTopic
+
+        self.bootstrap, self.n, self.prefix = bootstrap, len(events), f"bench{int(time.time())}."
+        self.topic = f"{self.prefix}{TOPIC}"
+        admin = AdminClient({"bootstrap.servers": bootstrap})
+        for t in (self.topic, f"{self.prefix}{DLQ}"):
+            admin.create_topics([NewTopic(t, num_partitions=1, replication_factor=1)])[t].result()
+        p = Producer({"bootstrap.servers": bootstrap, "linger.ms": 50, "acks": "all"})
+        for e in events:
+            while True:
+                try:
+                    p.produce(self.topic, e)
+                    break
+                except BufferError:
+                    p.poll(0.1)
+        assert p.flush(60) == 0
+        self.groups = 0
+
+    def _conf(self) -> dict:
+        from processors.sink.clients import consumer_conf
+
+        self.groups += 1
+        settings = Settings(kafka_bootstrap=self.bootstrap, topic_prefix=self.prefix)
+        return consumer_conf(settings) | {"group.id": f"{self.prefix}g{self.groups}"}
+
+    def consumer(self):
+        from confluent_kafka import Consumer
+
+        return Consumer(self._conf())
+
+    def sink_clients(self, settings: Settings):
+        from confluent_kafka import Consumer, Producer
+
+        return Consumer(self._conf()), Producer({"bootstrap.servers": self.bootstrap}), None
+
+
+def run_sink(client, db: str, source, batch: int) -> float:
+    settings = Settings(sink_batch_rows=batch, sink_batch_ms=1000, sink_batch_bytes=1 << 40,
+                        topic_prefix=getattr(source, "prefix", ""))
+    consumer, producer, clock = source.sink_clients(settings)
+    sink = SinkConsumer(settings, lambda: ClickHouseWriter(client, db), consumer=consumer, producer=producer,
+                        clock=clock)
+    done = {}
+
+    def finish() -> None:  # stop once every item's rows are stored (not after an idle wait)
+        while sink.rows_written < 3 * source.n and not sink.stop_event.wait(0.005):
+            pass
+        done["t"] = time.perf_counter()
+        sink.stop_event.set()
+
     t0 = time.perf_counter()
-    sink.run(until_idle_s=0.0)
-    return time.perf_counter() - t0
+    if source.real:
+        import threading
+
+        threading.Thread(target=finish, daemon=True).start()
+        sink.run()
+    else:
+        sink.run(until_idle_s=0.0)
+        done["t"] = time.perf_counter()
+    return done["t"] - t0
 
 
 def main() -> None:
@@ -94,10 +176,13 @@ def main() -> None:
     ap.add_argument("--items", type=int, default=50_000)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--batch", type=int, default=Settings.model_fields["sink_batch_rows"].default)
+    ap.add_argument("--bootstrap", help="drain a real pre-filled topic on this broker instead of memory")
     args = ap.parse_args()
     events = [story_event(i) for i in range(args.items)]
+    source = KafkaSource(events, args.bootstrap) if args.bootstrap else MemorySource(events)
     avg = sum(map(len, events)) / len(events)
-    print(f"{args.items} items, {avg:.0f} B per story event, batch {args.batch}, {args.rounds} interleaved rounds")
+    print(f"{args.items} items, {avg:.0f} B per story event, batch {args.batch}, {args.rounds} interleaved rounds, "
+          f"source: {'Kafka ' + args.bootstrap if args.bootstrap else 'memory'}")
     client = open_client(f"chdb://{tempfile.mkdtemp(prefix='bench-sink-')}/ch")
     results: dict[str, list[float]] = {"bare": [], "sink": []}
     for r in range(args.rounds):
@@ -105,7 +190,7 @@ def main() -> None:
                                                                                        ("bare", run_bare)):
             db = f"{name}{r}"
             run_migrations(client, db)
-            results[name].append(args.items / run(client, db, fill(events), args.batch))
+            results[name].append(args.items / run(client, db, source, args.batch))
             n = client.query(f"SELECT count() FROM {db}.items").result_rows[0][0]
             assert n == args.items, (db, n)
         print(f"round {r + 1}: bare {results['bare'][-1]:,.0f} items/s   sink {results['sink'][-1]:,.0f} items/s")

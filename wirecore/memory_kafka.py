@@ -107,7 +107,9 @@ class MemoryConsumer:
         got = self.consume(1, timeout)
         return got[0] if got else None
 
-    def commit(self, offsets: list[TopicPartition], asynchronous: bool = False) -> None:
+    def commit(self, offsets: list[TopicPartition] | None = None, asynchronous: bool = False) -> None:
+        if offsets is None:  # like confluent-kafka: the current positions
+            offsets = [TopicPartition(t, p, o) for (t, p), o in self.positions.items()]
         if self.fail_commits:
             self.fail_commits -= 1
             self.log.append("commit failed")

@@ -80,7 +80,8 @@ def test_sigkill_lock_and_replays(ws_env, tmp_path):
 
 
 def test_broker_restart_mid_stream(ws_env, tmp_path, monkeypatch):
-    port = "29492"
+    # a second broker beside the session's (which uses its port and port + 1 for the controller)
+    port = str(int(os.environ.get("WIRESTREAM_TEST_KAFKA_PORT", "29092")) + 2)
     kenv = dict(os.environ) | {"KAFKA_DATA_DIR": str(tmp_path / "kafka"), "KAFKA_PORT": port}
     script = str(REPO / "deploy/kafka/kafka.sh")
     subprocess.run(["bash", script, "start"], env=kenv, check=True, capture_output=True)

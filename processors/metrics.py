@@ -36,3 +36,5 @@ STORY_STATE_BYTES = Counter("wirestream_story_state_bytes_total",
                             "Changelog bytes written by the stories loop (uncompressed)")
 STORY_RESTORE_SECONDS = Histogram("wirestream_story_restore_seconds", "Time to rebuild one shard's engine",
                                   buckets=(0.01, 0.1, 0.5, 1, 2, 5, 10, 30, 60))
+SINK_STUCK = Gauge("wirestream_sink_stuck",
+                   "1 while one batch keeps failing with the same error past the retry bound (see /readyz)")

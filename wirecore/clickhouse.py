@@ -14,19 +14,13 @@ from typing import Any
 
 import clickhouse_connect
 import orjson
-from clickhouse_connect.driver.exceptions import ClickHouseError, DatabaseError, OperationalError
+from clickhouse_connect.driver.exceptions import ClickHouseError
 
 from schemas.ddl import migration_files, render, statements
-from wirecore.errors import ClickHouseUnavailable, SchemaError
+from wirecore.clickhouse_codes import Kind, classify, code_of, is_disk_problem, label, one_line
+from wirecore.errors import ClickHouseUnavailable, PoisonError, SchemaError
 
 MIGRATIONS_TABLE = "schema_migrations"
-
-
-def _friendly(exc: BaseException) -> str:
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    if "Cannot lock file" in str(exc):
-        return "the embedded ClickHouse data directory is in use by another process (" + text + ")"
-    return text
 
 
 def open_client(dsn: str):
@@ -41,39 +35,12 @@ def open_client(dsn: str):
             return clickhouse_connect.get_client(dsn=dsn)
         return clickhouse_connect.get_client(dsn=dsn, connect_timeout=5, send_receive_timeout=60)
     except (OSError, ClickHouseError, RuntimeError) as exc:
-        raise ClickHouseUnavailable(f"cannot open ClickHouse at {redact(dsn)}: {_friendly(exc)}") from None
+        raise ClickHouseUnavailable(f"cannot open ClickHouse at {redact(dsn)}: {one_line(exc)}") from None
 
 
 def redact(dsn: str) -> str:
     """Hide a password in a DSN before it is printed or logged."""
     return re.sub(r"(//[^:/@]+:)[^@]*@", r"\1***@", dsn)
-
-
-# ClickHouse error codes that mean "this data can never be stored": isolate the row (DLQ).
-# Everything else during an insert is treated as the target's problem: pause and retry, never
-# dead-letter good data because of an outage (e.g. 242 TABLE_IS_READ_ONLY while Keeper is away).
-DATA_ERROR_CODES = frozenset({
-    6, 25, 26, 27, 32, 38, 41, 53, 69, 70, 72, 117, 131, 321, 349, 691,
-})  # CANNOT_PARSE_*, TYPE_MISMATCH, CANNOT_CONVERT_TYPE, INCORRECT_DATA, VALUE_IS_OUT_OF_RANGE...
-SCHEMA_ERROR_CODES = frozenset({16, 47, 60, 81})  # NO_SUCH_COLUMN, UNKNOWN_IDENTIFIER/TABLE/DATABASE
-
-
-def error_code(exc: BaseException) -> int | None:
-    m = re.search(r"Code: (\d+)", str(exc))
-    return int(m.group(1)) if m else None
-
-
-def is_transient(exc: BaseException) -> bool:
-    """Connection problems, locks, too-many-parts: retry. Anything else about data: poison."""
-    if isinstance(exc, OperationalError | ClickHouseUnavailable | OSError | TimeoutError):
-        return True
-    text = str(exc)
-    return any(
-        marker in text
-        for marker in ("Cannot lock file", "TOO_MANY_PARTS", "Connection refused", "Timeout",
-                       "Read-only file system", "Permission denied", "NOT_ENOUGH_SPACE",
-                       "CANNOT_OPEN_FILE", "Cannot open file", "MEMORY_LIMIT")
-    )
 
 
 def run_migrations(client, database: str, ttl_days: int | None = None) -> list[str]:
@@ -117,13 +84,45 @@ def check_dedup_windows(client, database: str) -> None:
 
 @dataclass
 class TableInsert:
+    """One table's rows (dicts, serialised once as one JSON array, which JSONEachRow accepts)."""
+
     table: str
-    columns: Sequence[str]  # documentation of the row shape; rows are dicts (JSONEachRow)
     rows: list[dict[str, Any]]
 
 
 # rows are the topics' own JSON: extra keys are skipped, ISO-8601 times parsed server-side
 INSERT_SETTINGS = {"input_format_skip_unknown_fields": 1, "date_time_input_format": "best_effort"}
+
+
+class InsertRejected(PoisonError):
+    """ClickHouse refused a table's rows as data; ``done`` tables were stored before it."""
+
+    def __init__(self, table: str, done: frozenset[str], message: str, code: int | None):
+        super().__init__(f"{table}: {message}")
+        self.table, self.done, self.code = table, done, code
+
+
+class InsertUnavailable(ClickHouseUnavailable):
+    """A transient insert/read failure, with the ClickHouse code (None for transport errors)."""
+
+    def __init__(self, message: str, code: int | None, disk: bool = False):
+        super().__init__(message)
+        self.code, self.disk = code, disk
+
+
+def raise_classified(exc: BaseException, what: str, done: frozenset[str] = frozenset()) -> None:
+    """Re-raise a driver error as the project's kind, decided by its structured code."""
+    code = code_of(exc)
+    kind = classify(exc)
+    text = f"{what}: {one_line(exc)}"
+    if kind is Kind.POISON:
+        raise InsertRejected(what, done, one_line(exc), code) from exc
+    if kind is Kind.FATAL:  # a bug or a dropped table: stop loudly, commit nothing
+        raise SchemaError(f"{text} ({label(code)})") from exc
+    raise InsertUnavailable(text, code, is_disk_problem(exc)) from exc
+
+
+DRIVER_ERRORS = (ClickHouseError, OSError, RuntimeError)
 
 
 class ClickHouseWriter:
@@ -141,10 +140,8 @@ class ClickHouseWriter:
                 "WHERE topic = {t:String} AND partition = {p:UInt32}",
                 parameters={"t": topic, "p": partition},
             ).result_rows
-        except (DatabaseError, OperationalError, OSError, RuntimeError) as exc:
-            if is_transient(exc):
-                raise ClickHouseUnavailable(_friendly(exc)) from exc
-            raise
+        except DRIVER_ERRORS as exc:
+            raise_classified(exc, "sink_offsets")
         last, n = rows[0]
         return int(last) if n else -1
 
@@ -157,34 +154,19 @@ class ClickHouseWriter:
             topic, partition, first, last = progress
             rows = sum(len(i.rows) for i in inserts)
             inserts = [*inserts, TableInsert(
-                "sink_offsets", (), [{"topic": topic, "partition": partition, "first_offset": first,
-                                      "last_offset": last, "rows": rows}])]
+                "sink_offsets", [{"topic": topic, "partition": partition, "first_offset": first,
+                                  "last_offset": last, "rows": rows}])]
         for ins in inserts:
             if not ins.rows or ins.table in done:
                 continue
             try:
                 self._client.raw_insert(
-                    f"{self._db}.{ins.table}",
-                    insert_block=b"\n".join(map(orjson.dumps, ins.rows)),
-                    fmt="JSONEachRow",
+                    f"{self._db}.{ins.table}", insert_block=orjson.dumps(ins.rows), fmt="JSONEachRow",
                     settings=INSERT_SETTINGS | {"insert_deduplication_token": f"{token}:{ins.table}"},
                 )
-            except (DatabaseError, OperationalError, OSError, RuntimeError) as exc:
-                code = error_code(exc)
-                if code in DATA_ERROR_CODES:
-                    raise TableRejected(ins.table, frozenset(done), _friendly(exc)) from exc
-                if code in SCHEMA_ERROR_CODES:  # a bug or a dropped table: stop loudly, commit nothing
-                    raise SchemaError(f"{self._db}.{ins.table}: {_friendly(exc)}") from exc
-                raise ClickHouseUnavailable(_friendly(exc)) from exc
+            except DRIVER_ERRORS as exc:
+                raise_classified(exc, ins.table, frozenset(done))
             done.add(ins.table)
-
-
-class TableRejected(Exception):  # noqa: N818 - what happened, not an error class name
-    """ClickHouse refused a table's rows as data; ``done`` tables were stored before it."""
-
-    def __init__(self, table: str, done: frozenset[str], message: str):
-        super().__init__(f"{table}: {message}")
-        self.table, self.done = table, done
 
 
 def query_rows(client, sql: str, parameters: dict | None = None,

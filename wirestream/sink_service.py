@@ -18,6 +18,7 @@ from wirecore.clickhouse import (
     run_migrations,
 )
 from wirecore.logs import configure_logging
+from wirecore.retry import Backoff, Clock, RetryPolicy, SystemClock
 from wirecore.settings import Settings, load_settings
 from wirecore.topology import READS
 from wirestream.listeners import start_listeners
@@ -25,9 +26,14 @@ from wirestream.listeners import start_listeners
 log = logging.getLogger("wirestream.sink")
 
 
-def connect_with_retry(settings: Settings, stop: threading.Event):
-    """Open the target and apply migrations, waiting (capped backoff) while it is unavailable."""
-    delay = 0.5
+CONNECT_RETRY = RetryPolicy(initial=0.5, cap=15.0)
+
+
+def connect_with_retry(settings: Settings, stop: threading.Event, clock: Clock | None = None,
+                       policy: RetryPolicy = CONNECT_RETRY):
+    """Open the target and apply migrations, waiting (the shared policy) while it is unavailable."""
+    clock = clock or SystemClock(stop)
+    backoff = Backoff(policy)
     while True:
         try:
             client = open_client(settings.dsn)
@@ -38,9 +44,9 @@ def connect_with_retry(settings: Settings, stop: threading.Event):
         except ClickHouseUnavailable as exc:
             if stop.is_set():
                 raise
+            delay = backoff.failed()
             log.warning("%s; retrying in %.1fs", exc, delay)
-            stop.wait(delay)
-            delay = min(delay * 2, 15)
+            clock.sleep(delay)
 
 
 def export_lag(settings: Settings, stop: threading.Event, every_s: float = 5.0) -> None:
@@ -87,11 +93,13 @@ def run_sink(settings: Settings, until_idle_s: float | None = None) -> int:
     def reopen_writer() -> ClickHouseWriter:
         return ClickHouseWriter(LockedClient(), settings.clickhouse_database)
 
-    consumer = SinkConsumer(settings, reopen_writer)
-    consumer.stop_event = stop
+    consumer = SinkConsumer(settings, reopen_writer, stop=stop)
 
     def ready() -> tuple[bool, list[str]]:
         reasons = []
+        stuck = consumer.retrier.stuck
+        if stuck is not None:
+            reasons.append(f"sink {stuck.line()}; what to do: {stuck.hint}")
         try:
             LockedClient().query("SELECT 1")
         except Exception as exc:  # noqa: BLE001

@@ -22,6 +22,7 @@ from wirestream.reader import Reader
 class KafkaReading:
     at: float
     lags: dict[str, list[PartitionLag]]  # group -> partitions
+    sink: dict | None = None  # the sink's /readyz at the same moment ({"ready", "reasons"}), None if not up
 
     def highs(self) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -47,7 +48,27 @@ def group_topics(settings: Settings) -> dict[str, list[str]]:
 def read_kafka(settings: Settings, timeout_s: float = 5.0) -> KafkaReading:
     """Raises ``KafkaUnavailable`` (one line) when the broker does not answer."""
     lags = {g: kafka_admin.group_lag(settings, g, topics, timeout_s) for g, topics in group_topics(settings).items()}
-    return KafkaReading(time.monotonic(), lags)
+    return KafkaReading(time.monotonic(), lags, read_sink_ready(settings))
+
+
+def read_sink_ready(settings: Settings, timeout_s: float = 3.0) -> dict | None:
+    """The running sink's /readyz (it says when a batch is stuck and why), or None."""
+    import urllib.error
+    import urllib.request
+
+    import orjson
+
+    host = "127.0.0.1" if settings.http_host in ("0.0.0.0", "::") else settings.http_host
+    try:
+        with urllib.request.urlopen(f"http://{host}:{settings.metrics_port}/readyz", timeout=timeout_s) as resp:
+            return orjson.loads(resp.read())
+    except urllib.error.HTTPError as exc:  # 503: not ready, with its reasons
+        try:
+            return orjson.loads(exc.read())
+        except orjson.JSONDecodeError:
+            return None
+    except (OSError, orjson.JSONDecodeError):
+        return None
 
 
 def read_clickhouse(reader: Reader, database: str, story_limit: int = 10) -> ClickHouseReading:
@@ -94,5 +115,8 @@ def build_status(settings: Settings, kafka: KafkaReading, clickhouse: ClickHouse
             for s in clickhouse.stories
         ],
         "items_in_clickhouse": clickhouse.items,
-        "clickhouse_error": clickhouse.error,
+        "sink": kafka.sink,
+        # a stuck sink is shown where ClickHouse problems are (the terminal view renders it red)
+        "clickhouse_error": clickhouse.error or next(
+            (r for r in (kafka.sink or {}).get("reasons", []) if r.startswith("sink stuck")), None),
     }

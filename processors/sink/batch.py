@@ -1,21 +1,27 @@
 """A batch is a contiguous offset range of one partition, closed by rows, bytes or time.
 
 The range names the batch: ``topic:partition:first-last`` is its insert_deduplication_token,
-so re-inserting the same range after a crash is a no-op in ClickHouse.
+so re-inserting the same range after a crash is a no-op in ClickHouse. Time comes from the
+caller's ``Clock`` (``opened_at``/``now``), so closing by time is tested with ``FakeClock``.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 
 
-@dataclass
+@dataclass(slots=True)
 class Message:
     offset: int
     value: bytes
     key: bytes | None
-    timestamp_ms: int | None
+
+
+@dataclass(frozen=True)
+class BatchLimits:
+    rows: int
+    nbytes: int
+    ms: int
 
 
 @dataclass
@@ -24,9 +30,8 @@ class Batch:
     partition: int
     messages: list[Message] = field(default_factory=list)
     nbytes: int = 0
-    opened_at: float = field(default_factory=time.monotonic)
+    opened_at: float = 0.0
     until: int | None = None  # replaying an in-flight range: close exactly at this offset
-    raw_timestamps: list[int] = field(default_factory=list)  # for the freshness histogram
 
     @property
     def first(self) -> int:
@@ -43,27 +48,31 @@ class Batch:
 
     @property
     def token(self) -> str:
-        return f"{self.topic}:{self.partition}:{self.first}-{self.last}"
+        return span_token(self.topic, self.partition, self.first, self.last)
 
-    def add(self, msg: Message) -> None:
+    def add(self, msg: Message, now: float) -> None:
         if not self.messages:
-            self.opened_at = time.monotonic()
+            self.opened_at = now
         self.messages.append(msg)
-        self.nbytes += len(msg.value or b"")
+        self.nbytes += len(msg.value)
 
-    def close_reason(self, max_rows: int, max_bytes: int, max_ms: int) -> str | None:
+    def close_reason(self, limits: BatchLimits, now: float) -> str | None:
         """Why this batch should be flushed now, or None. An in-flight replay ignores limits."""
         if not self.messages:
             return None
         if self.until is not None:
             return "replay" if self.last >= self.until else None
-        if len(self.messages) >= max_rows:
+        if len(self.messages) >= limits.rows:
             return "rows"
-        if self.nbytes >= max_bytes:
+        if self.nbytes >= limits.nbytes:
             return "bytes"
-        if (time.monotonic() - self.opened_at) * 1000 >= max_ms:
+        if (now - self.opened_at) * 1000 >= limits.ms:
             return "time"
         return None
+
+
+def span_token(topic: str, partition: int, first: int, last: int) -> str:
+    return f"{topic}:{partition}:{first}-{last}"
 
 
 def intent_metadata(batch: Batch) -> str:

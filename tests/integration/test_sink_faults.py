@@ -82,7 +82,8 @@ def test_sigkill_lock_and_replays(ws_env, tmp_path):
 
 
 def test_broker_restart_mid_stream(ws_env, tmp_path, monkeypatch):
-    port = "29492"
+    # a second broker beside the session's (which uses its port and port + 1 for the controller)
+    port = str(int(os.environ.get("WIRESTREAM_TEST_KAFKA_PORT", "29092")) + 2)
     kenv = dict(os.environ) | {"KAFKA_DATA_DIR": str(tmp_path / "kafka"), "KAFKA_PORT": port}
     script = str(REPO / "deploy/kafka/kafka.sh")
     subprocess.run(["bash", script, "start"], env=kenv, check=True, capture_output=True)
@@ -105,3 +106,115 @@ def test_broker_restart_mid_stream(ws_env, tmp_path, monkeypatch):
     finally:
         sink.stop()
         subprocess.run(["bash", script, "stop"], env=kenv, check=False, capture_output=True)
+
+
+# Runs the real sink service, but every insert (except progress rows) first executes a query
+# chdb refuses (code 395) while the marker file exists: a persistent insert error that an
+# operator can "fix" from outside by deleting the file.
+FAULTY_SINK = """
+import os, sys
+from pathlib import Path
+import wirecore.clickhouse as ch
+import wirestream.sink_service as service
+marker, real_open = Path(os.environ["SINK_FAULT_FILE"]), ch.open_client
+def open_client(dsn):
+    client = real_open(dsn)
+    real_insert = client.raw_insert
+    def raw_insert(table, *a, **kw):
+        if marker.exists() and not table.endswith("sink_offsets"):
+            client.query("SELECT throwIf(1, 'forced by the fault test')")
+        return real_insert(table, *a, **kw)
+    client.raw_insert = raw_insert
+    return client
+service.open_client = open_client
+service.main()
+"""
+
+
+def backfill_event(i: int, published_at: str) -> bytes:
+    import orjson
+
+    _, value = fk.story_event(i)
+    ev = orjson.loads(value)
+    ev["item"]["published_at"] = published_at
+    ev["story"]["first_published_at"] = ev["story"]["last_published_at"] = published_at
+    ev["story_id"] = ev["story"]["story_id"] = f"b{i:06d}"
+    ev["story"]["version"], ev["relation"] = 1, "new"
+    return orjson.dumps(ev)
+
+
+def produce_backfill(s, stream: fk.Stream, n: int, rng: random.Random) -> None:
+    from confluent_kafka import Producer
+
+    p = Producer(s.kafka_conf() | {"enable.idempotence": True, "acks": "all", "linger.ms": 20})
+    for _ in range(n):
+        i = stream.next_i
+        stream.next_i += 1
+        when = f"{rng.randint(2015, 2025)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}T08:00:00Z"
+        stream.items.add(f"{i:016x}")
+        p.produce(s.topic("stories"), key=f"b{i}".encode(), value=backfill_event(i, when))
+        p.poll(0)
+    assert p.flush(60) == 0
+
+
+def readyz(s) -> dict:
+    import urllib.error
+    import urllib.request
+
+    import orjson
+
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{s.metrics_port}/readyz", timeout=10) as resp:
+            return orjson.loads(resp.read())
+    except urllib.error.HTTPError as exc:
+        return orjson.loads(exc.read())
+    except OSError:
+        return {"ready": None, "reasons": ["not up"]}
+
+
+def test_backfill_spanning_2015_2025_then_stuck_and_recovery(ws_env, tmp_path):
+    """3,000 items published 2015-2025 (~130 monthly partitions) go through with *default*
+    settings, exactly once; then a persistent insert error is reported stuck on /readyz and in
+    `wirestream status` within a minute, and once removed everything is stored by itself."""
+    s = load_settings()
+    fk.setup_topics(s)
+    stream, rng = fk.Stream(), random.Random(2015)
+    produce_backfill(s, stream, 3_000, rng)  # published while the sink is down
+    sink = fk.SinkProcess(dict(os.environ), tmp_path / "sink.log")  # default batch settings
+    sink.start()
+    try:
+        fk.wait_drained(s, sink, timeout_s=180)
+        numbers = fk.check_invariants(s, stream)
+        assert numbers["items"] == numbers["items_final"] == 3_000, numbers
+        report("2015-2025 backfill", numbers)
+        sink.stop()
+
+        marker = tmp_path / "fault"
+        marker.touch()
+        faulty = fk.SinkProcess(dict(os.environ) | {"SINK_FAULT_FILE": str(marker)}, tmp_path / "faulty.log")
+        faulty.cmd = [sys.executable, "-c", FAULTY_SINK]
+        faulty.start()
+        fk.produce(s, stream, 300)
+        t0, state = time.monotonic(), {}
+        while time.monotonic() - t0 < 60:
+            assert faulty.alive(), faulty.log.read_text()[-3000:]
+            state = readyz(s)
+            if any("stuck" in r for r in state.get("reasons", [])):
+                break
+            time.sleep(1)
+        stuck_after = time.monotonic() - t0
+        reason = next(r for r in state["reasons"] if "stuck" in r)  # StopIteration = not reported in 60 s
+        assert state["ready"] is False and "395" in reason and "wire.stories:" in reason, state
+        out = subprocess.run([sys.executable, "-m", "wirestream.cli", "status", "--once", "--json"],
+                             capture_output=True, text=True, timeout=60, env=dict(os.environ))
+        assert "sink stuck" in out.stdout, out.stdout + out.stderr
+        assert "What to do" in faulty.log.read_text()
+
+        marker.unlink()  # the operator fixes the cause: no restart
+        fk.wait_drained(s, faulty, timeout_s=120)
+        recovered = fk.check_invariants(s, stream)
+        assert recovered["items"] == 3_300 and readyz(s)["ready"] is not None
+        report("stuck then recovered", recovered | {"stuck_reported_after_s": round(stuck_after, 1)})
+        faulty.stop()
+    finally:
+        sink.stop()

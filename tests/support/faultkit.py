@@ -85,10 +85,11 @@ def produce(settings: Settings, stream: Stream, n: int, *, poison_every: int = 0
 class SinkProcess:
     def __init__(self, env: dict[str, str], log: Path):
         self.env, self.log, self.proc = env, log, None
+        self.cmd = [sys.executable, "-m", "wirestream.sink_service"]
 
     def start(self) -> None:
         with open(self.log, "ab") as fh:
-            self.proc = subprocess.Popen([sys.executable, "-m", "wirestream.sink_service"], env=self.env,
+            self.proc = subprocess.Popen(self.cmd, env=self.env,
                                          stdout=fh, stderr=subprocess.STDOUT, start_new_session=True)
 
     def kill(self) -> None:
@@ -145,6 +146,9 @@ def check_invariants(settings: Settings, stream: Stream) -> dict[str, int]:
         "distinct_items": one(f"SELECT uniqExact(item_id) FROM {db}.items"),
         "story_rows": one(f"SELECT count() FROM {db}.stories"),
         "story_rows_final": one(f"SELECT count() FROM {db}.stories FINAL"),
+        # exactly-once without FINAL: no table may hold a second raw row for anything
+        "raw_minus_final": {t: one(f"SELECT (SELECT count() FROM {db}.{t}) - (SELECT count() FROM {db}.{t} FINAL)")
+                            for t in ("items", "stories", "story_items", "dlq", "sink_offsets")},
         "gappy_stories": one(
             f"SELECT count() FROM (SELECT story_id, groupUniqArray(version) AS v FROM {db}.stories "
             f"GROUP BY story_id HAVING length(v) != max(version) OR min(version) != 1 OR count() != length(v))"),
@@ -154,6 +158,7 @@ def check_invariants(settings: Settings, stream: Stream) -> dict[str, int]:
     }
     assert numbers["items"] == numbers["items_final"] == numbers["distinct_items"] == len(stream.items), numbers
     assert numbers["story_rows"] == numbers["story_rows_final"], numbers
+    assert not any(numbers["raw_minus_final"].values()), numbers
     assert numbers["gappy_stories"] == 0, numbers
     assert numbers["dlq_poison"] == stream.poison, numbers
     return numbers

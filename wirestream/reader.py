@@ -15,7 +15,8 @@ from typing import Protocol
 import httpx
 import orjson
 
-from wirecore.clickhouse import ClickHouseUnavailable, error_code, open_client, query_rows
+from wirecore.clickhouse import ClickHouseUnavailable, open_client, query_rows
+from wirecore.clickhouse_codes import Code, code_of
 from wirecore.errors import UsageError, WirestreamError
 from wirecore.settings import Settings
 from wirestream.owner_api import read_owner
@@ -29,7 +30,6 @@ class QueryNotAllowed(UsageError):
     """The statement is not allowed here, e.g. a write without ``--write`` (exit 2)."""
 
 
-READONLY_CODE = 164  # ClickHouse READONLY: "Cannot execute query in readonly mode"
 
 
 class Reader(Protocol):
@@ -50,7 +50,7 @@ class DirectReader:
             cols, rows = query_rows(self._client, sql, parameters, settings=self._settings or None)
         except Exception as exc:  # noqa: BLE001 - surface the server's message, one line
             message = str(exc).strip().splitlines()[0]
-            if self._settings.get("readonly") and error_code(exc) == READONLY_CODE:
+            if self._settings.get("readonly") and code_of(exc) == Code.READONLY:
                 raise QueryNotAllowed(f"read-only: {message} (add --write to change data)") from None
             raise QueryError(message) from None
         return cols, orjson.loads(orjson.dumps(rows, default=str, option=orjson.OPT_NAIVE_UTC | orjson.OPT_UTC_Z))

@@ -15,7 +15,7 @@ from itertools import count
 
 import pytest
 
-from processors.sink.rows import COLUMNS, decode_story_event, rows_for_story_event
+from processors.sink.rows import decode_story_event, rows_for_story_event
 from wirecore.clickhouse import ClickHouseWriter, TableInsert, open_client, run_migrations
 from wirestream.reader import DirectReader, Reader
 
@@ -29,7 +29,7 @@ def store_story_events(writer: ClickHouseWriter, events: list[bytes]) -> None:
     for value in events:
         for table, rows in rows_for_story_event(decode_story_event(value)).items():
             by_table.setdefault(table, []).extend(rows)
-    writer.write([TableInsert(t, COLUMNS[t], rows) for t, rows in by_table.items()], token=f"test-{next(_tokens)}")
+    writer.write([TableInsert(t, rows) for t, rows in by_table.items()], token=f"test-{next(_tokens)}")
 
 
 @pytest.fixture(scope="module")

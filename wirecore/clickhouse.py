@@ -16,10 +16,8 @@ import clickhouse_connect
 import orjson
 from clickhouse_connect.driver.exceptions import ClickHouseError, DatabaseError, OperationalError
 
-from schemas.ddl import migration_files, render, statements
 from wirecore.errors import ClickHouseUnavailable, SchemaError
-
-MIGRATIONS_TABLE = "schema_migrations"
+from wirecore.migrations import MIGRATIONS_TABLE, check_dedup_windows, run_migrations  # noqa: F401 - re-exported
 
 
 def _friendly(exc: BaseException) -> str:
@@ -74,45 +72,6 @@ def is_transient(exc: BaseException) -> bool:
                        "Read-only file system", "Permission denied", "NOT_ENOUGH_SPACE",
                        "CANNOT_OPEN_FILE", "Cannot open file", "MEMORY_LIMIT")
     )
-
-
-def run_migrations(client, database: str, ttl_days: int | None = None) -> list[str]:
-    """Apply numbered DDL files once each, recording them; return the names applied now."""
-    client.command(f"CREATE DATABASE IF NOT EXISTS {database}")
-    client.command(
-        f"CREATE TABLE IF NOT EXISTS {database}.{MIGRATIONS_TABLE} "
-        "(name String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3)) "
-        "ENGINE = ReplacingMergeTree ORDER BY name"
-    )
-    done = {r[0] for r in client.query(f"SELECT name FROM {database}.{MIGRATIONS_TABLE}").result_rows}
-    applied = []
-    for name, sql in migration_files():
-        if name in done:
-            continue
-        for stmt in statements(render(sql, database, ttl_days)):
-            client.command(stmt)
-        client.insert(f"{database}.{MIGRATIONS_TABLE}", [[name]], column_names=["name"])
-        applied.append(name)
-    check_dedup_windows(client, database)
-    return applied
-
-
-def check_dedup_windows(client, database: str) -> None:
-    """Refuse to write if a non-replicated MergeTree table would ignore dedup tokens."""
-    rows = client.query(
-        "SELECT name, engine, create_table_query FROM system.tables "
-        "WHERE database = {db:String} AND engine LIKE '%MergeTree' AND name != {m:String}",
-        parameters={"db": database, "m": MIGRATIONS_TABLE},
-    ).result_rows
-    for name, engine, ddl in rows:
-        if engine.startswith("Replicated") or engine.startswith("Shared"):
-            continue
-        m = re.search(r"non_replicated_deduplication_window\s*=\s*(\d+)", ddl)
-        if not m or int(m.group(1)) <= 0:
-            raise SchemaError(
-                f"table {database}.{name} lacks non_replicated_deduplication_window > 0: "
-                "replayed batches would be stored twice; refusing to start"
-            )
 
 
 @dataclass

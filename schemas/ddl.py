@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from importlib import resources
 
 ZK_PATH = "'/clickhouse/tables/{shard}/{database}/{table}', '{replica}'"
+_CREATE = r"CREATE (?:OR REPLACE )?(?:TABLE|VIEW|MATERIALIZED VIEW|DATABASE)(?: IF NOT EXISTS)?"
 _TARGET = re.compile(
-    r"^(CREATE (?:OR REPLACE )?(TABLE|VIEW)(?: IF NOT EXISTS)?|ALTER TABLE|INSERT INTO|DROP (?:TABLE|VIEW) IF EXISTS)"
-    r" \{db\}\.(\w+)", re.S)
+    r"^(CREATE (?:OR REPLACE )?(TABLE|VIEW|MATERIALIZED VIEW)(?: IF NOT EXISTS)?|ALTER TABLE|INSERT INTO"
+    r"|DROP (?:TABLE|VIEW) IF EXISTS) \{db\}\.(\w+)", re.S)
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ def classify(migration: str, sql: str) -> Statement:
         return Statement(migration, sql, "other", None)
     verb = m.group(1)
     if verb.startswith("CREATE"):
-        kind = "create_" + m.group(2).lower()
+        kind = "create_" + ("view" if m.group(2).endswith("VIEW") else "table")
     elif verb.startswith("ALTER"):
         kind = "data" if re.search(r"\b(DELETE|UPDATE) WHERE\b", sql) else "alter"
     else:
@@ -97,8 +98,7 @@ def expected_objects() -> dict[str, str]:
 def cluster_variant(sql: str, cluster: str = "{cluster}") -> str:
     """The same objects created on every node of ``cluster`` with Replicated engines."""
     on = f" ON CLUSTER '{cluster}'"
-    sql = re.sub(r"(CREATE (?:OR REPLACE )?(?:TABLE|VIEW|DATABASE)(?: IF NOT EXISTS)? \{db\}(?:\.\w+)?)",
-                 rf"\1{on}", sql)
+    sql = re.sub(rf"({_CREATE} \{{db\}}(?:\.\w+)?)", rf"\1{on}", sql)
     sql = re.sub(r"(ALTER TABLE \{db\}\.\w+)", rf"\1{on}", sql)
 
     def replicated(m: re.Match) -> str:

@@ -40,8 +40,8 @@ DLQ_COLUMNS = (
     "origin_partition", "origin_offset", "original", "headers", "failed_at",
 )
 COLUMNS = {
-    "items": ITEM_COLUMNS, "stories": STORY_COLUMNS, "stories_current": STORY_COLUMNS,
-    "story_items": STORY_ITEM_COLUMNS, "story_merges": MERGE_COLUMNS, "dlq": DLQ_COLUMNS,
+    "items": ITEM_COLUMNS, "stories": STORY_COLUMNS, "story_items": STORY_ITEM_COLUMNS,
+    "story_merges": MERGE_COLUMNS, "dlq": DLQ_COLUMNS,
 }
 
 
@@ -108,8 +108,7 @@ def _rows(event: dict, it: dict, st: dict) -> dict[str, list[dict]]:
         # the version carries its item's editorial status: live views hold it while the item is held
         version = st | {"item_id": item_id, "relation": relation,
                         "status": it.get("status") or "usable", "embargoed_until": it.get("embargoed_until")}
-        out["stories"] = [version]
-        out["stories_current"] = [version]  # the latest state (ReplacingMergeTree by version)
+        out["stories"] = [version]  # stories_current (latest state) follows by materialized view
     merged = event.get("merged_from") or []
     if merged:
         out["story_merges"] = [{"merged_id": str(m), "into_id": story_id, "item_id": item_id,

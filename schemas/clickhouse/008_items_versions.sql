@@ -1,7 +1,8 @@
 -- Rebuild of items (001 + 007): every *version* of an item is a row, keyed by its content
 -- (item_id stays the source's stable id; a revision has the same item_id, new content_hash),
 -- ordered by publication time so time-window filters read only the granules of the window
--- (a bloom filter on item_id serves lookups of one item's versions), text ZSTD-compressed,
+-- (a bloom filter on item_id serves lookups of one item's versions; granules of 1024 rows
+-- keep such a lookup small), text ZSTD-compressed,
 -- times delta-coded, one partition per year (a ten-year backfill makes ten partitions).
 -- search_text: ngram bloom filter over lower(headline + body) for `wirestream query search`.
 CREATE TABLE IF NOT EXISTS {db}.items
@@ -32,10 +33,10 @@ CREATE TABLE IF NOT EXISTS {db}.items
     inserted_at     DateTime64(3, 'UTC') DEFAULT now64(3) CODEC(ZSTD(1)),
     INDEX item_id_bloom item_id TYPE bloom_filter(0.01) GRANULARITY 1,
     INDEX story_id_bloom story_id TYPE bloom_filter(0.01) GRANULARITY 1,
-    INDEX search_text lower(concat(headline, '\n', body)) TYPE ngrambf_v1(4, 65536, 2, 0) GRANULARITY 1
+    INDEX search_text lower(concat(headline, '\n', body)) TYPE ngrambf_v1(4, 32768, 2, 0) GRANULARITY 4
 )
 ENGINE = ReplacingMergeTree(inserted_at)
 PARTITION BY toYear(published_at)
 ORDER BY (published_at, item_id, content_hash)
 {ttl_items}
-SETTINGS non_replicated_deduplication_window = 10000
+SETTINGS non_replicated_deduplication_window = 10000, index_granularity = 1024

@@ -1,7 +1,36 @@
--- Rebuild of stories (history of versions): the triggering item's editorial status travels
--- with each version (a version made by held copy is not shown until the copy may be),
--- one partition per year, text compressed.
+-- Rebuild of stories (history of versions), ordered by last activity: the newest versions
+-- are the last granules, so "the latest stories, newest activity first" (stories_latest)
+-- reads only the tail instead of every version (last_published_at never decreases from one
+-- version of a story to the next). A bloom filter on story_id serves one story's history.
+-- The triggering item's editorial status travels with each version (a version made by held
+-- copy is not shown until the copy may be). One partition per year, text compressed.
 CREATE TABLE IF NOT EXISTS {db}.stories
+(
+    story_id            String,
+    version             UInt32,
+    headline            String CODEC(ZSTD(3)),
+    first_published_at  DateTime64(3, 'UTC') CODEC(ZSTD(1)),
+    last_published_at   DateTime64(3, 'UTC') CODEC(ZSTD(1)),
+    item_count          UInt32,
+    places              Array(LowCardinality(String)),
+    agencies            Array(LowCardinality(String)),
+    languages           Array(LowCardinality(String)),
+    item_id             String CODEC(ZSTD(1)),
+    relation            LowCardinality(String),
+    status              LowCardinality(String) DEFAULT 'usable',
+    embargoed_until     Nullable(DateTime64(3, 'UTC')),
+    inserted_at         DateTime64(3, 'UTC') DEFAULT now64(3) CODEC(ZSTD(1)),
+    INDEX story_id_bloom story_id TYPE bloom_filter(0.01) GRANULARITY 1
+)
+ENGINE = ReplacingMergeTree(inserted_at)
+PARTITION BY toYear(last_published_at)
+ORDER BY (last_published_at, story_id, version)
+SETTINGS non_replicated_deduplication_window = 10000, index_granularity = 1024;
+
+-- The latest state of every story, one row per story_id (the highest version wins, whatever
+-- the order rows arrive in), fed from stories by stories_current_mv: for questions about all stories and for one story by id
+-- (`stories_current FINAL`), without reading every version.
+CREATE TABLE IF NOT EXISTS {db}.stories_current
 (
     story_id            String,
     version             UInt32,
@@ -18,34 +47,15 @@ CREATE TABLE IF NOT EXISTS {db}.stories
     embargoed_until     Nullable(DateTime64(3, 'UTC')),
     inserted_at         DateTime64(3, 'UTC') DEFAULT now64(3) CODEC(ZSTD(1))
 )
-ENGINE = ReplacingMergeTree(inserted_at)
-PARTITION BY toYear(first_published_at)
-ORDER BY (story_id, version)
-SETTINGS non_replicated_deduplication_window = 10000;
-
--- The latest state of every story, one row per story_id (the highest version wins, whatever
--- the order rows arrive in): what stories_latest reads instead of all versions.
-CREATE TABLE IF NOT EXISTS {db}.stories_current
-(
-    story_id            String,
-    version             UInt32,
-    headline            String CODEC(ZSTD(3)),
-    first_published_at  DateTime64(3, 'UTC') CODEC(ZSTD(1)),
-    last_published_at   DateTime64(3, 'UTC') CODEC(ZSTD(1)),
-    item_count          UInt32,
-    places              Array(LowCardinality(String)),
-    agencies            Array(LowCardinality(String)),
-    languages           Array(LowCardinality(String)),
-    item_id             String CODEC(ZSTD(1)),
-    relation            LowCardinality(String),
-    status              LowCardinality(String) DEFAULT 'usable',
-    embargoed_until     Nullable(DateTime64(3, 'UTC')),
-    inserted_at         DateTime64(3, 'UTC') DEFAULT now64(3) CODEC(ZSTD(1)),
-    INDEX last_published_minmax last_published_at TYPE minmax GRANULARITY 1
-)
 ENGINE = ReplacingMergeTree(version)
 ORDER BY story_id
-SETTINGS non_replicated_deduplication_window = 10000;
+SETTINGS non_replicated_deduplication_window = 10000, index_granularity = 1024;
+
+-- Every story version the sink stores reaches stories_current as it is inserted.
+CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.stories_current_mv TO {db}.stories_current AS
+SELECT story_id, version, headline, first_published_at, last_published_at, item_count, places,
+       agencies, languages, item_id, relation, status, embargoed_until, inserted_at
+FROM {db}.stories;
 
 -- Upgrade: the latest version of every story already stored.
 INSERT INTO {db}.stories_current

@@ -13,6 +13,8 @@ LEFT JOIN (SELECT merged_id, any(into_id) AS into_id FROM {db}.story_merges GROU
 -- except stories merged into another (their survivor carries them) and versions made by held
 -- copy (embargoed until later, withdrawn, canceled): for those the latest version that may be
 -- shown, from the history. A story of held copy only is not listed until its time.
+-- Listing the newest few? `wirestream query stories` reads the tail of `stories` (ordered by
+-- last activity) with the same rules, which does not grow with the number of stories.
 CREATE OR REPLACE VIEW {db}.stories_latest AS
 SELECT story_id, version, headline, first_published_at, last_published_at, item_count,
        places, agencies, languages, item_id AS last_item_id
@@ -25,7 +27,7 @@ SELECT story_id, version, headline, first_published_at, last_published_at, item_
 FROM (
     SELECT story_id, version, headline, first_published_at, last_published_at, item_count,
            places, agencies, languages, item_id AS last_item_id
-    FROM {db}.stories FINAL
+    FROM {db}.stories
     WHERE story_id IN (SELECT story_id FROM {db}.stories_current FINAL
                        WHERE NOT (status = 'usable' AND ifNull(embargoed_until <= now64(3), 1)))
       AND status = 'usable' AND ifNull(embargoed_until <= now64(3), 1)

@@ -199,6 +199,12 @@ def workloads(reader: DirectReader, n: int, ips: int) -> dict[str, callable]:
 
     return {
         "query stories --limit 50": named("stories", limit=50),
+        "stories_active(since=24 h) top 50": lambda: reader.query(
+            f"SELECT story_id, headline, item_count FROM {DB}.stories_active(since = now64(3) - INTERVAL 1 DAY) "
+            "ORDER BY last_published_at DESC, story_id LIMIT 50"),
+        "stories_latest top 50 (whole view)": lambda: reader.query(
+            f"SELECT story_id, headline, item_count FROM {DB}.stories_latest "
+            "ORDER BY last_published_at DESC, story_id LIMIT 50"),
         "query timeline": named("timeline", story_id=story),
         "query versions --item-id": named("versions", item_id=item),
         "query search (rare name, 30 d)": named("search", q=NEEDLE, since=since_30d, limit=50),

@@ -34,15 +34,16 @@ _LIVE_ITEMS_SINCE = """(
         WHERE latest.4 = 'usable' AND ifNull(latest.5 <= now64(3), 1))"""
 
 QUERIES: dict[str, NamedQuery] = {q.name: q for q in [
-    # = stories_latest ordered by activity, read from the tail of `stories` (ordered by
-    # last_published_at): the first row met per story is its latest version that may be shown
+    # = stories_latest newest first, read from the tail of `stories` (ordered by activity):
+    # stories_active over the newest limit x 100 versions. Exact unless fewer than `limit`
+    # shown stories made the newest limit x 100 versions (then it lists fewer).
     NamedQuery("stories", "latest stories, newest activity first", """
         SELECT story_id, item_count AS items, first_published_at, last_published_at, headline
-        FROM {db}.stories
-        WHERE status = 'usable' AND ifNull(embargoed_until <= now64(3), 1)
-          AND story_id NOT IN (SELECT merged_id FROM {db}.story_merges)
-        ORDER BY last_published_at DESC, version DESC
-        LIMIT 1 BY story_id
+        FROM {db}.stories_active(since = (
+            SELECT min(last_published_at) FROM (
+                SELECT last_published_at FROM {db}.stories
+                ORDER BY last_published_at DESC LIMIT {limit:UInt32} * 100)))
+        ORDER BY last_published_at DESC, story_id
         LIMIT {limit:UInt32}""", ("limit",)),
     NamedQuery("timeline", "one story's items in time order (latest text, versions), merged stories included", f"""
         SELECT published_at, relation, round(score, 3) AS score, dateline, headline, versions, item_id

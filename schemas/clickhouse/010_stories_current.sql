@@ -57,7 +57,35 @@ SELECT story_id, version, headline, first_published_at, last_published_at, item_
        agencies, languages, item_id, relation, status, embargoed_until, inserted_at
 FROM {db}.stories;
 
+-- Story versions made by held copy (embargoed until `until`; withdrawn/canceled: for good).
+-- Few rows: lets stories_latest find the stories whose latest version is held without
+-- reading every story.
+CREATE TABLE IF NOT EXISTS {db}.story_holds
+(
+    story_id     String,
+    version      UInt32,
+    until        DateTime64(3, 'UTC'),
+    inserted_at  DateTime64(3, 'UTC') DEFAULT now64(3)
+)
+ENGINE = ReplacingMergeTree(inserted_at)
+ORDER BY (story_id, version)
+SETTINGS non_replicated_deduplication_window = 10000;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS {db}.story_holds_mv TO {db}.story_holds AS
+SELECT story_id, version,
+       if(status = 'usable', assumeNotNull(embargoed_until), toDateTime64('2299-12-31 00:00:00', 3, 'UTC')) AS until,
+       inserted_at
+FROM {db}.stories
+WHERE status != 'usable' OR embargoed_until IS NOT NULL;
+
 -- Upgrade: the latest version of every story already stored.
 INSERT INTO {db}.stories_current
 SELECT * FROM {db}.stories FINAL ORDER BY story_id, version DESC LIMIT 1 BY story_id
+SETTINGS insert_deduplicate = 0;
+
+INSERT INTO {db}.story_holds (story_id, version, until)
+SELECT story_id, version,
+       if(status = 'usable', assumeNotNull(embargoed_until), toDateTime64('2299-12-31 00:00:00', 3, 'UTC'))
+FROM {db}.stories FINAL
+WHERE status != 'usable' OR embargoed_until IS NOT NULL
 SETTINGS insert_deduplicate = 0

@@ -13,8 +13,7 @@ LEFT JOIN (SELECT merged_id, any(into_id) AS into_id FROM {db}.story_merges GROU
 -- except stories merged into another (their survivor carries them) and versions made by held
 -- copy (embargoed until later, withdrawn, canceled): for those the latest version that may be
 -- shown, from the history. A story of held copy only is not listed until its time.
--- Listing the newest few? `wirestream query stories` reads the tail of `stories` (ordered by
--- last activity) with the same rules, which does not grow with the number of stories.
+-- Listing the newest few over millions of stories? stories_active(since = …) below.
 CREATE OR REPLACE VIEW {db}.stories_latest AS
 SELECT story_id, version, headline, first_published_at, last_published_at, item_count,
        places, agencies, languages, item_id AS last_item_id
@@ -29,12 +28,28 @@ FROM (
            places, agencies, languages, item_id AS last_item_id
     FROM {db}.stories
     WHERE story_id IN (SELECT story_id FROM {db}.stories_current FINAL
-                       WHERE NOT (status = 'usable' AND ifNull(embargoed_until <= now64(3), 1)))
+                       WHERE story_id IN (SELECT story_id FROM {db}.story_holds WHERE until > now64(3))
+                         AND NOT (status = 'usable' AND ifNull(embargoed_until <= now64(3), 1)))
       AND status = 'usable' AND ifNull(embargoed_until <= now64(3), 1)
       AND story_id NOT IN (SELECT merged_id FROM {db}.story_merges)
     ORDER BY story_id, version DESC
     LIMIT 1 BY story_id
 );
+
+-- The same rules for the stories active since a time, read from the tail of `stories`
+-- (ordered by last activity: the first version met per story is its latest that may be
+-- shown), so the cost follows the window, not the number of stories. A parameterized view:
+--   SELECT … FROM wirestream.stories_active(since = now64(3) - INTERVAL 1 DAY)
+--   ORDER BY last_published_at DESC LIMIT 50
+CREATE OR REPLACE VIEW {db}.stories_active AS
+SELECT story_id, version, headline, first_published_at, last_published_at, item_count,
+       places, agencies, languages, item_id AS last_item_id
+FROM {db}.stories
+WHERE last_published_at >= {since:DateTime64(3, 'UTC')}
+  AND status = 'usable' AND ifNull(embargoed_until <= now64(3), 1)
+  AND story_id NOT IN (SELECT merged_id FROM {db}.story_merges)
+ORDER BY last_published_at DESC, version DESC
+LIMIT 1 BY story_id;
 
 -- A story's chain of items for live views, one row per item: where it came in (relation,
 -- score, evidence of its first version), its latest text and status, and how many versions

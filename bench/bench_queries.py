@@ -212,7 +212,7 @@ def workloads(reader: DirectReader, n: int, ips: int) -> dict[str, callable]:
         "query search (common word, 30 d)": named("search", q=VOCAB[1], since=since_30d, limit=50),
         "query places --hours 24": named("places", hours=24, limit=20),
         "query agencies --hours 24": named("agencies", hours=24, limit=20),
-        "query relations": named("relations"),
+        "query relations --hours 168": named("relations", hours=168),
         "query dlq": named("dlq", limit=20),
         "dashboard read_fingerprint": lambda: data.read_fingerprint(reader, DB),
         "dashboard changed_since": lambda: data.changed_since(reader, DB, last[0][0]),

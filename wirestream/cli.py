@@ -194,7 +194,7 @@ def query(
     item_id: Annotated[str | None, typer.Option(help="for versions")] = None,
     q: Annotated[str | None, typer.Option(help="for search: text to find in headlines and bodies")] = None,
     since: Annotated[str, typer.Option(help="for search: ISO time or date to search from")] = "1970-01-01",
-    hours: Annotated[int, typer.Option(help="window for places/agencies")] = 24,
+    hours: Annotated[int, typer.Option(help="window for places/agencies/relations")] = 24,
     limit: Annotated[int, typer.Option()] = 50,
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object per row")] = False,
 ) -> None:

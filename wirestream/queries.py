@@ -73,10 +73,13 @@ QUERIES: dict[str, NamedQuery] = {q.name: q for q in [
         SELECT arrayJoin(agencies) AS agency, count() AS items, uniqExact(story_id) AS stories
         FROM {_LIVE_ITEMS_SINCE}
         GROUP BY agency ORDER BY items DESC, agency LIMIT {{limit:UInt32}}""", ("hours", "limit")),
-    NamedQuery("relations", "share of new/update/revision/duplicate decisions", """
+    # from items (ordered by time, one row per version: a revision adds a `revision` row and
+    # never replaces the `new`/`update` one), so a window reads only its granules
+    NamedQuery("relations", "share of new/update/revision/duplicate decisions in the last N hours", """
         SELECT relation, count() AS items, round(count() / sum(count()) OVER (), 4) AS share
-        FROM {db}.story_items FINAL
-        GROUP BY relation ORDER BY items DESC"""),
+        FROM {db}.items FINAL
+        WHERE published_at >= now64(3) - toIntervalHour({hours:UInt32})
+        GROUP BY relation ORDER BY items DESC""", ("hours",)),
     NamedQuery("dlq", "dead letters by stage and reason (a re-sent dead letter counts once)", """
         SELECT stage, reason, count() AS letters, max(failed_at) AS last_failed_at
         FROM {db}.dlq FINAL

@@ -30,6 +30,7 @@ import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.queries_before import build_before, run_old  # noqa: E402
 from processors.sink.rows import COLUMNS, decode_story_event, rows_for_story_event  # noqa: E402
 from wirecore.clickhouse import ClickHouseWriter, TableInsert, open_client, run_migrations  # noqa: E402
 from wirestream.dashboard import data  # noqa: E402
@@ -184,6 +185,27 @@ def sql_fill(client, first: int, n: int, start_ms: int, step_ms: float, ips: int
 
 
 # -- what is measured ---------------------------------------------------------------------------
+def before_workloads(reader: DirectReader, db: str, story: str) -> dict[str, callable]:
+    """The same questions on the pre-change schema (bench/queries_before.py), by label."""
+    flt, by_lang = data.StoryFilter(), data.StoryFilter(language="de", limit=50)
+
+    def old(name: str, **params):
+        return lambda: run_old(reader, db, name, **params)
+
+    return {
+        "query stories --limit 50": old("stories", limit=50),
+        "query timeline": old("timeline", story_id=story),
+        "query places --hours 24": old("places", hours=24, limit=20),
+        "query agencies --hours 24": old("agencies", hours=24, limit=20),
+        "query relations --hours 168": old("relations"),  # before: all time, no window
+        "query dlq": old("dlq", limit=20),
+        "dashboard list_stories": lambda: data.list_stories(reader, db, flt),
+        "dashboard list_stories (language)": lambda: data.list_stories(reader, db, by_lang),
+        "dashboard story_detail": lambda: data.story_detail(reader, db, story),
+        "dashboard filter_options": lambda: data.filter_options(reader, db),
+    }
+
+
 def workloads(reader: DirectReader, n: int, ips: int) -> dict[str, callable]:
     _, recent = reader.query(f"SELECT story_id FROM {DB}.stories_latest ORDER BY last_published_at DESC LIMIT 1")
     story = recent[0][0]
@@ -223,6 +245,12 @@ def workloads(reader: DirectReader, n: int, ips: int) -> dict[str, callable]:
     }
 
 
+def time_once(fn) -> float:
+    t = time.perf_counter()
+    fn()
+    return (time.perf_counter() - t) * 1000
+
+
 def measure(fn, runs: int) -> tuple[float, float]:
     fn()  # warm: marks, caches
     times = []
@@ -259,6 +287,8 @@ def main() -> None:
     ap.add_argument("--python-items", type=int, default=20_000)
     ap.add_argument("--runs", type=int, default=9)
     ap.add_argument("--data-dir", default=None, help="reuse a filled database here (filled if empty)")
+    ap.add_argument("--before", action="store_true",
+                    help="also copy the rows into the pre-change schema and time the old queries alternately")
     args = ap.parse_args()
     ips, n = args.items_per_story, args.items
     path = args.data_dir or tempfile.mkdtemp(prefix="bench-queries-")
@@ -286,11 +316,27 @@ def main() -> None:
     print(f"# bench_queries: {n:,} items, rows {counts}")
     print("# parts/partitions: " + ", ".join(f"{t} {p}/{q}" for t, p, q in parts))
     print("# compressed size (ratio): " + ", ".join(f"{t} {s} ({r}x)" for t, s, r in sizes))
-    print(f"{'query':<40} {'p50 ms':>8} {'p95 ms':>8}")
-    for name, fn in workloads(reader, n, ips).items():
-        p50, p95 = measure(fn, args.runs)
-        print(f"{name:<40} {p50:8.1f} {p95:8.1f}", flush=True)
-
+    after = workloads(reader, n, ips)
+    before: dict[str, callable] = {}
+    if args.before:
+        t = time.perf_counter()
+        build_before(client, DB, "before")
+        print(f"# before: pre-change schema filled from the same rows in {time.perf_counter() - t:.0f} s",
+              file=sys.stderr)
+        _, recent = reader.query(f"SELECT story_id FROM {DB}.stories_latest ORDER BY last_published_at DESC LIMIT 1")
+        before = before_workloads(reader, "before", recent[0][0])
+    extra = f" {'before p50':>10} {'after/before':>12}" if before else ""
+    print(f"{'query':<40} {'p50 ms':>8} {'p95 ms':>8}{extra}")
+    for name, fn in after.items():
+        if name in before:  # alternate old and new so both see the same load
+            fn(), before[name]()  # warm
+            pairs = [(time_once(fn), time_once(before[name])) for _ in range(args.runs)]
+            new, old = sorted(p[0] for p in pairs), sorted(p[1] for p in pairs)
+            p50, p95, b50 = statistics.median(new), new[round(0.95 * (len(new) - 1))], statistics.median(old)
+            print(f"{name:<40} {p50:8.1f} {p95:8.1f} {b50:10.1f} {p50 / b50:12.3f}", flush=True)
+        else:
+            p50, p95 = measure(fn, args.runs)
+            print(f"{name:<40} {p50:8.1f} {p95:8.1f}", flush=True)
 
 if __name__ == "__main__":
     main()

@@ -100,7 +100,8 @@ def stories_with_items(reader: Reader, database: str, limit: int = 100) -> list[
     if not stories:
         return []
     _, items = reader.query(
-        f"""SELECT ifNull(s.survivor_id, t.story_id) AS story_id, item_id, headline, published_at, relation
+        f"""SELECT if(s.survivor_id != '', s.survivor_id, t.story_id) AS story_id, item_id, headline, published_at,
+                   relation
             FROM {database}.story_timeline AS t
             LEFT JOIN (SELECT story_id, survivor_id FROM {database}.story_survivors
                        WHERE survivor_id IN {{ids:Array(String)}}) AS s ON s.story_id = t.story_id

@@ -22,7 +22,7 @@ from schemas.models import DeadLetter, dumps
 from wirecore.clickhouse import INSERT_SETTINGS, ClickHouseWriter, TableInsert, open_client
 from wirecore.errors import SchemaError
 from wirecore.migrations import MIGRATIONS_TABLE, run_migrations
-from wirestream.queries import run_named
+from wirestream.queries import run_named, stories_with_items
 from wirestream.reader import DirectReader
 
 pytestmark = pytest.mark.integration
@@ -162,6 +162,8 @@ def test_a_merged_story_resolves_to_its_survivor(db):
     assert {s["story_id"] for s in db.named("stories", limit=10)} == {"X", "W"}
     assert {r["story_id"] for r in db.rows("SELECT story_id FROM {db}.stories_latest")} == {"X", "W"}
     assert [t["item_id"] for t in db.named("timeline", story_id="X")] == ["x1", "q1", "y1", "x2", "x3"]
+    listed = {s["story_id"]: [i["item_id"] for i in s["items"]] for s in stories_with_items(db.reader, DB)}
+    assert listed == {"X": ["x1", "q1", "y1", "x2", "x3"], "W": ["z1", "z2", "w1", "w2"]}
 
 
 # -- dead letters ----------------------------------------------------------------------------

@@ -53,9 +53,10 @@ QUERIES: dict[str, NamedQuery] = {q.name: q for q in [
     NamedQuery("versions", "every stored version of one item, oldest first", """
         SELECT revision, content_hash, status, published_at, updated_at, fetched_at, story_id, relation,
                headline, body
-        FROM {db}.items FINAL
+        FROM {db}.items
         WHERE item_id = {item_id:String}
-        ORDER BY revision, fetched_at, inserted_at""", ("item_id",)),
+        ORDER BY revision, fetched_at, inserted_at DESC
+        LIMIT 1 BY content_hash""", ("item_id",)),  # a replayed copy of a version counts once
     NamedQuery("search", "items whose headline or body contains the text, newest first", """
         SELECT published_at, source, story_id, item_id, headline
         FROM {db}.items

@@ -16,11 +16,9 @@ import clickhouse_connect
 import orjson
 from clickhouse_connect.driver.exceptions import ClickHouseError
 
-from schemas.ddl import migration_files, render, statements
 from wirecore.clickhouse_codes import Kind, classify, code_of, is_disk_problem, label, one_line
 from wirecore.errors import ClickHouseUnavailable, PoisonError, SchemaError
-
-MIGRATIONS_TABLE = "schema_migrations"
+from wirecore.migrations import MIGRATIONS_TABLE, check_dedup_windows, run_migrations  # noqa: F401 - re-exported
 
 
 def open_client(dsn: str):
@@ -43,43 +41,6 @@ def redact(dsn: str) -> str:
     return re.sub(r"(//[^:/@]+:)[^@]*@", r"\1***@", dsn)
 
 
-def run_migrations(client, database: str, ttl_days: int | None = None) -> list[str]:
-    """Apply numbered DDL files once each, recording them; return the names applied now."""
-    client.command(f"CREATE DATABASE IF NOT EXISTS {database}")
-    client.command(
-        f"CREATE TABLE IF NOT EXISTS {database}.{MIGRATIONS_TABLE} "
-        "(name String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3)) "
-        "ENGINE = ReplacingMergeTree ORDER BY name"
-    )
-    done = {r[0] for r in client.query(f"SELECT name FROM {database}.{MIGRATIONS_TABLE}").result_rows}
-    applied = []
-    for name, sql in migration_files():
-        if name in done:
-            continue
-        for stmt in statements(render(sql, database, ttl_days)):
-            client.command(stmt)
-        client.insert(f"{database}.{MIGRATIONS_TABLE}", [[name]], column_names=["name"])
-        applied.append(name)
-    check_dedup_windows(client, database)
-    return applied
-
-
-def check_dedup_windows(client, database: str) -> None:
-    """Refuse to write if a non-replicated MergeTree table would ignore dedup tokens."""
-    rows = client.query(
-        "SELECT name, engine, create_table_query FROM system.tables "
-        "WHERE database = {db:String} AND engine LIKE '%MergeTree' AND name != {m:String}",
-        parameters={"db": database, "m": MIGRATIONS_TABLE},
-    ).result_rows
-    for name, engine, ddl in rows:
-        if engine.startswith("Replicated") or engine.startswith("Shared"):
-            continue
-        m = re.search(r"non_replicated_deduplication_window\s*=\s*(\d+)", ddl)
-        if not m or int(m.group(1)) <= 0:
-            raise SchemaError(
-                f"table {database}.{name} lacks non_replicated_deduplication_window > 0: "
-                "replayed batches would be stored twice; refusing to start"
-            )
 
 
 @dataclass

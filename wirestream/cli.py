@@ -5,6 +5,7 @@ call the module that does the work, and turn known failures into one clear line 
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -211,9 +212,13 @@ def ddl(
 # -- analysts ----------------------------------------------------------------------------
 @app.command()
 def query(
-    name: Annotated[str, typer.Argument(help="stories | timeline | places | agencies | relations | dlq")],
+    name: Annotated[str, typer.Argument(
+        help="stories | timeline | versions | search | places | agencies | relations | dlq")],
     story_id: Annotated[str | None, typer.Option(help="for timeline")] = None,
-    hours: Annotated[int, typer.Option(help="window for places/agencies")] = 24,
+    item_id: Annotated[str | None, typer.Option(help="for versions")] = None,
+    q: Annotated[str | None, typer.Option(help="for search: text to find in headlines and bodies")] = None,
+    since: Annotated[str, typer.Option(help="for search: ISO time or date to search from")] = "1970-01-01",
+    hours: Annotated[int, typer.Option(help="window for places/agencies/relations")] = 24,
     limit: Annotated[int, typer.Option()] = 50,
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object per row")] = False,
 ) -> None:
@@ -226,6 +231,14 @@ def query(
         raise UsageError(f"unknown query {name!r}; choose from {', '.join(QUERIES)}")
     if name == "timeline" and not story_id:
         raise UsageError("timeline needs --story-id")
+    if name == "versions" and not item_id:
+        raise UsageError("versions needs --item-id")
+    if name == "search" and not (q or "").strip():
+        raise UsageError("search needs --q")
+    try:
+        datetime.fromisoformat(since.replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(f"--since is not an ISO date or time: {since!r}") from None
     reader = open_reader(s)
     if name == "stories":
         stories = stories_with_items(reader, s.clickhouse_database, limit)
@@ -235,7 +248,8 @@ def query(
         else:
             print_stories(stories)
         return
-    cols, rows = run_named(reader, s.clickhouse_database, name, story_id=story_id, hours=hours, limit=limit)
+    cols, rows = run_named(reader, s.clickhouse_database, name, story_id=story_id, item_id=item_id, q=q,
+                           since=since, hours=hours, limit=limit)
     print_rows(cols, rows, as_json, title=QUERIES[name].help)
 
 

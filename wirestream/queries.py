@@ -19,32 +19,69 @@ class NamedQuery:
     params: tuple[str, ...] = ()
 
 
+# A story merged into another is read as part of its survivor (story_survivors).
+_STORY_AND_MERGED = """(story_id = {story_id:String} OR story_id IN (
+            SELECT story_id FROM {db}.story_survivors WHERE survivor_id = {story_id:String}))"""
+
+# Items in a time window, each by its latest version, shown only when live views may show it.
+_LIVE_ITEMS_SINCE = """(
+        SELECT latest.1 AS places, latest.2 AS agencies, latest.3 AS story_id
+        FROM (
+            SELECT argMax((places, agencies, story_id, status, embargoed_until), (revision, fetched_at)) AS latest
+            FROM {db}.items
+            WHERE published_at >= now64(3) - toIntervalHour({hours:UInt32})
+            GROUP BY item_id)
+        WHERE latest.4 = 'usable' AND ifNull(latest.5 <= now64(3), 1))"""
+
 QUERIES: dict[str, NamedQuery] = {q.name: q for q in [
+    # = stories_latest newest first, read from the tail of `stories` (ordered by activity):
+    # stories_active over the newest limit x 100 versions. Exact unless fewer than `limit`
+    # shown stories made the newest limit x 100 versions (then it lists fewer).
     NamedQuery("stories", "latest stories, newest activity first", """
         SELECT story_id, item_count AS items, first_published_at, last_published_at, headline
-        FROM {db}.stories_latest
+        FROM {db}.stories_active(since = (
+            SELECT min(last_published_at) FROM (
+                SELECT last_published_at FROM {db}.stories
+                ORDER BY last_published_at DESC LIMIT {limit:UInt32} * 100)))
         ORDER BY last_published_at DESC, story_id
         LIMIT {limit:UInt32}""", ("limit",)),
-    NamedQuery("timeline", "one story's items in time order, with relation and score", """
-        SELECT published_at, relation, round(score, 3) AS score, dateline, headline, item_id
-        FROM {db}.story_timeline
-        WHERE story_id = {story_id:String}
+    NamedQuery("timeline", "one story's items in time order (latest text, versions), merged stories included", f"""
+        SELECT published_at, relation, round(score, 3) AS score, dateline, headline, versions, item_id
+        FROM {{db}}.story_timeline
+        WHERE {_STORY_AND_MERGED}
         ORDER BY published_at, item_id""", ("story_id",)),
-    NamedQuery("places", "top dateline places in the last N hours", """
+    NamedQuery("versions", "every stored version of one item, oldest first", """
+        SELECT revision, content_hash, status, published_at, updated_at, fetched_at, story_id, relation,
+               headline, body
+        FROM {db}.items
+        WHERE item_id = {item_id:String}
+        ORDER BY revision, fetched_at, inserted_at DESC
+        LIMIT 1 BY content_hash""", ("item_id",)),  # a replayed copy of a version counts once
+    NamedQuery("search", "items whose headline or body contains the text, newest first", """
+        SELECT published_at, source, story_id, item_id, headline
+        FROM {db}.items
+        WHERE published_at >= parseDateTime64BestEffort({since:String}, 3, 'UTC')
+          AND multiSearchAny(lower(concat(headline, '\n', body)), [lower({q:String})])
+          AND status = 'usable' AND ifNull(embargoed_until <= now64(3), 1)
+        ORDER BY published_at DESC, item_id
+        LIMIT 1 BY item_id
+        LIMIT {limit:UInt32}""", ("q", "since", "limit")),
+    NamedQuery("places", "top dateline places in the last N hours", f"""
         SELECT arrayJoin(places) AS place, count() AS items, uniqExact(story_id) AS stories
-        FROM {db}.items FINAL
-        WHERE published_at >= now64(3) - toIntervalHour({hours:UInt32})
-        GROUP BY place ORDER BY items DESC, place LIMIT {limit:UInt32}""", ("hours", "limit")),
-    NamedQuery("agencies", "top agencies in the last N hours", """
+        FROM {_LIVE_ITEMS_SINCE}
+        GROUP BY place ORDER BY items DESC, place LIMIT {{limit:UInt32}}""", ("hours", "limit")),
+    NamedQuery("agencies", "top agencies in the last N hours", f"""
         SELECT arrayJoin(agencies) AS agency, count() AS items, uniqExact(story_id) AS stories
+        FROM {_LIVE_ITEMS_SINCE}
+        GROUP BY agency ORDER BY items DESC, agency LIMIT {{limit:UInt32}}""", ("hours", "limit")),
+    # from items (ordered by time, one row per version: a revision adds a `revision` row and
+    # never replaces the `new`/`update` one), so a window reads only its granules
+    NamedQuery("relations", "share of new/update/revision/duplicate decisions in the last N hours", """
+        SELECT relation, count() AS items, round(count() / sum(count()) OVER (), 4) AS share
         FROM {db}.items FINAL
         WHERE published_at >= now64(3) - toIntervalHour({hours:UInt32})
-        GROUP BY agency ORDER BY items DESC, agency LIMIT {limit:UInt32}""", ("hours", "limit")),
-    NamedQuery("relations", "share of new/update/revision/duplicate decisions", """
-        SELECT relation, count() AS items, round(count() / sum(count()) OVER (), 4) AS share
-        FROM {db}.story_items FINAL
-        GROUP BY relation ORDER BY items DESC"""),
-    NamedQuery("dlq", "dead letters by stage and reason", """
+        GROUP BY relation ORDER BY items DESC""", ("hours",)),
+    NamedQuery("dlq", "dead letters by stage and reason (a re-sent dead letter counts once)", """
         SELECT stage, reason, count() AS letters, max(failed_at) AS last_failed_at
         FROM {db}.dlq FINAL
         GROUP BY stage, reason ORDER BY letters DESC LIMIT {limit:UInt32}""", ("limit",)),
@@ -64,9 +101,14 @@ def stories_with_items(reader: Reader, database: str, limit: int = 100) -> list[
     if not stories:
         return []
     _, items = reader.query(
-        f"""SELECT story_id, item_id, headline, published_at, relation
-            FROM {database}.story_timeline
-            WHERE story_id IN {{ids:Array(String)}} AND relation != 'duplicate'
+        f"""SELECT if(s.survivor_id != '', s.survivor_id, t.story_id) AS story_id, item_id, headline, published_at,
+                   relation
+            FROM {database}.story_timeline AS t
+            LEFT JOIN (SELECT story_id, survivor_id FROM {database}.story_survivors
+                       WHERE survivor_id IN {{ids:Array(String)}}) AS s ON s.story_id = t.story_id
+            WHERE (t.story_id IN {{ids:Array(String)}} OR t.story_id IN (
+                   SELECT story_id FROM {database}.story_survivors WHERE survivor_id IN {{ids:Array(String)}}))
+              AND relation != 'duplicate'
             ORDER BY story_id, published_at, item_id""",
         {"ids": [s["story_id"] for s in stories]},
     )

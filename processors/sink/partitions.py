@@ -8,8 +8,9 @@ replay of the same range (or of its not-yet-stored tail) cuts the same runs, eac
 its own offsets: tokens and ``sink_offsets`` rows stay deterministic.
 
 ``PARTITION_COLUMNS`` is the one place that mirrors the ``PARTITION BY`` clauses in
-schemas/clickhouse/*.sql (all ``toYYYYMM(column)`` today); tests/unit/sink/test_partitions.py
-fails if the DDL and this mapping disagree. Tables not listed are not partitioned.
+schemas/clickhouse/*.sql (``toYear(column)`` since migration 008; the latest definition of a
+table wins); tests/unit/sink/test_partitions.py fails if the DDL and this mapping disagree.
+Tables not listed are not partitioned.
 """
 
 from __future__ import annotations
@@ -17,23 +18,25 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-PARTITION_COLUMNS: dict[str, str] = {  # table -> column of PARTITION BY toYYYYMM(column)
+PARTITION_COLUMNS: dict[str, str] = {  # table -> column of PARTITION BY <PARTITION_FUNCTION>(column)
     "items": "published_at",
     "story_items": "published_at",
-    "stories": "first_published_at",
+    "stories": "last_published_at",
     "dlq": "failed_at",
 }
+PARTITION_FUNCTION = "toYear"
+KEY_LENGTH = {"toYear": 4, "toYYYYMM": 7}[PARTITION_FUNCTION]  # prefix of a UTC ISO time
 DEFAULT_LIMIT = 100  # ClickHouse's default max_partitions_per_insert_block
 
 
 def month_of(value: str | None) -> str:
-    """``toYYYYMM`` of an ISO-8601 time in UTC, as ``YYYY-MM`` (cheap for UTC strings)."""
+    """The partition key of an ISO-8601 time in UTC (``YYYY`` for toYear), cheap for UTC strings."""
     if not value:
         return ""
     if value.endswith("Z") or value.endswith("+00:00") or len(value) <= 10:
-        return value[:7]
+        return value[:KEY_LENGTH]
     dt = datetime.fromisoformat(value)
-    return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).astimezone(UTC).strftime("%Y-%m")
+    return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).astimezone(UTC).strftime("%Y-%m")[:KEY_LENGTH]
 
 
 def partitions_of(rows: dict[str, list[dict]]) -> list[tuple[str, str]]:
@@ -50,7 +53,7 @@ def _months_per_table(rows_per_message: Sequence[dict[str, list[dict]] | None]) 
     out: dict[str, set[str]] = {}
     for table, column in PARTITION_COLUMNS.items():
         values = {r.get(column) for rows in rows_per_message if rows for r in rows.get(table, ())}
-        out[table] = {v[:7] if v and v[-1] == "Z" else month_of(v) for v in values}
+        out[table] = {v[:KEY_LENGTH] if v and v[-1] == "Z" else month_of(v) for v in values}
     return out
 
 

@@ -23,17 +23,26 @@ ITEM_COLUMNS = (
 )
 STORY_COLUMNS = (
     "story_id", "version", "headline", "first_published_at", "last_published_at", "item_count",
-    "places", "agencies", "languages", "item_id", "relation",
+    "places", "agencies", "languages", "item_id", "relation", "status", "embargoed_until",
+)
+# the timeline carries what it shows (no join over all items when reading one story)
+TIMELINE_ITEM_FIELDS = (
+    "content_hash", "revision", "dateline", "agencies", "places", "language", "body", "url",
+    "status", "embargoed_until", "urgency", "subjects",
 )
 STORY_ITEM_COLUMNS = (
     "story_id", "item_id", "relation", "score", "evidence", "published_at", "headline", "source",
-    "story_version",
+    "story_version", *TIMELINE_ITEM_FIELDS,
 )
+MERGE_COLUMNS = ("merged_id", "into_id", "item_id", "at")
 DLQ_COLUMNS = (
     "dlq_topic", "dlq_partition", "dlq_offset", "stage", "reason", "origin_topic",
     "origin_partition", "origin_offset", "original", "headers", "failed_at",
 )
-COLUMNS = {"items": ITEM_COLUMNS, "stories": STORY_COLUMNS, "story_items": STORY_ITEM_COLUMNS, "dlq": DLQ_COLUMNS}
+COLUMNS = {
+    "items": ITEM_COLUMNS, "stories": STORY_COLUMNS, "story_items": STORY_ITEM_COLUMNS,
+    "story_merges": MERGE_COLUMNS, "dlq": DLQ_COLUMNS,
+}
 
 
 def to_datetime(value: str | None) -> datetime | None:
@@ -79,7 +88,8 @@ def rows_for_story_event(event: dict) -> dict[str, list[dict]]:
 def _rows(event: dict, it: dict, st: dict) -> dict[str, list[dict]]:
     for name in ("published_at", "fetched_at"):
         _check_time(it[name], name)
-    _check_time(it.get("updated_at"), "updated_at", required=False)
+    for name in ("updated_at", "embargoed_until"):
+        _check_time(it.get(name), name, required=False)
     for name in ("first_published_at", "last_published_at"):
         _check_time(st[name], name)
     story_id, relation, item_id = event["story_id"], event["relation"], it["item_id"]
@@ -92,10 +102,17 @@ def _rows(event: dict, it: dict, st: dict) -> dict[str, list[dict]]:
             "evidence": orjson.dumps(event.get("evidence") or {}).decode(),
             "published_at": it["published_at"], "headline": it["headline"], "source": it["source"],
             "story_version": int(st["version"]),
-        }],
+        } | {name: it.get(name) for name in TIMELINE_ITEM_FIELDS}],
     }
     if relation != "duplicate":  # a duplicate does not make a new story version
-        out["stories"] = [st | {"item_id": item_id, "relation": relation}]
+        # the version carries its item's editorial status: live views hold it while the item is held
+        version = st | {"item_id": item_id, "relation": relation,
+                        "status": it.get("status") or "usable", "embargoed_until": it.get("embargoed_until")}
+        out["stories"] = [version]  # stories_current (latest state) follows by materialized view
+    merged = event.get("merged_from") or []
+    if merged:
+        out["story_merges"] = [{"merged_id": str(m), "into_id": story_id, "item_id": item_id,
+                                "at": it["published_at"]} for m in merged if m != story_id]
     return out
 
 

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from processors.sink.rows import DLQ_COLUMNS, ITEM_COLUMNS, STORY_COLUMNS, STORY_ITEM_COLUMNS
-from schemas.ddl import cluster_variant
+from processors.sink.rows import STORY_ITEM_COLUMNS
+from schemas.ddl import cluster_variant, final_statements
 from wirecore.clickhouse import open_client, run_migrations
 
 pytestmark = pytest.mark.integration
@@ -21,44 +21,73 @@ pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]
 ANALYSTS = REPO / "docs" / "analysts.md"
 DASHBOARD = REPO / "deploy" / "grafana" / "dashboards" / "wirestream.json"
-SCHEMA = REPO / "schemas" / "clickhouse"
 DB = "wirestream"
 STORY = "a1b2c3d4e5f60718"  # the example id used in docs/analysts.md
 OTHER = "0f1e2d3c4b5a6978"
+HELD = "00000000000000e1"
+MERGED = "00000000000000a1"
 BAD_INPUT = b"<item><headline>broken"
 
 
 # -- data ----------------------------------------------------------------------------------
 def seed(client) -> None:
-    """Two stories: STORY (new + update + a revised item), OTHER (new + duplicate); one dead letter."""
+    """STORY (new + update, the update revised once), OTHER (new + duplicate), HELD (embargoed
+    until tomorrow: stored, not live), MERGED (merged into STORY); one dead letter, sent twice."""
     now = datetime.now(UTC).replace(microsecond=0)
     t1, t2, t3 = now - timedelta(hours=3), now - timedelta(hours=2), now - timedelta(minutes=30)
     raw = now - timedelta(seconds=5)
 
-    def item(iid, story, rel, pub, rev=0, source="anp", places=("Den Haag",), agencies=("ANP",)):
-        return [iid, f"guid-{iid}", source, "listing", f"headline {iid}", f"body {iid}", "DEN HAAG",
-                list(places), list(agencies), "nl", pub, pub + timedelta(minutes=5) if rev else None,
-                now, None, rev, f"hash-{iid}", story, rel, raw]
+    def item(iid, story, rel, pub, rev=0, source="anp", places=("Den Haag",), agencies=("ANP",), **extra):
+        return {"item_id": iid, "guid": f"guid-{iid}", "source": source, "format": "listing",
+                "headline": f"headline {iid}" + (f" rev {rev}" if rev else ""), "body": f"body {iid} in Den Haag",
+                "dateline": "DEN HAAG", "places": list(places), "agencies": list(agencies), "language": "nl",
+                "published_at": pub, "updated_at": pub + timedelta(minutes=5) if rev else None, "fetched_at": now,
+                "url": None, "revision": rev, "content_hash": f"hash-{iid}-{rev}", "story_id": story,
+                "relation": rel, "raw_at": raw, "status": "usable", "embargoed_until": None, "urgency": 3,
+                "subjects": ["politics"]} | extra
 
     items = [
         item("i1", STORY, "new", t1),
-        item("i2", STORY, "update", t2, rev=1),
+        item("i2", STORY, "update", t2),
+        item("i2", STORY, "revision", t2, rev=1),
         item("i3", OTHER, "new", t3, source="reuters", places=("Brussel",), agencies=()),
         item("i4", OTHER, "duplicate", t3, source="afp", places=("Brussel",), agencies=("AFP",)),
+        item("i5", HELD, "new", t3, embargoed_until=now + timedelta(days=1)),
+        item("i6", MERGED, "new", t1 - timedelta(hours=1)),
     ]
-    story_items = [[r[16], r[0], r[17], 0.9, json.dumps({"score": 0.9}), r[10], r[4], r[2], 1] for r in items]
+    story_items = [{"story_id": r["story_id"], "score": 0.9, "evidence": json.dumps({"score": 0.9}),
+                    "story_version": 1} | {c: r[c] for c in STORY_ITEM_COLUMNS if c in r} for r in items]
+
+    def version(story, v, headline, first, last, count, item_id, relation, **extra):
+        return {"story_id": story, "version": v, "headline": headline, "first_published_at": first,
+                "last_published_at": last, "item_count": count, "places": ["Den Haag"], "agencies": ["ANP"],
+                "languages": ["nl"], "item_id": item_id, "relation": relation} | extra
+
     stories = [
-        [STORY, 1, "first headline", t1, t1, 1, ["Den Haag"], ["ANP"], ["nl"], "i1", "new"],
-        [STORY, 2, "second headline", t1, t2, 2, ["Den Haag"], ["ANP"], ["nl"], "i2", "update"],
-        [OTHER, 1, "other headline", t3, t3, 2, ["Brussel"], ["AFP"], ["nl"], "i4", "duplicate"],
+        version(MERGED, 1, "merged headline", t1, t1, 1, "i6", "new"),
+        version(STORY, 1, "first headline", t1, t1, 1, "i1", "new"),
+        version(STORY, 2, "second headline", t1, t2, 2, "i2", "update"),
+        version(STORY, 3, "second headline, revised", t1, t2, 2, "i2", "revision"),
+        version(OTHER, 1, "other headline", t3, t3, 2, "i4", "duplicate"),
+        version(HELD, 1, "held headline", t3, t3, 1, "i5", "new", embargoed_until=now + timedelta(days=1)),
     ]
-    dlq = [["wire.dlq", 0, 7, "parse", "unparseable xml: no closing tag", "wire.raw", 1, 42,
-            base64.b64encode(BAD_INPUT).decode(), {"source": "anp"}, now - timedelta(minutes=10)]]
-    client.insert(f"{DB}.items", items, column_names=list(ITEM_COLUMNS))
-    client.insert(f"{DB}.items", items[:1], column_names=list(ITEM_COLUMNS))  # a replayed row
-    client.insert(f"{DB}.story_items", story_items, column_names=list(STORY_ITEM_COLUMNS))
-    client.insert(f"{DB}.stories", stories, column_names=list(STORY_COLUMNS))
-    client.insert(f"{DB}.dlq", dlq, column_names=list(DLQ_COLUMNS))
+    letter = {"dlq_topic": "wire.dlq", "dlq_partition": 0, "dlq_offset": 7, "stage": "parse",
+              "reason": "unparseable xml: no closing tag", "origin_topic": "wire.raw", "origin_partition": 1,
+              "origin_offset": 42, "original": base64.b64encode(BAD_INPUT).decode(), "headers": {"source": "anp"},
+              "failed_at": now - timedelta(minutes=10)}
+    merges = [{"merged_id": MERGED, "into_id": STORY, "item_id": "i2", "at": t2}]
+
+    def insert(table: str, rows: list[dict]) -> None:
+        cols = list(dict.fromkeys(c for r in rows for c in r))
+        client.insert(f"{DB}.{table}", [[r.get(c) for c in cols] for r in rows], column_names=cols)
+
+    insert("items", items)
+    insert("items", items[:1])  # a replayed row
+    insert("story_items", story_items)
+    insert("stories", stories)
+    insert("dlq", [letter])
+    insert("dlq", [letter | {"dlq_offset": 8}])  # the same dead letter sent again
+    insert("story_merges", merges)
 
 
 @pytest.fixture(scope="module")
@@ -90,9 +119,9 @@ def doc_blocks() -> list[tuple[str, str]]:
 BLOCKS = doc_blocks()
 
 
-def test_analysts_doc_has_ten_questions() -> None:
+def test_analysts_doc_has_its_questions() -> None:
     numbered = {q.split(".")[0] for q, _ in BLOCKS if q[0].isdigit()}
-    assert numbered == {str(i) for i in range(1, 11)}
+    assert numbered == {str(i) for i in range(1, 15)}
 
 
 @pytest.mark.parametrize(("question", "sql"), BLOCKS, ids=[q for q, _ in BLOCKS])
@@ -106,17 +135,23 @@ def by_number(n: int) -> str:
 
 
 def test_doc_answers_match_the_seeded_rows(client) -> None:
-    assert {r["story_id"] for r in rows(client, by_number(1))} == {STORY, OTHER}
+    assert {r["story_id"] for r in rows(client, by_number(1))} == {STORY, OTHER}  # HELD held, MERGED merged
     timeline = rows(client, by_number(2))
     assert [r["relation"] for r in timeline] == ["new", "update"]
-    assert sum(r["new_stories"] for r in rows(client, by_number(3))) == 2
-    assert {r["relation"]: r["items"] for r in rows(client, by_number(4))} == {"new": 2, "update": 1, "duplicate": 1}
-    assert [r["version"] for r in rows(client, by_number(7))] == [1, 2]
-    assert [r["item_id"] for r in rows(client, by_number(8))] == ["i2"]
+    assert timeline[1]["headline"] == "headline i2 rev 1"  # the latest text of the revised item
+    assert sum(r["new_stories"] for r in rows(client, by_number(3))) == 4
+    assert {r["relation"]: r["items"] for r in rows(client, by_number(4))} == {
+        "new": 4, "update": 1, "revision": 1, "duplicate": 1}  # the revision did not take the update's row
+    assert [r["version"] for r in rows(client, by_number(7))] == [1, 2, 3]
+    assert [(r["item_id"], r["versions"]) for r in rows(client, by_number(8))] == [("i2", 2)]
     (letter,) = rows(client, by_number(10))
-    assert letter["letters"] == 1 and letter["example_input"] == BAD_INPUT.decode()
+    assert letter["letters"] == 1 and letter["example_input"] == BAD_INPUT.decode()  # sent twice, counted once
+    assert [r["headline"] for r in rows(client, by_number(11))] == ["headline i2", "headline i2 rev 1"]
+    assert [r["item_id"] for r in rows(client, by_number(12))] == ["i5"]
+    assert [(r["merged_id"], r["survivor_id"]) for r in rows(client, by_number(13))] == [(MERGED, STORY)]
+    assert {r["item_id"] for r in rows(client, by_number(14))} >= {"i1", "i2", "i5"}
     (final,) = rows(client, next(sql for q, sql in BLOCKS if q == "Bonus"))
-    assert final["items"] == 4 and final["rows_on_disk"] >= 4
+    assert final["items"] == 7 and final["rows_on_disk"] >= 7
 
 
 # -- Grafana ClickHouse panels -------------------------------------------------------------
@@ -167,7 +202,7 @@ def ddl_objects(text: str) -> dict[str, str]:
     text = "\n".join(ln for ln in text.splitlines() if not ln.strip().startswith("--"))
     out = {}
     for stmt in re.split(r";|\n(?=CREATE )", text):
-        m = re.search(r"CREATE (?:TABLE|VIEW) IF NOT EXISTS \{db\}\.(\w+)", stmt)
+        m = re.search(r"CREATE (?:OR REPLACE )?(?:TABLE|VIEW|MATERIALIZED VIEW)(?: IF NOT EXISTS)? \{db\}\.(\w+)", stmt)
         if m:
             out[m.group(1)] = stmt.strip()
     return out
@@ -184,9 +219,10 @@ def clause(stmt: str, name: str) -> str | None:
     return m.group(1).strip() if m else None
 
 
-SCHEMA_TEXT = "\n".join(p.read_text() for p in sorted(SCHEMA.glob("*.sql")))
-SINGLE = ddl_objects(SCHEMA_TEXT)
-CLUSTERED = ddl_objects(cluster_variant(SCHEMA_TEXT))
+# every object's final definition (later files rebuild tables earlier ones created)
+FINAL_TEXT = ";\n".join(s.sql for s in final_statements() if s.kind.startswith("create"))
+SINGLE = ddl_objects(FINAL_TEXT)
+CLUSTERED = ddl_objects(cluster_variant(FINAL_TEXT))
 
 
 def test_cluster_ddl_covers_every_object() -> None:

@@ -11,7 +11,7 @@ import pytest
 import schemas
 from processors.parsing import parse_raw_item
 from processors.sink.rows import COLUMNS, decode_story_event, rows_for_dead_letter, rows_for_story_event
-from schemas.models import DeadLetter, RawMeta, StoryEvent, WireItem, dumps
+from schemas.models import DeadLetter, InvalidItem, RawMeta, StoryEvent, WireItem, dumps
 
 EXAMPLES = Path(schemas.__file__).parent / "examples"
 MODELS = {"wire_item": WireItem, "story_event": StoryEvent, "dead_letter": DeadLetter}
@@ -83,5 +83,30 @@ def test_ddl_command_prints_single_node_and_cluster_variants():
     cluster = CliRunner().invoke(app, ["ddl", "--cluster", "prod", "--database", "news"]).stdout
     assert "CREATE TABLE IF NOT EXISTS news.items\n" in single and "Replicated" not in single
     assert single.count("CREATE") + single.count("ALTER TABLE") == cluster.count("ON CLUSTER 'prod'")
-    assert cluster.count("ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}'") == 5
+    assert cluster.count("ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}'") == 8
     assert "non_replicated_deduplication_window" not in cluster
+
+
+def test_sink_rows_record_merges_and_carry_editorial_status_into_the_timeline():
+    event = decode_story_event((EXAMPLES / "story_event.json").read_bytes())
+    event["merged_from"] = ["aaaa", "bbbb", event["story_id"]]  # its own id is never a merge
+    event["item"] |= {"status": "withdrawn", "embargoed_until": "2030-01-01T00:00:00Z", "urgency": 2,
+                      "subjects": ["sport"]}
+    rows = rows_for_story_event(event)
+    merges = rows["story_merges"]
+    assert [(m["merged_id"], m["into_id"], m["item_id"]) for m in merges] == [
+        ("aaaa", event["story_id"], event["item"]["item_id"]), ("bbbb", event["story_id"], event["item"]["item_id"])]
+    assert all(set(m) == set(COLUMNS["story_merges"]) for m in merges)
+    (timeline,) = rows["story_items"]
+    assert (timeline["status"], timeline["embargoed_until"], timeline["urgency"], timeline["subjects"]) == (
+        "withdrawn", "2030-01-01T00:00:00Z", 2, ["sport"])
+    assert timeline["body"] == event["item"]["body"] and timeline["content_hash"] == event["item"]["content_hash"]
+    (version,) = rows["stories"]
+    assert (version["status"], version["embargoed_until"]) == ("withdrawn", "2030-01-01T00:00:00Z")
+
+
+def test_a_bad_embargo_time_is_poison_not_a_failed_insert():
+    event = decode_story_event((EXAMPLES / "story_event.json").read_bytes())
+    event["item"]["embargoed_until"] = "next tuesday"
+    with pytest.raises(InvalidItem, match="embargoed_until"):
+        rows_for_story_event(event)

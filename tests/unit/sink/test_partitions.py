@@ -6,38 +6,39 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from processors.sink.partitions import PARTITION_COLUMNS, cut_runs, month_of
+from processors.sink.partitions import PARTITION_COLUMNS, PARTITION_FUNCTION, cut_runs, month_of
 from tests.unit.sink.sinkkit import commits, make_event, run_sink
 
 DDL = Path(__file__).resolve().parents[3] / "schemas" / "clickhouse"
 
 
 def spread(n: int) -> list[bytes]:
-    """n items whose published_at walk month by month from 2015 (a 20-year backfill)."""
-    return [make_event(i, f"{2015 + (i % 132) // 12}-{(i % 12) + 1:02d}-15T08:00:00Z") for i in range(n)]
+    """n items whose published_at walk year by year from 1900: an archive spanning three centuries
+    touches 300 yearly partitions, more than one INSERT block may."""
+    return [make_event(i, f"{1900 + i % 300}-{(i % 12) + 1:02d}-15T08:00:00Z") for i in range(n)]
 
 
 def test_mapping_mirrors_the_ddl():
     found = {}
-    for f in DDL.glob("*.sql"):
+    for f in sorted(DDL.glob("*.sql")):  # a later migration's definition replaces an earlier one
         text = f.read_text()
         for table, key in re.findall(r"CREATE TABLE IF NOT EXISTS \{db\}\.(\w+).*?PARTITION BY ([^\n]+)", text, re.S):
             found[table] = key.strip()
-    assert found == {t: f"toYYYYMM({c})" for t, c in PARTITION_COLUMNS.items()}
+    assert found == {t: f"{PARTITION_FUNCTION}({c})" for t, c in PARTITION_COLUMNS.items()}
 
 
 def test_month_of_converts_offsets_to_utc():
-    assert month_of("2020-01-31T23:30:00-05:00") == "2020-02"
-    assert month_of("2020-01-31T23:30:00Z") == "2020-01"
+    assert month_of("2020-12-31T23:30:00-05:00") == "2021"
+    assert month_of("2020-01-31T23:30:00Z") == "2020"
 
 
 def test_runs_stay_under_the_limit_and_poison_never_cuts():
-    rows = [{"items": [{"published_at": f"{2000 + i // 12}-{i % 12 + 1:02d}-01T00:00:00Z"}]} for i in range(250)]
+    rows = [{"items": [{"published_at": f"{1900 + i}-01-01T00:00:00Z"}]} for i in range(250)]
     rows.insert(100, None)
     assert cut_runs(rows, 100) == [0, 101, 201]
 
 
-def test_backfill_over_132_months_is_stored_in_full_in_runs():
+def test_backfill_over_300_years_is_stored_in_full_in_runs():
     consumer, writer, _, _ = run_sink(spread(3000), rows=5000)
     assert writer.rows == {"items": 3000, "story_items": 3000, "stories": 3000}
     spans = [tuple(map(int, t.rsplit(":", 1)[1].split("-"))) for t in writer.tokens]

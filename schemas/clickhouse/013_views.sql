@@ -56,19 +56,25 @@ LIMIT 1 BY story_id;
 -- it has (earlier texts: items, or `wirestream query versions --item-id`). Items whose
 -- latest version is withdrawn, canceled or still embargoed are left out (see story_items).
 -- Filter on story_id: the filter reaches story_items' sorting key, nothing else is read.
+-- Event time decides the opener: an item that arrived late but is older than the story's
+-- first item was recorded as `new`, and the earlier opener is shown as an `update` from then on.
 CREATE OR REPLACE VIEW {db}.story_timeline AS
-SELECT story_id, item_id, first.1 AS relation, first.2 AS score, first.3 AS evidence,
+SELECT story_id, item_id,
+       if(first.1 = 'new' AND first_at > min(first_at) OVER (PARTITION BY story_id), 'update', first.1)
+           AS relation,
+       first.2 AS score, first.3 AS evidence,
        first.4 AS story_version, first_at AS published_at, source, last_revision AS revision, versions,
        latest.1 AS headline, latest.2 AS body, latest.3 AS dateline, latest.4 AS agencies,
        latest.5 AS places, latest.6 AS language, latest.7 AS url, latest.8 AS status,
-       latest.9 AS embargoed_until, latest.10 AS urgency, latest.11 AS subjects
+       latest.9 AS embargoed_until, latest.10 AS urgency, latest.11 AS subjects, last_inserted_at AS inserted_at
 FROM (
     SELECT story_id, item_id,
            argMin((relation, score, evidence, story_version), (revision, inserted_at)) AS first,
            argMax((headline, body, dateline, agencies, places, language, url, status,
                    embargoed_until, urgency, subjects), (revision, inserted_at)) AS latest,
            min(published_at) AS first_at, any(source) AS source,
-           max(revision) AS last_revision, uniqExact(content_hash) AS versions
+           max(revision) AS last_revision, uniqExact(content_hash) AS versions,
+           max(inserted_at) AS last_inserted_at
     FROM {db}.story_items
     GROUP BY story_id, item_id
 )

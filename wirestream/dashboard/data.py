@@ -26,36 +26,34 @@ FINGERPRINT = "SELECT count() AS n, toString(max(inserted_at)) AS last FROM {db}
 CHANGED_SINCE = """SELECT DISTINCT story_id FROM {db}.story_items
     WHERE inserted_at > parseDateTime64BestEffort({{since:String}}, 3, 'UTC') LIMIT 100"""
 
-# stories with visible activity matching the filters, newest activity first
+# stories with visible activity matching the filters, newest activity first. `items` is ordered
+# by published_at, so the time range prunes parts; max() needs no FINAL (replays repeat rows)
 RIVER_IDS = """SELECT story_id, max(published_at) AS last_at
-    FROM {db}.items FINAL
+    FROM {db}.items
     WHERE {where}
     GROUP BY story_id
     ORDER BY last_at DESC, story_id
     LIMIT {{limit:UInt32}}"""
-# every visible item of the listed stories, in one scan: rows, sparklines and chains are built
-# from it in Python (three separate scans of items FINAL cost ~3x as much at 1M items)
-RIVER_ITEMS = f"""SELECT story_id, item_id, relation, published_at, headline, source, dateline, agencies, places,
+# every visible item of the listed stories, in one read of story_timeline (story_items is keyed
+# by story_id: no join, no scan of items): rows, sparklines and chains are built in Python
+RIVER_ITEMS = """SELECT story_id, item_id, relation, published_at, headline, source, dateline, agencies, places,
            language, url, inserted_at
-    FROM {{db}}.items FINAL
-    WHERE story_id IN {{{{ids:Array(String)}}}} AND {VISIBLE}
+    FROM {db}.story_timeline
+    WHERE story_id IN {{ids:Array(String)}}
     ORDER BY story_id, published_at, item_id"""
 
-STORY_ITEMS = f"""SELECT i.item_id AS item_id, i.relation AS relation, si.score AS score, si.evidence AS evidence,
-           i.published_at AS published_at, i.headline AS headline, i.source AS source,
-           si.story_version AS story_version, i.dateline AS dateline, i.agencies AS agencies,
-           i.places AS places, i.language AS language, i.body AS body, i.url AS url
-    FROM (SELECT * FROM {{db}}.items FINAL WHERE story_id = {{{{story_id:String}}}} AND {VISIBLE}) AS i
-    LEFT JOIN (SELECT * FROM {{db}}.story_items FINAL WHERE story_id = {{{{story_id:String}}}}) AS si
-        ON si.item_id = i.item_id
+STORY_ITEMS = """SELECT item_id, relation, score, evidence, published_at, headline, source, story_version,
+           dateline, agencies, places, language, body, url
+    FROM {db}.story_timeline
+    WHERE story_id = {{story_id:String}}
     ORDER BY published_at, item_id"""
 STORY_HEADLINES = "SELECT story_id, headline FROM {db}.stories_latest WHERE story_id IN {{ids:Array(String)}}"
 # per item of a story: the other stories active within 12 h of it that share one of its places
 NEARBY_STORIES = f"""SELECT i.item_id AS item_id, o.story_id AS story_id,
            argMax(o.headline, o.published_at) AS headline, count() AS items
-    FROM (SELECT item_id, published_at, places FROM {{db}}.items FINAL
-          WHERE story_id = {{{{story_id:String}}}} AND {VISIBLE}) AS i
-    CROSS JOIN (SELECT story_id, headline, published_at, places FROM {{db}}.items FINAL
+    FROM (SELECT item_id, published_at, places FROM {{db}}.story_timeline
+          WHERE story_id = {{{{story_id:String}}}}) AS i
+    CROSS JOIN (SELECT story_id, headline, published_at, places FROM {{db}}.items
                 WHERE story_id != {{{{story_id:String}}}} AND {VISIBLE}
                   AND published_at BETWEEN {{{{first:DateTime64(3, 'UTC')}}}} - INTERVAL 12 HOUR
                                        AND {{{{last:DateTime64(3, 'UTC')}}}} + INTERVAL 12 HOUR) AS o
@@ -75,7 +73,7 @@ HEALTH_COUNTS = """SELECT
     (SELECT count() FROM {db}.dlq WHERE failed_at > now64(3) - INTERVAL 1 HOUR) AS dead_letters_1h,
     (SELECT count() FROM {db}.items WHERE inserted_at > now64(3) - INTERVAL 1 MINUTE) AS items_last_minute"""
 ITEMS_PER_MINUTE = """SELECT toString(toStartOfMinute(inserted_at)) AS minute, count() AS n
-    FROM {db}.items FINAL WHERE inserted_at > now64(3) - INTERVAL 30 MINUTE
+    FROM {db}.items WHERE inserted_at > now64(3) - INTERVAL 30 MINUTE
     GROUP BY minute ORDER BY minute"""
 DEAD_LETTERS = """SELECT dlq_topic, dlq_partition, dlq_offset, stage, reason, origin_topic, origin_partition,
            origin_offset, length(base64Decode(original)) AS size, failed_at

@@ -37,7 +37,7 @@ def bound(fake_reader, kind: str) -> dict:
 
 
 @pytest.mark.parametrize(("query", "expected"), [
-    ("q=Walz 50%25+a_b", {"t0": "%Walz%", "t1": "%50%", "t2": "%a\\_b%"}),  # LIKE wildcards escaped
+    ("q=Walz 50%25+a_b", {"t0": "%walz%", "t1": "%50%", "t2": "%a\\_b%"}),  # LIKE wildcards escaped
     ("source=afp&language=en&place=Moskou", {"source": "afp", "language": "en", "place": "Moskou"}),
     ("range=all", {}),
     ("limit=9999", {"limit": 500}),

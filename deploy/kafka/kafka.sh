@@ -28,7 +28,10 @@ die() { echo "kafka.sh: $*" >&2; exit 1; }
 running_pid() {
   [[ -f "$pid_file" ]] || return 1
   local pid; pid="$(cat "$pid_file")"
-  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null && echo "$pid"
+  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 1
+  # a broker killed with SIGKILL stays a zombie until its parent reaps it: that is not running
+  [[ "$(ps -o stat= -p "$pid" 2>/dev/null)" != Z* ]] || return 1
+  echo "$pid"
 }
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }

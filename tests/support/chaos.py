@@ -18,6 +18,7 @@ import os
 import random
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -148,7 +149,13 @@ class Broker:
         if pid_file.exists():
             with contextlib.suppress(ProcessLookupError, ValueError):
                 os.kill(int(pid_file.read_text().strip()), signal.SIGKILL)
-            time.sleep(0.5)
+        port = int(self.env["KAFKA_PORT"])
+        for _ in range(100):  # until the listener is really gone
+            with socket.socket() as s:
+                s.settimeout(0.2)
+                if s.connect_ex(("127.0.0.1", port)) != 0:
+                    break
+            time.sleep(0.1)
 
     def start(self) -> None:
         self._run("start")

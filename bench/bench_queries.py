@@ -96,7 +96,7 @@ def fill_python(client, n: int, start_ms: int, step_ms: float, ips: int) -> floa
         for value in events[b:b + 5000]:
             for table, rows in rows_for_story_event(decode_story_event(value)).items():
                 tables.setdefault(table, []).extend(rows)
-        writer.write([TableInsert(t, COLUMNS[t], r) for t, r in tables.items()], f"bench:{b}")
+        writer.write([TableInsert(t, r) for t, r in tables.items()], f"bench:{b}")
     return time.perf_counter() - t
 
 

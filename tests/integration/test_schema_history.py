@@ -61,7 +61,7 @@ class Db:
             for table, rows in rows_for_story_event(decode_story_event(orjson.dumps(ev))).items():
                 tables.setdefault(table, []).extend(rows)
         self.batches += 1
-        self.writer.write([TableInsert(t, COLUMNS[t], r) for t, r in tables.items()], token or f"t{self.batches}")
+        self.writer.write([TableInsert(t, r) for t, r in tables.items()], token or f"t{self.batches}")
 
     def rows(self, sql: str, **params) -> list[dict]:
         cols, rows = self.reader.query(sql.replace("{db}", DB), params)
@@ -175,7 +175,7 @@ def test_a_resent_dead_letter_counts_once(db):
     rows = [rows_for_dead_letter(dumps(letter), "wire.dlq", 0, off)["dlq"][0] for off in (7, 8)]
     rows.append(rows_for_dead_letter(dumps(other), "wire.dlq", 0, 9)["dlq"][0])
     for i, row in enumerate(rows):  # one batch each, as the sink stores them
-        db.writer.write([TableInsert("dlq", COLUMNS["dlq"], [row])], f"dlq{i}")
+        db.writer.write([TableInsert("dlq", [row])], f"dlq{i}")
     assert db.rows("SELECT count() AS n FROM {db}.dlq FINAL") == [{"n": 2}]
     assert db.named("dlq", limit=5)[0]["letters"] == 2
     db.client.command(f"OPTIMIZE TABLE {DB}.dlq FINAL")

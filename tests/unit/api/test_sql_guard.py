@@ -97,3 +97,32 @@ def test_settings_clause_is_refused():
 def test_two_roots_are_refused():
     with pytest.raises(QueryRefused, match="one statement"):
         parse_explain_ast("SelectWithUnionQuery\nSelectWithUnionQuery\n")
+
+
+def _from_call(name: str) -> str:
+    return f"""SelectWithUnionQuery (children 1)
+ ExpressionList (children 1)
+  SelectQuery (children 2)
+   ExpressionList (children 1)
+    Asterisk
+   TablesInSelectQuery (children 1)
+    TablesInSelectQueryElement (children 1)
+     TableExpression (children 1)
+      Function {name} (children 1)
+       ExpressionList (children 1)
+        Function equals (children 1)
+         ExpressionList (children 2)
+          Identifier since
+          Function now64 (children 1)
+"""
+
+
+@pytest.mark.parametrize("name", ["stories_active", "wirestream.stories_active"])
+def test_the_projects_parameterized_view_may_be_called_in_from(name):
+    check_ast(parse_explain_ast(_from_call(name)), "wirestream", DATABASES)
+
+
+@pytest.mark.parametrize("name", ["file", "url", "system.stories_active", "other.stories_active", "numbers"])
+def test_any_other_call_in_from_is_a_refused_table_function(name):
+    with pytest.raises(QueryRefused):
+        check_ast(parse_explain_ast(_from_call(name)), "wirestream", DATABASES)

@@ -16,6 +16,7 @@ gap is still reported as evidence.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -110,9 +111,15 @@ def time_gap_hours(ts: float | None, story: Story) -> float | None:
 
 def shared_terms(vec: ItemVector, story: Story, k: int = 8) -> list[str]:
     """The words that contribute most to the item's similarity with the story."""
-    _, di, si = np.intersect1d(vec.ids, story.term_ids, assume_unique=True, return_indices=True)
-    contrib = vec.weights[di] * story.weights[si]
-    return [vec.words[int(vec.ids[di[i]])] for i in np.argsort(-contrib, kind="stable")[:k]]
+    sids = story.term_ids
+    if len(sids) == 0 or len(vec.ids) == 0:
+        return []
+    p = np.searchsorted(sids, vec.ids)
+    p[p == len(sids)] = 0
+    di = np.flatnonzero(sids[p] == vec.ids)
+    contrib = vec.weights[di] * story.weights[p[di]]
+    ids = vec.ids[di].tolist()
+    return [vec.words[ids[i]] for i in np.argsort(-contrib, kind="stable")[:k].tolist()]
 
 
 def score_stories(
@@ -245,28 +252,28 @@ def find_candidates(
     vec: ItemVector, index: StoryIndex, stories: dict[str, Story], k_query: int,
     max_posting: int, max_candidates: int,
 ) -> tuple[list[Story], int]:
-    """Stories sharing the item's heaviest terms, best first; and how many were touched."""
+    """Stories sharing the item's heaviest terms, best first; and how many were touched.
+
+    Plain dict arithmetic: the postings are short (a median item touches ~90 entries), so
+    per-call overhead, not the work, is what a numpy version would pay for.
+    """
     acc: dict[str, float] = {}
+    get = acc.get
+    postings = index.postings
     for tid, w in vec.top(k_query):
-        posting = index.stories_with(tid)
+        posting = postings.get(tid)
         if posting is None:
             continue
-        if isinstance(posting, str):
-            acc[posting] = acc.get(posting, 0.0) + w
-            continue
-        if len(posting) > max_posting:
-            continue
-        for sid in posting:
-            acc[sid] = acc.get(sid, 0.0) + w
+        if type(posting) is str:
+            acc[posting] = get(posting, 0.0) + w
+        elif len(posting) <= max_posting:
+            for sid in posting:
+                acc[sid] = get(sid, 0.0) + w
     if len(acc) <= max_candidates:  # all of them: their order does not matter to the scorer
         return [stories[sid] for sid in acc], len(acc)
-    sids = list(acc)
-    weights = np.fromiter(acc.values(), dtype=np.float64, count=len(sids))
-    kth = np.partition(weights, len(sids) - max_candidates)[len(sids) - max_candidates]
-    chosen = [sids[i] for i in np.flatnonzero(weights > kth).tolist()]
-    tied = sorted((stories[sids[i]].seq, sids[i]) for i in np.flatnonzero(weights == kth).tolist())
-    chosen += [sid for _, sid in tied[: max_candidates - len(chosen)]]
-    return [stories[sid] for sid in chosen], len(acc)
+    ranked = heapq.nsmallest(max_candidates, acc.items(),
+                             key=lambda kv: (-kv[1], stories[kv[0]].seq))
+    return [stories[sid] for sid, _ in ranked], len(acc)
 
 
 def _round(value: float | None) -> float | None:

@@ -140,16 +140,25 @@ def score_stories(
     n = len(stories)
     if n == 0:
         return []
-    lengths = [len(s.term_ids) for s in stories]
-    cat_ids = np.concatenate([s.term_ids for s in stories])
-    cat_w = np.concatenate([s.weights for s in stories])
+    join = cfg.join_threshold
+    id_parts, w_parts, lengths, norm_l, first_l, last_l = [], [], [], [], [], []
+    nan = math.nan
+    for s in stories:  # one pass over the candidates' fields, not one per field
+        id_parts.append(s.term_ids)
+        w_parts.append(s.weights)
+        lengths.append(len(s.term_ids))
+        norm_l.append(s.norm)
+        first_l.append(nan if s.first_ts is None else s.first_ts)
+        last_l.append(nan if s.last_ts is None else s.last_ts)
+    cat_ids = np.concatenate(id_parts)
+    cat_w = np.concatenate(w_parts)
     owner = np.repeat(np.arange(n), lengths)
     pos = np.searchsorted(vec.ids, cat_ids)
     pos[pos == len(vec.ids)] = 0
     hit = vec.ids[pos] == cat_ids if len(vec.ids) else np.zeros(len(cat_ids), dtype=bool)
     owner, pos = owner[hit], pos[hit]
     dots = np.bincount(owner, weights=vec.weights[pos] * cat_w[hit], minlength=n)
-    norms = np.array([s.norm for s in stories])
+    norms = np.array(norm_l)
     sims = np.divide(dots, norms, out=np.zeros(n), where=norms > 0)
     factor = np.ones(n)
     bonus = np.zeros(n)
@@ -160,8 +169,8 @@ def score_stories(
                 factor[i] = cfg.year_conflict
     gaps: list[float | None] = [None] * n
     if ts is not None:
-        first = np.array([np.nan if s.first_ts is None else s.first_ts for s in stories])
-        last = np.array([np.nan if s.last_ts is None else s.last_ts for s in stories])
+        first = np.array(first_l)
+        last = np.array(last_l)
         gap = np.maximum(np.maximum(first - ts, ts - last), 0.0) / 3600.0
         dated = ~np.isnan(gap) & (sims > 0)
         bonus[dated] += cfg.recency_bonus * 0.5 ** (gap[dated] / cfg.recency_half_life_hours)
@@ -173,7 +182,7 @@ def score_stories(
             bonus[i] += cfg.place_bonus * min(2, len(shared[i]))
     scores = sims * factor + bonus
     conflict = np.zeros(n, dtype=bool)
-    check = np.flatnonzero(scores >= cfg.join_threshold)
+    check = np.flatnonzero(scores >= join)
     if vec.names and len(check):
         conflict[check] = name_conflicts(vec, [stories[i] for i in check.tolist()],
                                          owner, pos, check, idf, cfg)
@@ -185,7 +194,7 @@ def score_stories(
     bonus[conflict] = 0.0  # time and place do not make up for other main entities
     scores = sims * factor + bonus
     order = np.lexsort((np.array([s.seq for s in stories]), -scores)).tolist()
-    keep = max(3, int((scores >= cfg.join_threshold).sum()))
+    keep = max(3, int((scores >= join).sum()))
     return [Match(stories[i], float(scores[i]), float(sims[i]), gaps[i], shared[i],
                   bool(conflict[i])) for i in order[:keep]]
 
@@ -271,9 +280,11 @@ def find_candidates(
                 acc[sid] = get(sid, 0.0) + w
     if len(acc) <= max_candidates:  # all of them: their order does not matter to the scorer
         return [stories[sid] for sid in acc], len(acc)
-    ranked = heapq.nsmallest(max_candidates, acc.items(),
-                             key=lambda kv: (-kv[1], stories[kv[0]].seq))
-    return [stories[sid] for sid, _ in ranked], len(acc)
+    kth = sorted(acc.values(), reverse=True)[max_candidates - 1]  # a C sort of floats
+    chosen = [sid for sid, w in acc.items() if w > kth]
+    tied = [sid for sid, w in acc.items() if w == kth]  # ties by story id: deterministic
+    chosen += heapq.nsmallest(max_candidates - len(chosen), tied)
+    return [stories[sid] for sid in chosen], len(acc)
 
 
 def _round(value: float | None) -> float | None:

@@ -132,7 +132,8 @@ def run_command(base: list[tuple[str, str]], n: int) -> float:
                                       "lang": d.lang}) + b"\n")
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         subprocess.run([sys.executable, "-m", "wirestream.cli", "cluster", "-i", str(src),
-                        "-o", str(Path(tmp) / "out.jsonl")], check=True)
+                        "-o", str(Path(tmp) / "out.jsonl")], check=True,
+                       cwd=Path(__file__).resolve().parents[1])  # this tree's wirestream
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return n / (after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
 

@@ -10,30 +10,37 @@ vocabulary), and each item drops one word so no two are duplicates. Items are a 
 seconds apart in event time, so most stories stay live inside the 72-hour idle window.
 Items are wire-sized: the title plus the first three sentences.
 
-Prints, per run, items/s of ``StoryEngine.assign`` (generation excluded), live stories and
-peak RSS; then medians, and the ratio to the single-pass TF-IDF baseline (full scan)
-measured on a prefix in the same process, next to the engine on the same prefix.
+Prints, per run, items/s of ``StoryEngine.assign`` in CPU time (generation excluded), live
+stories and peak RSS; then medians, and the ratio to the single-pass TF-IDF baseline (full
+scan) measured on a prefix in the same process, next to the engine on the same prefix.
+``--ref HEAD~3`` times the engine of that commit interleaved with this one (the ratio is
+the number to quote on a shared machine); ``--command`` times ``wirestream cluster``.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import random
 import re
 import resource
 import statistics
+import subprocess
 import sys
+import tempfile
 import time
 import zlib
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from processors.stories import EngineConfig, StoryDoc, StoryEngine  # noqa: E402
+import processors.stories  # noqa: E402, F401 - run_engine looks it up in sys.modules
+from processors.stories import StoryDoc  # noqa: E402
 from processors.stories.baselines import TfidfBaseline  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "ecbplus"
@@ -82,14 +89,53 @@ def peak_rss_mb() -> float:
 SHORT_WORDS = 0
 
 
-def run_engine(base: list[tuple[str, str]], n: int) -> tuple[float, int, float]:
-    engine = StoryEngine(EngineConfig())
-    busy = 0.0
-    for doc in make_stream(base, n, words=SHORT_WORDS):
-        t = time.perf_counter()
+def run_engine(base: list[tuple[str, str]], n: int, package: Any = None) -> tuple[float, int, float]:
+    """Items/s of ``assign`` in CPU seconds of this process (on a shared, loaded machine wall
+    time mostly measures the neighbours), live stories at the end, peak RSS."""
+    mod = package or sys.modules["processors.stories"]
+    engine = mod.StoryEngine(mod.EngineConfig())
+    docs = list(make_stream(base, n, words=SHORT_WORDS))
+    t = time.process_time()
+    for doc in docs:
         engine.assign(doc)
-        busy += time.perf_counter() - t
-    return n / busy, engine.live_stories, peak_rss_mb()
+    return n / (time.process_time() - t), engine.live_stories, peak_rss_mb()
+
+
+def load_ref_engine(ref: str) -> Any:
+    """``processors/stories`` as of git ``ref``, imported as a separate package, so the old
+    engine runs in the same process, on the same stream, interleaved with the new one."""
+    root = Path(__file__).resolve().parents[1]
+    tmp = Path(tempfile.mkdtemp(prefix="bench-ref-"))
+    pkg = tmp / "ref_stories"
+    pkg.mkdir()
+    names = subprocess.run(["git", "-C", str(root), "ls-tree", "--name-only", ref,
+                            "processors/stories/"], check=True, capture_output=True,
+                           text=True).stdout.split()
+    for name in names:
+        if name.endswith(".py"):
+            src = subprocess.run(["git", "-C", str(root), "show", f"{ref}:{name}"], check=True,
+                                 capture_output=True, text=True).stdout
+            (pkg / Path(name).name).write_text(src.replace("processors.stories", "ref_stories"))
+    sys.path.insert(0, str(tmp))
+    return importlib.import_module("ref_stories")
+
+
+def run_command(base: list[tuple[str, str]], n: int) -> float:
+    """Items/s of the whole ``wirestream cluster`` command (a subprocess reading JSON lines
+    and writing decisions), in the child's CPU seconds, startup included."""
+    with tempfile.TemporaryDirectory(prefix="bench-cluster-") as tmp:
+        src = Path(tmp) / "in.jsonl"
+        with src.open("wb") as f:
+            for d in make_stream(base, n, words=SHORT_WORDS):
+                f.write(orjson.dumps({"id": d.id, "title": d.title, "text": d.text,
+                                      "published_at": d.published_at.isoformat(),
+                                      "lang": d.lang}) + b"\n")
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        subprocess.run([sys.executable, "-m", "wirestream.cli", "cluster", "-i", str(src),
+                        "-o", str(Path(tmp) / "out.jsonl")], check=True,
+                       cwd=Path(__file__).resolve().parents[1])  # this tree's wirestream
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return n / (after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
 
 
 def run_baseline(base: list[tuple[str, str]], n: int) -> float:
@@ -108,20 +154,34 @@ def main() -> None:
     parser.add_argument("--baseline-items", type=int, default=2_000)
     parser.add_argument("--short", type=int, default=0, metavar="WORDS",
                         help="cut item text to this many words (issue 14.3 measures 30)")
+    parser.add_argument("--ref", default="", help="also time the engine as of this git ref")
+    parser.add_argument("--command", action="store_true",
+                        help="also time the whole `wirestream cluster` command")
     args = parser.parse_args()
     global SHORT_WORDS
     SHORT_WORDS = args.short
     base = load_base()
     print(f"stream: {args.items} items from {len(base)} ECB+ documents; "
           f"RSS before: {peak_rss_mb():.0f} MB")
-    rates, lives = [], []
+    ref = load_ref_engine(args.ref) if args.ref else None
+    rates, lives, ref_rates = [], [], []
     for run in range(args.runs):
+        if ref is not None:
+            ref_rates.append(run_engine(base, args.items, ref)[0])
+            print(f"run {run}: {args.ref}: {ref_rates[-1]:,.0f} items/s")
         rate, live, rss = run_engine(base, args.items)
         rates.append(rate)
         lives.append(live)
         print(f"run {run}: {rate:,.0f} items/s, {live:,} live stories, peak RSS {rss:.0f} MB")
-    print(f"median: {statistics.median(rates):,.0f} items/s, "
+    print(f"median: {statistics.median(rates):,.0f} items/s (CPU time), "
           f"{statistics.median(lives):,.0f} live stories, peak RSS {peak_rss_mb():.0f} MB")
+    if ref_rates:
+        print(f"{args.ref} median: {statistics.median(ref_rates):,.0f} items/s; ratio "
+              f"{statistics.median(rates) / statistics.median(ref_rates):.2f}x")
+    if args.command:
+        cmd = [run_command(base, args.items) for _ in range(args.runs)]
+        print(f"wirestream cluster: {', '.join(f'{r:,.0f}' for r in cmd)} items/s; "
+              f"median {statistics.median(cmd):,.0f}")
     b_rate = run_baseline(base, args.baseline_items)
     e_rate = run_engine(base, args.baseline_items)[0]
     print(f"on the first {args.baseline_items} items: engine {e_rate:,.0f} items/s, "

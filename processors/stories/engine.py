@@ -28,7 +28,12 @@ from processors.stories.model import (
     EngineConfig,
     StoryDoc,
 )
-from processors.stories.scoring import Match, build_vector, find_candidates, score_stories
+from processors.stories.scoring import (
+    Match,
+    build_vector,
+    find_candidates,
+    score_stories,
+)
 from processors.stories.state import (
     META_KEY,
     Changes,

@@ -131,6 +131,7 @@ class Scores:
     n_gold: int
     copies: float = 0.0  # duplicate/revision decisions per run
     copy_precision: float = 1.0  # share of them whose matched item is in the same gold story
+    worst_f1: float = 0.0  # B-cubed F1 of the worst order: order sensitivity, not just mean
 
 
 def evaluate(data: list[LabelledDoc], clusterer: Clusterer, seeds: Sequence[int]) -> Scores:
@@ -148,4 +149,5 @@ def evaluate(data: list[LabelledDoc], clusterer: Clusterer, seeds: Sequence[int]
         n_right += sum(1 for item, matched in copies if gold_of.get(matched) == gold_of[item])
     means = [statistics.fmean(col) for col in zip(*runs, strict=True)]
     return Scores(*means, n_gold=len({x.gold for x in data}), copies=n_copies / len(seeds),
-                  copy_precision=n_right / n_copies if n_copies else 1.0)
+                  copy_precision=n_right / n_copies if n_copies else 1.0,
+                  worst_f1=min(r[2] for r in runs))

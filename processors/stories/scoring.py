@@ -16,6 +16,7 @@ gap is still reported as evidence.
 
 from __future__ import annotations
 
+import heapq
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -64,15 +65,12 @@ def build_vector(
     """Log-TF x inverse story frequency, names boosted, scaled to unit length."""
     terms = list(tf)
     words = dict(zip(term_ids(terms), terms, strict=True))
-    ids = np.fromiter(words.keys(), dtype=np.uint32, count=len(words))
-    order = np.argsort(ids)
-    ids = ids[order]
-    terms = list(words.values())
-    counts = np.fromiter((tf[terms[i]] for i in order.tolist()), dtype=np.float64, count=len(ids))
+    pairs = sorted(words.items())  # a Python sort of ~30 pairs beats argsort + fromiter
+    ids = np.array([p[0] for p in pairs], dtype=np.uint32)
+    counts = np.array([tf[p[1]] for p in pairs], dtype=np.float64)
     weights = (1.0 + np.log(counts)) * index.idf(ids, n_stories)
     if names and name_boost != 1.0:
-        boosted = np.fromiter((terms[i] in names for i in order.tolist()), dtype=bool,
-                              count=len(ids))
+        boosted = np.array([p[1] in names for p in pairs], dtype=bool)
         weights[boosted] *= name_boost
     norm = math.sqrt(float(np.dot(weights, weights)))
     if norm > 0:
@@ -110,9 +108,15 @@ def time_gap_hours(ts: float | None, story: Story) -> float | None:
 
 def shared_terms(vec: ItemVector, story: Story, k: int = 8) -> list[str]:
     """The words that contribute most to the item's similarity with the story."""
-    _, di, si = np.intersect1d(vec.ids, story.term_ids, assume_unique=True, return_indices=True)
-    contrib = vec.weights[di] * story.weights[si]
-    return [vec.words[int(vec.ids[di[i]])] for i in np.argsort(-contrib, kind="stable")[:k]]
+    sids = story.term_ids
+    if len(sids) == 0 or len(vec.ids) == 0:
+        return []
+    p = np.searchsorted(sids, vec.ids)
+    p[p == len(sids)] = 0
+    di = np.flatnonzero(sids[p] == vec.ids)
+    contrib = vec.weights[di] * story.weights[p[di]]
+    ids = vec.ids[di].tolist()
+    return [vec.words[ids[i]] for i in np.argsort(-contrib, kind="stable")[:k].tolist()]
 
 
 def score_stories(
@@ -133,16 +137,25 @@ def score_stories(
     n = len(stories)
     if n == 0:
         return []
-    lengths = [len(s.term_ids) for s in stories]
-    cat_ids = np.concatenate([s.term_ids for s in stories])
-    cat_w = np.concatenate([s.weights for s in stories])
+    join = cfg.join_threshold
+    id_parts, w_parts, lengths, norm_l, first_l, last_l = [], [], [], [], [], []
+    nan = math.nan
+    for s in stories:  # one pass over the candidates' fields, not one per field
+        id_parts.append(s.term_ids)
+        w_parts.append(s.weights)
+        lengths.append(len(s.term_ids))
+        norm_l.append(s.norm)
+        first_l.append(nan if s.first_ts is None else s.first_ts)
+        last_l.append(nan if s.last_ts is None else s.last_ts)
+    cat_ids = np.concatenate(id_parts)
+    cat_w = np.concatenate(w_parts)
     owner = np.repeat(np.arange(n), lengths)
     pos = np.searchsorted(vec.ids, cat_ids)
     pos[pos == len(vec.ids)] = 0
     hit = vec.ids[pos] == cat_ids if len(vec.ids) else np.zeros(len(cat_ids), dtype=bool)
     owner, pos = owner[hit], pos[hit]
     dots = np.bincount(owner, weights=vec.weights[pos] * cat_w[hit], minlength=n)
-    norms = np.array([s.norm for s in stories])
+    norms = np.array(norm_l)
     sims = np.divide(dots, norms, out=np.zeros(n), where=norms > 0)
     factor = np.ones(n)
     bonus = np.zeros(n)
@@ -153,8 +166,8 @@ def score_stories(
                 factor[i] = cfg.year_conflict
     gaps: list[float | None] = [None] * n
     if ts is not None:
-        first = np.array([np.nan if s.first_ts is None else s.first_ts for s in stories])
-        last = np.array([np.nan if s.last_ts is None else s.last_ts for s in stories])
+        first = np.array(first_l)
+        last = np.array(last_l)
         gap = np.maximum(np.maximum(first - ts, ts - last), 0.0) / 3600.0
         dated = ~np.isnan(gap) & (sims > 0)
         bonus[dated] += cfg.recency_bonus * 0.5 ** (gap[dated] / cfg.recency_half_life_hours)
@@ -166,7 +179,7 @@ def score_stories(
             bonus[i] += cfg.place_bonus * min(2, len(shared[i]))
     scores = sims * factor + bonus
     conflict = np.zeros(n, dtype=bool)
-    check = np.flatnonzero(scores >= cfg.join_threshold)
+    check = np.flatnonzero(scores >= join)
     if vec.names and len(check):
         conflict[check] = name_conflicts(vec, [stories[i] for i in check.tolist()],
                                          owner, pos, check, idf, cfg)
@@ -178,7 +191,7 @@ def score_stories(
     bonus[conflict] = 0.0  # time and place do not make up for other main entities
     scores = sims * factor + bonus
     order = np.lexsort((np.array([s.seq for s in stories]), -scores)).tolist()
-    keep = max(3, int((scores >= cfg.join_threshold).sum()))
+    keep = max(3, int((scores >= join).sum()))
     return [Match(stories[i], float(scores[i]), float(sims[i]), gaps[i], shared[i],
                   bool(conflict[i])) for i in order[:keep]]
 
@@ -245,27 +258,29 @@ def find_candidates(
     vec: ItemVector, index: StoryIndex, stories: dict[str, Story], k_query: int,
     max_posting: int, max_candidates: int,
 ) -> tuple[list[Story], int]:
-    """Stories sharing the item's heaviest terms, best first; and how many were touched."""
+    """Stories sharing the item's heaviest terms, best first; and how many were touched.
+
+    Plain dict arithmetic: the postings are short (a median item touches ~90 entries), so
+    per-call overhead, not the work, is what a numpy version would pay for.
+    """
     acc: dict[str, float] = {}
+    get = acc.get
+    postings = index.postings
     for tid, w in vec.top(k_query):
-        posting = index.stories_with(tid)
+        posting = postings.get(tid)
         if posting is None:
             continue
-        if isinstance(posting, str):
-            acc[posting] = acc.get(posting, 0.0) + w
-            continue
-        if len(posting) > max_posting:
-            continue
-        for sid in posting:
-            acc[sid] = acc.get(sid, 0.0) + w
+        if type(posting) is str:
+            acc[posting] = get(posting, 0.0) + w
+        elif len(posting) <= max_posting:
+            for sid in posting:
+                acc[sid] = get(sid, 0.0) + w
     if len(acc) <= max_candidates:  # all of them: their order does not matter to the scorer
         return [stories[sid] for sid in acc], len(acc)
-    sids = list(acc)
-    weights = np.fromiter(acc.values(), dtype=np.float64, count=len(sids))
-    kth = np.partition(weights, len(sids) - max_candidates)[len(sids) - max_candidates]
-    chosen = [sids[i] for i in np.flatnonzero(weights > kth).tolist()]
-    tied = sorted((stories[sids[i]].seq, sids[i]) for i in np.flatnonzero(weights == kth).tolist())
-    chosen += [sid for _, sid in tied[: max_candidates - len(chosen)]]
+    kth = sorted(acc.values(), reverse=True)[max_candidates - 1]  # a C sort of floats
+    chosen = [sid for sid, w in acc.items() if w > kth]
+    tied = [sid for sid, w in acc.items() if w == kth]  # ties by story id: deterministic
+    chosen += heapq.nsmallest(max_candidates - len(chosen), tied)
     return [stories[sid] for sid in chosen], len(acc)
 
 

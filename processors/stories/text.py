@@ -58,8 +58,10 @@ def term_id(term: str) -> int:
 
 
 def term_ids(terms: list[str]) -> list[int]:
-    get = _IDS.get
-    return [get(t) or term_id(t) for t in terms]
+    ids = list(map(_IDS.get, terms))  # the memo answers most; map avoids a Python loop
+    if None in ids:
+        ids = [term_id(t) if i is None else i for i, t in zip(ids, terms, strict=True)]
+    return ids
 
 
 def _content_terms(tokens: list[str], stop: frozenset[str], stem_len: int) -> list[str]:
@@ -67,18 +69,18 @@ def _content_terms(tokens: list[str], stop: frozenset[str], stem_len: int) -> li
     memo = _TERMS.setdefault((id(stop), stem_len), {})
     if len(memo) >= _MEMO_MAX:
         memo.clear()
-    out = []
-    get = memo.get
-    for tok in tokens:
-        t = get(tok)
+    out = list(map(memo.get, tokens))
+    if None not in out:
+        return out
+    for i, t in enumerate(out):
         if t is None:
+            tok = tokens[i]
             if len(tok) < 2 or tok in stop:
                 t = ""
             else:
                 t = ALIASES.get(tok, tok)
                 t = t if t.isdigit() else t[:stem_len]
-            memo[tok] = t
-        out.append(t)
+            out[i] = memo[tok] = t
     return out
 
 
@@ -136,11 +138,19 @@ def headline_names(title: str, text: str, stop: frozenset[str], stem_len: int) -
     first = title.split(maxsplit=1)[:1]
     if first and first[0][:1].isupper() and not first[0].isupper():
         word = tokenise(first[0])[:1]
-        if word and word[0] not in stop and len(word[0]) > 1 and not re.search(
-            rf"(?<![\w]){re.escape(first[0].lower())}(?![\w])", text
+        if word and word[0] not in stop and len(word[0]) > 1 and not _written_lower(
+            first[0].lower(), text
         ):
             names.add(word[0])
     return frozenset(t if t.isdigit() else t[:stem_len] for t in names)
+
+
+def _written_lower(word: str, text: str) -> bool:
+    """Whether ``word`` occurs in ``text`` as a whole word. A substring test first: most
+    headline openers never occur at all, and compiling one pattern per item is costly."""
+    if word not in text:
+        return False
+    return re.search(rf"(?<![\w]){re.escape(word)}(?![\w])", text) is not None
 
 
 def _lang_of(stop: frozenset[str]) -> str:
@@ -168,9 +178,7 @@ def simhash(tokens: list[str]) -> int | None:
     if len(tokens) < 10:
         return None
     ids = np.array(term_ids(tokens), dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        h = ids[:-2] * _K1 + ids[1:-1] * _K2 + ids[2:]
-        h = _mix64(h)
+    h = _mix64(ids[:-2] * _K1 + ids[1:-1] * _K2 + ids[2:])  # array integer ops wrap silently
     bits = np.unpackbits(h.view(np.uint8).reshape(-1, 8), axis=1, bitorder="little")
     votes = bits.sum(axis=0, dtype=np.int64) * 2 > len(h)
     return int(np.packbits(votes, bitorder="little").view(np.uint64)[0])

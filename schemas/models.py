@@ -35,6 +35,17 @@ def _from_dict(cls, data: dict[str, Any]):
     return cls(**{k: v for k, v in data.items() if k in names})
 
 
+def decode_headers(headers: list[tuple[str | bytes, bytes | str | None]] | dict | None) -> dict[str, str]:
+    """Kafka headers (a list of pairs from confluent-kafka, or a dict) as text: the one decoding
+    of header bytes every stage uses (invalid UTF-8 is replaced, never raised)."""
+    items = headers.items() if isinstance(headers, dict) else (headers or [])
+    out: dict[str, str] = {}
+    for k, v in items:
+        name = k.decode("utf-8", "replace") if isinstance(k, bytes) else str(k)
+        out[name] = v.decode("utf-8", "replace") if isinstance(v, bytes) else ("" if v is None else str(v))
+    return out
+
+
 @dataclass(slots=True)
 class RawMeta:
     """What a producer knows about a raw item besides its bytes; travels as Kafka headers."""
@@ -51,11 +62,7 @@ class RawMeta:
 
     @classmethod
     def from_headers(cls, headers: list[tuple[str, bytes]] | dict | None) -> RawMeta:
-        items = headers.items() if isinstance(headers, dict) else (headers or [])
-        data = {}
-        for k, v in items:
-            key = k.decode() if isinstance(k, bytes) else k
-            data[key] = v.decode("utf-8", "replace") if isinstance(v, bytes) else v
+        data = decode_headers(headers)
         for required in ("source", "format", "fetched_at"):
             if not data.get(required):
                 raise InvalidItem(f"missing header {required!r}")

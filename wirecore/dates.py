@@ -69,6 +69,21 @@ _RFC822_YEAR0 = re.compile(r"[A-Za-z]{3,}\.?\s+0{3,4}(?!\d)")
 _ISO_FIX = re.compile(r"(\d\d:\d\d(?::\d\d(?:[.,]\d+)?)?)\s*(?:UTC|GMT)$", re.I)
 
 
+def parse_iso(value) -> datetime | None:
+    """An ISO-8601 time (``Z`` or offset; ClickHouse's ``YYYY-MM-DD hh:mm:ss`` too) as an aware
+    datetime, naive ones read as UTC; ``None`` for empty or unreadable values. For readers of
+    stored rows and test data, not for source input (that goes through ``parse_date_field``)."""
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if not value:
+        return None
+    try:
+        t = datetime.fromisoformat(str(value).replace("Z", "+00:00").replace(" ", "T"))
+    except ValueError:
+        return None
+    return t if t.tzinfo else t.replace(tzinfo=UTC)
+
+
 def parse_timestamp(value: str, tz: tzinfo = UTC) -> datetime:
     """ISO-8601 or RFC 822 (``Sat, 24 Jan 2026 17:04:00 +0100``) -> aware datetime.
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, datetime
 
-from schemas.models import DeadLetter
+from schemas.models import DeadLetter, decode_headers
 
 _B64_OVERHEAD = 4 / 3
 _ENVELOPE = 64 << 10  # reason, headers and JSON framing of one dead letter
@@ -20,11 +20,7 @@ def build_dead_letter(
     *, stage: str, reason: str, topic: str | None, partition: int | None, offset: int | None,
     value: bytes | None, key: bytes | None = None, headers=None,
 ) -> DeadLetter:
-    hdrs: dict[str, str] = {}
-    items = headers.items() if isinstance(headers, dict) else (headers or [])
-    for k, v in items:
-        name = k.decode("utf-8", "replace") if isinstance(k, bytes) else str(k)
-        hdrs[name] = v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)
+    hdrs = decode_headers(headers)
     return DeadLetter(
         stage=stage, reason=reason or "unknown error", origin_topic=topic,
         origin_partition=partition, origin_offset=offset, original=value or b"",

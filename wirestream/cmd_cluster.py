@@ -24,7 +24,7 @@ DEFAULT_DATA_DIR = REPO_ROOT.parent / "shared" / "data" / "ecbplus"
 
 def parse_cluster_line(line: bytes) -> StoryDoc:
     """One input line -> ``StoryDoc``; ``InvalidItem`` with a short reason when it cannot be."""
-    from processors.stories.evaluate import parse_time
+    from wirecore.dates import parse_iso as parse_time
 
     try:
         row = orjson.loads(line)
@@ -40,12 +40,9 @@ def parse_cluster_line(line: bytes) -> StoryDoc:
     if not isinstance(title, str) or not isinstance(text, str):
         raise InvalidItem("title and text must be strings")
     published = row.get("published_at")
-    try:
-        when = parse_time(published) if published else None
-    except (TypeError, ValueError):
-        raise InvalidItem(f"bad published_at {published!r}") from None
-    if when is not None and when.tzinfo is None:
-        raise InvalidItem(f"published_at without offset {published!r}")
+    when = parse_time(published) if published else None  # naive times are read as UTC
+    if published and when is None:
+        raise InvalidItem(f"bad published_at {published!r}")
     lang = row.get("lang")
     return StoryDoc(
         id=str(item_id), title=title, text=text, published_at=when,
@@ -55,7 +52,7 @@ def parse_cluster_line(line: bytes) -> StoryDoc:
 
 def doc_of_wire_item(row: dict[str, Any]) -> StoryDoc:
     """A ``wirestream parse`` record (``WireItem.to_dict``) -> ``StoryDoc``."""
-    from processors.stories.evaluate import parse_time
+    from wirecore.dates import parse_iso as parse_time
 
     try:
         item = WireItem.from_dict(row)

@@ -11,7 +11,6 @@ import re
 import statistics
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 
 import orjson
@@ -28,6 +27,7 @@ from processors.stories.model import (
     EngineConfig,
     StoryDoc,
 )
+from wirecore.dates import parse_iso as parse_time
 
 _PUNCT = re.compile(r"[^\w\s]+", re.UNICODE)
 SHORT_WORDS = 30
@@ -41,10 +41,6 @@ Clusterer = Callable[[Sequence[StoryDoc]], tuple[list[str], list[tuple[str, str]
 class LabelledDoc:
     doc: StoryDoc
     gold: str
-
-
-def parse_time(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
 
 
 def shorten(title: str, text: str) -> tuple[str, str]:

@@ -13,21 +13,10 @@ from pathlib import Path
 from string import Template
 from urllib.parse import urlsplit
 
+from wirecore.dates import parse_iso as parse_time
 from wirecore.topology import RELATIONS
 
 _PAGE = Template((Path(__file__).parent / "templates" / "page.html").read_text(encoding="utf-8"))
-
-
-def parse_time(value) -> datetime | None:
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if not value:
-        return None
-    try:
-        t = datetime.fromisoformat(str(value).replace("Z", "+00:00").replace(" ", "T"))
-    except ValueError:
-        return None
-    return t if t.tzinfo else t.replace(tzinfo=UTC)
 
 
 def ago(value, now: datetime | None = None) -> str:

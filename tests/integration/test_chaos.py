@@ -44,10 +44,10 @@ def small_disk(tmp_path):
 
 
 @needs_broker
-def test_a_full_disk_pauses_and_never_dead_letters_good_items(small_disk):
+def test_a_full_disk_pauses_and_never_dead_letters_good_items(small_disk, tmp_path):
     res = run_chaos(small_disk / "chaos", seed=11, items=2000, poison_every=0, kills={},
                     bootstrap=BOOTSTRAP, broker=None, metrics_port=19900 + os.getpid() % 90,
-                    timeout_s=420, rate=200, fill_disk=small_disk)
+                    timeout_s=420, rate=100, fill_disk=small_disk, logs=tmp_path / "logs")
     print("\n" + res.row())
     assert [f.kind for f in res.faults] == ["disk"]
     assert violations(res) == [], res.numbers

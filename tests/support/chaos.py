@@ -225,13 +225,13 @@ def check(data_dir: Path, db: str, produced: int, poison: int) -> dict[str, int]
 
 def run_chaos(workdir: Path, *, seed: int, items: int, poison_every: int, kills: dict[str, int],
               bootstrap: str, broker: Broker | None, metrics_port: int, timeout_s: float = 900,
-              rate: float = 0.0, fill_disk: Path | None = None) -> ChaosResult:
+              rate: float = 0.0, fill_disk: Path | None = None, logs: Path | None = None) -> ChaosResult:
     """One chaos run; every process gets its own data dir and topic prefix under ``workdir``."""
     rng = random.Random(seed)
     workdir.mkdir(parents=True, exist_ok=True)
     data_dir = workdir / "data"
-    logs = workdir / "logs"
-    logs.mkdir(exist_ok=True)
+    logs = logs or workdir / "logs"  # keep them off a disk the run fills up
+    logs.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, WIRESTREAM_KAFKA_BOOTSTRAP=bootstrap, WIRESTREAM_DATA_DIR=str(data_dir),
                WIRESTREAM_TOPIC_PREFIX=f"chaos{seed}-{int(time.time())}-",
                WIRESTREAM_METRICS_PORT=str(metrics_port), WIRESTREAM_ENV_FILE="/nonexistent",
@@ -287,6 +287,15 @@ def run_chaos(workdir: Path, *, seed: int, items: int, poison_every: int, kills:
                 time.sleep(0.25)
             result.faults.append(fault)
         if fill_disk is not None:
+            # the disk fills up while the pipeline runs, as it does in production: first let
+            # part of the stream be stored, then take the space away
+            started = time.monotonic()
+            while time.monotonic() - started < 180:
+                now = stored(data_dir, db)
+                if now is not None and now[0] >= target // 5:
+                    break
+                supervise([worker, sink], result)
+                time.sleep(0.5)
             _fill_then_free(fill_disk, data_dir, db, result, t0)
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:

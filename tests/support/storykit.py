@@ -19,7 +19,7 @@ from confluent_kafka import Consumer, TopicPartition
 from processors.stories import EngineConfig
 from processors.story_state import ShardState
 from schemas.models import StoryEvent, WireItem
-from tests.conftest import SHARED
+from tests.support.paths import SHARED
 from wirecore.kafka_admin import group_lag
 
 

@@ -199,7 +199,7 @@ def wait_stages(s, procs, log: Path, n: int, t0: float, timeout_s: float = 1200)
             time.sleep(0.1)
             continue
         now = time.perf_counter() - t0
-        if parse_done is None and parse and all(p.lag == 0 and p.high > 0 for p in parse):
+        if parse_done is None and sum(p.high for p in parse) >= n and all(p.lag == 0 for p in parse):
             parse_done = now
         items_high = sum(p.high for p in stories if p.topic == s.topic("items"))
         if parse_done is not None and items_high >= n and all(p.lag == 0 for p in stories):

@@ -93,7 +93,10 @@ def run_faust(settings: Settings, worker_id: str, health: WorkerHealth, stop: th
 
     from processors.parse_agent import create_app
 
-    app = create_app(settings, health)
+    try:
+        app = create_app(settings, health)
+    except OSError as exc:  # faust's datadir under the data dir
+        sys.exit(f"error: data directory {settings.data_dir} is not usable: {exc.strerror or exc}")
     threads = start_loops(settings, worker_id, health, stop, plain_parse=False)
     worker = faust.Worker(app, loglevel=settings.log_level.lower(), quiet=True,
                           redirect_stdouts=False, override_logging=False)

@@ -58,7 +58,8 @@ def broker_credentials(s: Settings) -> faust.SASLCredentials | faust.SSLCredenti
     return None
 
 
-def create_app(s: Settings, health: WorkerHealth | None = None) -> faust.App:
+def create_app(s: Settings, health: WorkerHealth | None = None, *,
+               policy: RetryPolicy | None = None) -> faust.App:
     """The faust app with its one agent. Its web server stays off: processors/web.py is the
     worker's one listener (``/metrics``, ``/healthz``, ``/readyz``) for both stages."""
     health = health or WorkerHealth()
@@ -96,7 +97,7 @@ def create_app(s: Settings, health: WorkerHealth | None = None) -> faust.App:
     items_topic = app.topic(s.topic("items"), value_serializer="raw", key_serializer="raw",
                             partitions=s.items_partitions)
     dlq_topic = app.topic(s.topic("dlq"), value_serializer="raw", key_serializer="raw")
-    backoff = Backoff(RetryPolicy(initial=0.5, cap=10.0))
+    backoff = Backoff(policy or RetryPolicy(initial=0.5, cap=10.0))
 
     async def dead_letter(reason: str, event) -> None:
         msg = event.message

@@ -10,7 +10,10 @@ story shards), interleaved so machine load hits every contender alike:
 - cluster: ``wirestream cluster`` (the engine alone, whole command) on the same items;
 - bare: one in-process confluent-kafka loop raw -> parse -> engine -> wire.stories, no
   transaction, no sink (what the stage would cost with no guarantees at all);
-- one / two workers: the worker processes alone (no sink) until wire.items is drained.
+- one / two workers: the worker processes alone (no sink) until wire.items is drained, once
+  with the faust parse agent (``WIRESTREAM_PARSE_ENGINE=faust``, the default) and once with
+  the plain parse loop (``plain``), back to back on the same items; also when the parse stage
+  alone was done (its group committed every raw item) and worker CPU ms per item.
 Then freshness at ``--rate`` items/s: raw publish -> story event committed (exact, per item)
 and raw publish -> row in ClickHouse (the sink's histogram, bucket-interpolated).
 Prints medians and ratios from this one run. Needs a running broker (``wirestream kafka start``).
@@ -59,6 +62,7 @@ def fresh_settings(tag: str, **env: str):
     from wirecore.kafka_admin import ensure_topics
     from wirecore.settings import load_settings
 
+    os.environ.pop("WIRESTREAM_PARSE_ENGINE", None)  # each contender says its own engine
     os.environ["WIRESTREAM_TOPIC_PREFIX"] = f"bench{tag}{uuid.uuid4().hex[:6]}."
     os.environ["WIRESTREAM_DATA_DIR"] = tempfile.mkdtemp(prefix=f"bench-pipeline-{tag}-")
     os.environ.update(env)
@@ -180,25 +184,56 @@ def run_bare(n: int) -> float:
     return n / (time.perf_counter() - t0)
 
 
-def run_workers(n: int, workers: int) -> float:
-    from producers.publisher import RawPublisher
-    from tests.support.storykit import start_worker, stop_worker, wait_drained
+def wait_stages(s, procs, log: Path, n: int, t0: float, timeout_s: float = 1200) -> tuple[float, float]:
+    """Seconds from ``t0`` until the parse stage had committed every raw item (and written all
+    ``n`` items), and until the stories stage had too."""
+    from wirecore.kafka_admin import group_lag
 
-    s = fresh_settings(f"w{workers}")
+    parse_done = None
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            parse = group_lag(s, s.group("processors"), s.topology.reads("processors"))
+            stories = group_lag(s, s.group("stories"), s.topology.reads("stories"))
+        except Exception:  # noqa: BLE001 - a coordinator moving mid-poll: ask again
+            time.sleep(0.1)
+            continue
+        now = time.perf_counter() - t0
+        if parse_done is None and sum(p.high for p in parse) >= n and all(p.lag == 0 for p in parse):
+            parse_done = now
+        items_high = sum(p.high for p in stories if p.topic == s.topic("items"))
+        if parse_done is not None and items_high >= n and all(p.lag == 0 for p in stories):
+            return parse_done, now
+        for proc in procs:
+            assert proc.poll() is None, log.read_text()[-3000:]
+        time.sleep(0.1)
+    raise TimeoutError(f"workers did not drain: {log.read_text()[-2000:]}")
+
+
+def run_workers(n: int, workers: int, engine: str = "faust") -> dict[str, float]:
+    """``workers`` worker processes with ``WIRESTREAM_PARSE_ENGINE=engine``, no sink: whole
+    stage throughput, parse-stage throughput (raw committed), worker CPU ms per item."""
+    from producers.publisher import RawPublisher
+    from tests.support.storykit import start_worker, stop_worker
+
+    s = fresh_settings(f"w{workers}{engine[0]}", WIRESTREAM_PARSE_ENGINE=engine)
     items = raw_items(n)
     log = Path(os.environ["WIRESTREAM_DATA_DIR"]) / "workers.log"
     procs = []
     try:
         for w in range(workers):
             port = s.metrics_port + 10 + 2 * w
-            procs.append(start_worker(dict(os.environ) | {"WIRESTREAM_METRICS_PORT": str(port)}, log, f"bench-{w}"))
+            procs.append(start_worker(dict(os.environ) | {"WIRESTREAM_METRICS_PORT": str(port)}, log,
+                                      f"bench-{engine}-{w}"))
         for w in range(workers):
             wait_ready(s.metrics_port + 11 + 2 * w)
         time.sleep(1.0)  # let the stories group settle on its final assignment
+        cpu0 = sum(cpu_seconds(p.pid) for p in procs)
         t0 = time.perf_counter()
         RawPublisher(s).publish(items)
-        wait_drained(s, procs, log, n, timeout_s=1200)
-        return n / (time.perf_counter() - t0)
+        parse_s, all_s = wait_stages(s, procs, log, n, t0)
+        cpu = sum(cpu_seconds(p.pid) for p in procs) - cpu0
+        return {"items_s": n / all_s, "parse_items_s": n / parse_s, "cpu_ms": 1000 * cpu / n}
     finally:
         for proc in procs:
             stop_worker(proc)
@@ -255,12 +290,13 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--rate", type=float, default=50.0)
     ap.add_argument("--fresh-seconds", type=float, default=20.0)
-    ap.add_argument("--skip", default="", help="comma list of contenders to skip: full,cluster,bare,one,two,fresh")
+    ap.add_argument("--skip", default="",
+                    help="comma list of contenders to skip: full,cluster,bare,one,one-plain,two,two-plain,fresh")
     args = ap.parse_args()
     if not os.environ.get("WIRESTREAM_KAFKA_BOOTSTRAP"):
         sys.exit("set WIRESTREAM_KAFKA_BOOTSTRAP to a running broker")
     skip = set(filter(None, args.skip.split(",")))
-    res: dict[str, list] = {k: [] for k in ("full", "cluster", "bare", "one", "two")}
+    res: dict[str, list] = {k: [] for k in ("full", "cluster", "bare", "one", "one-plain", "two", "two-plain")}
     for r in range(args.rounds):
         if "full" not in skip:
             res["full"].append(run_full(args.items))
@@ -268,10 +304,10 @@ def main() -> None:
             res["cluster"].append(run_cluster(args.items))
         if "bare" not in skip:
             res["bare"].append(run_bare(args.items))
-        if "one" not in skip:
-            res["one"].append(run_workers(args.items, 1))
-        if "two" not in skip:
-            res["two"].append(run_workers(args.items, 2))
+        for key, workers, engine in (("one", 1, "faust"), ("one-plain", 1, "plain"),
+                                     ("two", 2, "faust"), ("two-plain", 2, "plain")):
+            if key not in skip:  # faust and plain parse engines back to back, same items
+                res[key].append(run_workers(args.items, workers, engine))
         print(f"round {r + 1}: " + ", ".join(
             f"{k} {v[-1]['items_s'] if isinstance(v[-1], dict) else v[-1]:,.0f}/s" for k, v in res.items() if v),
             flush=True)
@@ -281,14 +317,23 @@ def main() -> None:
         return statistics.median(vals) if vals else float("nan")
 
     full, cluster, bare = med("full", "items_s"), med("cluster"), med("bare")
-    one, two = med("one"), med("two")
+    one, two = med("one", "items_s"), med("two", "items_s")
+    one_p, two_p = med("one-plain", "items_s"), med("two-plain", "items_s")
     print(f"\n{args.items} items, 4 language shards, medians of {args.rounds} rounds (items/s):")
     print(f"  full pipeline (worker + sink, e2e) {full:8,.0f}   {full / cluster:5.2f}x cluster  "
           f"{full / bare:5.2f}x bare")
     print(f"  wirestream cluster (engine alone)  {cluster:8,.0f}")
     print(f"  bare loop (parse + engine, no txn) {bare:8,.0f}")
-    print(f"  one worker (stages only)           {one:8,.0f}")
-    print(f"  two workers (stages only)          {two:8,.0f}   {two / one:5.2f}x one")
+    print(f"  one worker, faust parse (stages)   {one:8,.0f}   {one / cluster:5.2f}x cluster")
+    print(f"  one worker, plain parse (stages)   {one_p:8,.0f}   {one_p / cluster:5.2f}x cluster  "
+          f"faust/plain {one / one_p:5.2f}x")
+    print(f"  two workers, faust parse           {two:8,.0f}   {two / one:5.2f}x one")
+    print(f"  two workers, plain parse           {two_p:8,.0f}   {two_p / one_p:5.2f}x one  "
+          f"faust/plain {two / two_p:5.2f}x")
+    for key in ("one", "one-plain", "two", "two-plain"):
+        if res[key]:
+            print(f"    {key:9}: parse stage done at {med(key, 'parse_items_s'):7,.0f} items/s, "
+                  f"worker CPU {med(key, 'cpu_ms'):.2f} ms/item")
     if res["full"]:
         print(f"  CPU ms/item (worker + sink) {med('full', 'cpu_ms'):.2f}; "
               f"changelog bytes/item (uncompressed) {med('full', 'state_b'):,.0f}")

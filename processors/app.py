@@ -1,11 +1,14 @@
-"""The worker process (``wirestream worker`` / ``python -m processors.app``): wires the parse
-loop (wire.raw -> wire.items), the transactional stories loop (wire.items -> wire.stories)
-and the health/metrics server together. Each loop runs in its own thread with its own Kafka
-clients; a bug in either ends the process loudly (exit 70) so a supervisor restarts it.
+"""The worker process (``wirestream worker`` / ``python -m processors.app``): the parse stage
+(wire.raw -> wire.items), the transactional stories loop (wire.items -> wire.stories) and
+the health/metrics server (processors/web.py, the one listener).
 
-Why no faust: the stories stage needs state, offsets and events in one transaction (a plain
-loop does it per poll); the parse agent was measured at ~30 % of the worker's CPU for ~3 %
-of real work. Numbers in docs/notes/stage.md.
+The parse stage is the faust-streaming agent (processors/parse_agent.py, the design card's
+stream framework), run by a faust Worker on the main thread; ``WIRESTREAM_PARSE_ENGINE=plain``
+selects the plain confluent-kafka loop (processors/parse_loop.py) instead, kept so both can be
+measured in one bench run (docs/notes/stage.md). The stories stage stays a plain loop in a
+thread: it commits state, offsets and events in one Kafka transaction, which faust's
+per-event agent cannot do without its slow exactly-once mode. A bug in a loop ends the
+process loudly (exit 70) so a supervisor restarts it.
 """
 
 from __future__ import annotations
@@ -28,13 +31,16 @@ log = logging.getLogger("wirestream.processors")
 
 
 def start_loops(settings: Settings, worker_id: str, health: WorkerHealth,
-                stop: threading.Event) -> list[threading.Thread]:
-    """Start the parse and stories loops, each in a thread that ends the worker on a bug."""
-    log.info("worker %s: parse + stories, %d story shards by %s", worker_id, settings.items_partitions,
-             settings.story_shard)
+                stop: threading.Event, *, plain_parse: bool = True) -> list[threading.Thread]:
+    """Start the stories loop (and the plain parse loop when it is the parse engine), each in
+    a thread that ends the worker on a bug."""
+    log.info("worker %s: %s parse + stories, %d story shards by %s", worker_id, settings.parse_engine,
+             settings.items_partitions, settings.story_shard)
+    loops = [("stories", StoryLoop(settings, worker_id, health, stop))]
+    if plain_parse:
+        loops.insert(0, ("parse", ParseLoop(settings, worker_id, health, stop)))
     threads = []
-    for name, loop in (("parse", ParseLoop(settings, worker_id, health, stop)),
-                       ("stories", StoryLoop(settings, worker_id, health, stop))):
+    for name, loop in loops:
 
         def run(loop=loop, name=name) -> None:
             try:
@@ -65,16 +71,41 @@ def main(settings: Settings | None = None) -> None:
         server = serve(settings.http_host, settings.metrics_port + 1, health)
     except OSError as exc:
         sys.exit(f"error: cannot listen on {settings.http_host}:{settings.metrics_port + 1}: {exc.strerror}")
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
-    threads = start_loops(settings, worker_id, health, stop)
-    while not stop.is_set() and all(t.is_alive() for t in threads):
-        stop.wait(0.5)
-    stop.set()
-    for t in threads:
-        t.join(20)
+    if settings.parse_engine == "faust":
+        run_faust(settings, worker_id, health, stop)
+    else:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stop.set())
+        threads = start_loops(settings, worker_id, health, stop)
+        while not stop.is_set() and all(t.is_alive() for t in threads):
+            stop.wait(0.5)
+        stop.set()
+        for t in threads:
+            t.join(20)
     server.shutdown()
     log.info("worker stopped")
+
+
+def run_faust(settings: Settings, worker_id: str, health: WorkerHealth, stop: threading.Event) -> None:
+    """The faust Worker owns the main thread (its event loop and SIGTERM/SIGINT handling);
+    the stories loop runs beside it and is stopped when faust stops."""
+    import faust
+
+    from processors.parse_agent import create_app
+
+    try:
+        app = create_app(settings, health)
+    except OSError as exc:  # faust's datadir under the data dir
+        sys.exit(f"error: data directory {settings.data_dir} is not usable: {exc.strerror or exc}")
+    threads = start_loops(settings, worker_id, health, stop, plain_parse=False)
+    worker = faust.Worker(app, loglevel=settings.log_level.lower(), quiet=True,
+                          redirect_stdouts=False, override_logging=False)
+    try:
+        worker.execute_from_commandline()  # returns (or exits) when faust has stopped
+    finally:
+        stop.set()  # leave cleanly: the open transaction is aborted, the consumer closed
+        for t in threads:
+            t.join(20)
 
 
 if __name__ == "__main__":

@@ -19,10 +19,10 @@ import threading
 from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 
 from processors import metrics
-from processors.dead_letters import build_dead_letter
 from processors.health import WorkerHealth
 from processors.stages import parse_stage, shard_partition, story_shard
 from schemas.models import InvalidItem, dumps
+from wirecore.deadletter import build_dead_letter
 from wirecore.retry import Backoff, Clock, RetryPolicy, SystemClock
 from wirecore.settings import Settings
 from wirecore.topology import PROCESSORS

@@ -25,12 +25,12 @@ import time
 from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 
 from processors import metrics
-from processors.dead_letters import build_dead_letter
 from processors.health import WorkerHealth
 from processors.stages import decode_item
 from processors.stories import EngineConfig
 from processors.story_state import ShardState
 from schemas.models import InvalidItem, dumps
+from wirecore.deadletter import build_dead_letter
 from wirecore.retry import Backoff, Clock, RetryPolicy, SystemClock
 from wirecore.settings import Settings
 from wirecore.topology import STORY_WORKERS

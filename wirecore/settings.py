@@ -43,6 +43,8 @@ class Settings(BaseSettings):
         4, description="partitions of wire.items = story shards; up to this many stories workers share the load")
     story_shard: Literal["language", "source", "none"] = Field(
         "language", description="what keys wire.items: stories never span two shards")
+    parse_engine: Literal["faust", "plain"] = Field(
+        "faust", description="the worker's parse stage: a faust-streaming agent, or the plain confluent-kafka loop")
     worker_id: str | None = Field(
         None, description="stable worker identity (transactional.id, group.instance.id); "
                           "unset = host + data dir + a free slot")

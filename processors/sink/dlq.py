@@ -10,9 +10,9 @@ from __future__ import annotations
 import logging
 
 from processors import metrics
-from processors.dead_letters import build_dead_letter
 from processors.sink.batch import Message
 from schemas.models import dumps
+from wirecore.deadletter import build_dead_letter
 from wirecore.errors import KafkaUnavailable
 
 log = logging.getLogger("wirestream.sink")

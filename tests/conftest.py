@@ -12,6 +12,7 @@ import uuid
 import pytest
 
 from tests.support.paths import REPO
+from tests.support.ports import free_port_pair
 
 
 @pytest.fixture(scope="session")
@@ -30,18 +31,13 @@ def kafka_bootstrap(tmp_path_factory) -> str:
 @pytest.fixture
 def ws_env(tmp_path, kafka_bootstrap, monkeypatch) -> dict[str, str]:
     """Environment for one isolated pipeline: own topics, own data dir, free ports."""
-    import socket
 
-    def free_port() -> int:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            return s.getsockname()[1]
 
     env = {
         "WIRESTREAM_KAFKA_BOOTSTRAP": kafka_bootstrap,
         "WIRESTREAM_TOPIC_PREFIX": f"t{uuid.uuid4().hex[:8]}.",
         "WIRESTREAM_DATA_DIR": str(tmp_path / "data"),
-        "WIRESTREAM_METRICS_PORT": str(free_port()),
+        "WIRESTREAM_METRICS_PORT": str(free_port_pair()),
         "WIRESTREAM_TOPIC_PARTITIONS": "2",
     }
     for k, v in env.items():

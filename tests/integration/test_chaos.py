@@ -4,27 +4,31 @@ directory fills up and is freed. Invariants: see tests/support/chaos.py."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import uuid
-from pathlib import Path
 
 import pytest
 
 from tests.support.chaos import Broker, run_chaos, violations
+from tests.support.ports import free_port_pair
 
 pytestmark = pytest.mark.integration
 
-BOOTSTRAP = os.environ.get("WIRESTREAM_TEST_BOOTSTRAP")
-needs_broker = pytest.mark.skipif(not BOOTSTRAP, reason="needs the test broker (make test)")
 
 
-@needs_broker
-def test_mixed_kills_lose_nothing_and_store_nothing_twice(tmp_path):
-    broker = Broker(Path(os.environ["KAFKA_DATA_DIR"]), int(os.environ["KAFKA_PORT"]))
+@pytest.fixture(scope="module")
+def broker(tmp_path_factory):
+    """A broker of the chaos suite's own: killing it must not disturb the other tests' broker."""
+    own = Broker(tmp_path_factory.mktemp("chaos-kafka"), free_port_pair())
+    own.start()
+    yield own
+    own.stop()
+
+
+def test_mixed_kills_lose_nothing_and_store_nothing_twice(tmp_path, broker):
     res = run_chaos(tmp_path / "chaos", seed=7, items=3000, poison_every=150,
-                    kills={"worker": 1, "sink": 1, "broker": 1}, bootstrap=BOOTSTRAP, broker=broker,
-                    metrics_port=19700 + os.getpid() % 200, timeout_s=420)
+                    kills={"worker": 1, "sink": 1, "broker": 1}, bootstrap=broker.bootstrap, broker=broker,
+                    metrics_port=free_port_pair(), timeout_s=420)
     print("\n" + res.row())
     assert res.poison > 0 and len(res.faults) == 3
     assert violations(res) == [], res.numbers
@@ -43,10 +47,9 @@ def small_disk(tmp_path):
     subprocess.run(["umount", "-l", str(mount)], check=False)
 
 
-@needs_broker
-def test_a_full_disk_pauses_and_never_dead_letters_good_items(small_disk, tmp_path):
+def test_a_full_disk_pauses_and_never_dead_letters_good_items(small_disk, tmp_path, broker):
     res = run_chaos(small_disk / "chaos", seed=11, items=2000, poison_every=0, kills={},
-                    bootstrap=BOOTSTRAP, broker=None, metrics_port=19900 + os.getpid() % 90,
+                    bootstrap=broker.bootstrap, broker=None, metrics_port=free_port_pair(),
                     timeout_s=420, rate=100, fill_disk=small_disk, logs=tmp_path / "logs")
     print("\n" + res.row())
     assert [f.kind for f in res.faults] == ["disk"]

@@ -198,7 +198,8 @@ def rows_in_view(page) -> int:
 def sink_metrics_now(data_dir: Path) -> dict:
     from wirestream.dashboard.health import summarize_metrics
 
-    url = json.loads((data_dir / "chdb.owner.json").read_text())["url"]
+    assert (data_dir / "chdb.owner.json").exists()  # the sink runs
+    url = f"http://127.0.0.1:{os.environ['WIRESTREAM_METRICS_PORT']}"  # its /metrics listener
     return summarize_metrics(httpx.get(f"{url}/metrics", timeout=5).text)
 
 

@@ -166,6 +166,13 @@ class Broker:
     def start(self) -> None:
         self._run("start")
 
+    def stop(self) -> None:
+        self._run("stop")
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.env['KAFKA_PORT']}"
+
 
 def _owner_reader(data_dir: Path):
     from wirestream.owner_api import read_owner

@@ -11,11 +11,13 @@ from wirestream.owner_api import read_owner
 
 
 def sink_metrics_url(settings: Settings) -> str | None:
-    """Where the sink serves /metrics and /readyz: its owner record (embedded) or the metrics port."""
-    if settings.embedded:
-        owner = read_owner(settings.data_dir)
-        return owner["url"] if owner else None
-    return f"http://127.0.0.1:{settings.metrics_port}"
+    """Where the sink serves /metrics and /readyz: its own listener on WIRESTREAM_HTTP_HOST and the
+    metrics port (never the SQL read API, which answers only POST /sql). Embedded: only while a
+    sink owns the database."""
+    if settings.embedded and read_owner(settings.data_dir) is None:
+        return None
+    host = settings.http_host if settings.http_host not in ("0.0.0.0", "::", "") else "127.0.0.1"
+    return f"http://{host}:{settings.metrics_port}"
 
 
 def build_app(settings: Settings, poll_s: float = 1.0, sink_url: str | None = None):

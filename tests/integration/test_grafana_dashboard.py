@@ -119,7 +119,7 @@ def defined_metrics() -> dict[str, str]:
 # which process updates a metric is read from the code, then matched to a scrape job by port
 PROCESS_FILES = {"sink": ["processors/sink", "wirestream/sink_service.py"],
                  "worker": ["processors/app.py", "processors/parse_loop.py", "processors/story_loop.py",
-                            "processors/story_state.py", "processors/health.py"]}
+                            "processors/story_state.py", "processors/health.py", "processors/parse_agent.py"]}
 PROCESS_PORT = {"sink": 9464, "worker": 9465}  # WIRESTREAM_METRICS_PORT and +1 in deploy/docker-compose.yml
 
 

@@ -28,7 +28,7 @@ def broker(tmp_path_factory):
 def test_mixed_kills_lose_nothing_and_store_nothing_twice(tmp_path, broker):
     res = run_chaos(tmp_path / "chaos", seed=7, items=3000, poison_every=150,
                     kills={"worker": 1, "sink": 1, "broker": 1}, bootstrap=broker.bootstrap, broker=broker,
-                    metrics_port=free_port_pair(), timeout_s=420)
+                    metrics_port=free_port_pair(), timeout_s=420, rate=100)  # a ~30 s stream: kills land mid-way
     print("\n" + res.row())
     assert res.poison > 0 and len(res.faults) == 3
     assert violations(res) == [], res.numbers

@@ -74,6 +74,8 @@ def create_app(s: Settings, health: WorkerHealth | None = None, *,
         topic_partitions=1,
         topic_replication_factor=s.topic_replication,
         topic_allow_declare=False,  # topics come from wirecore.kafka_admin (ensure_topics)
+        topic_disable_leader=True,  # no __assignor-__leader topic: without it faust's fetcher can
+        # wait forever for a topic nobody declares (seen in the full-disk chaos run)
         web_enabled=False,
         web_bind=s.http_host,  # if someone turns faust's web on, it still binds where it should
         web_port=s.metrics_port + 1,

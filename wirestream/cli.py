@@ -295,6 +295,8 @@ def main() -> None:
     Typer runs with ``standalone_mode=False`` so that errors reach this one place; the code a
     command returns (or raises with ``typer.Exit``) is passed on to the shell unchanged.
     """
+    import sqlite3
+
     from confluent_kafka import KafkaException
 
     from wirecore.errors import WirestreamError
@@ -310,7 +312,7 @@ def main() -> None:
         msg = str(exc).strip() or type(exc).__name__
         err.print(f"[red]error:[/red] {msg}", highlight=False, soft_wrap=True)
         raise SystemExit(exc.exit_code) from None
-    except (TimeoutError, KafkaException, PermissionError, OSError) as exc:
+    except (TimeoutError, KafkaException, PermissionError, OSError, sqlite3.Error) as exc:
         msg = str(exc).strip() or type(exc).__name__
         err.print(f"[red]error:[/red] {msg}", highlight=False, soft_wrap=True)
         raise SystemExit(1) from None

@@ -59,6 +59,7 @@ class ChaosResult:
     faults: list[Fault] = field(default_factory=list)
     seconds: float = 0.0
     crashes: dict[str, int] = field(default_factory=dict)  # exits nobody asked for (restarted)
+    producer_restarts: int = 0  # `wirestream produce` stopped with an error (e.g. a full disk) and ran again
 
     def row(self) -> str:
         rec = ", ".join(f"{f.kind}@{f.at_s:.0f}s→{f.recovered_s if f.recovered_s is None else round(f.recovered_s, 1)}s"
@@ -311,6 +312,12 @@ def run_chaos(workdir: Path, *, seed: int, items: int, poison_every: int, kills:
                 time.sleep(3)  # let late duplicates (if any) arrive before counting
                 break
             supervise([worker, sink], result)
+            if producer.proc is not None and producer.proc.poll() not in (None, 0):
+                # a producer that stopped on an error (e.g. its state file on a full disk) is run
+                # again: it republishes what it had not recorded, which the stories stage
+                # recognises as redeliveries
+                result.producer_restarts += 1
+                producer.start()
             if sum(result.crashes.values()) > 20:
                 raise AssertionError(
                     f"crash loop {result.crashes}\n--- worker\n{worker.tail()}\n--- sink\n{sink.tail()}")

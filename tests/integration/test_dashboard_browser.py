@@ -29,6 +29,7 @@ import pytest
 
 from tests.support.paths import REPO, SAMPLE_PAGE
 from tests.support.waiting import wait_until
+from wirecore.topology import READS
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -270,7 +271,7 @@ def test_editor_day_in_the_browser(dashboard, ws_env, tmp_path):
             for stage, lag in expected["lag"].items():
                 assert int(page.locator(f"#h-lag-{stage} .v").get_attribute("data-value")) >= 0
                 assert lag >= 0
-            assert set(expected["lag"]) == {"processors", "sink"}
+            assert set(expected["lag"]) == set(READS)  # every consumer group of the topology
             expect(page.locator("#h-sink")).to_have_attribute("data-state", "ready")
             health = httpx.get(f"{dashboard}/api/health", timeout=10).json()
             expect(page.locator("#h-dlq .v")).to_have_attribute(

@@ -44,7 +44,8 @@ class Settings(BaseSettings):
     story_shard: Literal["language", "source", "none"] = Field(
         "language", description="what keys wire.items: stories never span two shards")
     parse_engine: Literal["faust", "plain"] = Field(
-        "faust", description="the worker's parse stage: a faust-streaming agent, or the plain confluent-kafka loop")
+        "plain", description="the worker's parse stage: the plain confluent-kafka loop, or a faust-streaming "
+        "agent (docs/stories-stage.md: measured slower, and seen stalling after a broker restart)")
     worker_id: str | None = Field(
         None, description="stable worker identity (transactional.id, group.instance.id); "
                           "unset = host + data dir + a free slot")

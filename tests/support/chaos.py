@@ -168,7 +168,9 @@ class Broker:
         self._run("start")
 
     def stop(self) -> None:
-        self._run("stop")
+        """Teardown: stop the broker if it runs (a failed stop must not hide the run's result)."""
+        subprocess.run(["bash", str(REPO / "deploy/kafka/kafka.sh"), "stop"], env=self.env, check=False,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
 
     @property
     def bootstrap(self) -> str:

@@ -14,28 +14,41 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 
 from processors import metrics
+from processors.health import WorkerHealth
 from processors.stages import parse_stage, shard_partition, story_shard
-from processors.worker_loop import QUIET, WorkerLoop
 from schemas.models import InvalidItem, dumps
 from wirecore.deadletter import build_dead_letter
+from wirecore.retry import Backoff, Clock, RetryPolicy, SystemClock
+from wirecore.settings import Settings
 from wirecore.topology import PROCESSORS
 
 log = logging.getLogger("wirestream.processors.parse")
 
 STAGE = "parse"
+QUIET = {"log_level": 3}
 
 
-class ParseLoop(WorkerLoop):
-    STAGE = STAGE
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.items_topic = self.s.topic("items")
-        self.dlq_topic = self.s.topic("dlq")
+class ParseLoop:
+    def __init__(self, settings: Settings, worker_id: str, health: WorkerHealth, stop: threading.Event,
+                 *, max_items: int = 1000, poll_s: float = 0.05, clock: Clock | None = None,
+                 policy: RetryPolicy | None = None) -> None:
+        self.s = settings
+        self.worker_id = worker_id
+        self.health = health
+        self.stop = stop
+        self.max_items = max_items
+        self.poll_s = poll_s
+        self.clock = clock or SystemClock(stop)
+        self.backoff = Backoff(policy or RetryPolicy(initial=0.5, cap=10.0))
+        self.items_topic = settings.topic("items")
+        self.dlq_topic = settings.topic("dlq")
+        self.consumer: Consumer | None = None
+        self.producer: Producer | None = None
         self.failed: list[KafkaError] = []
 
     def _open(self) -> None:
@@ -61,9 +74,21 @@ class ParseLoop(WorkerLoop):
                 self.consumer.close()
         self.consumer = self.producer = None
 
-    def _finish(self) -> None:
+    def run(self) -> None:
+        while not self.stop.is_set():
+            try:
+                if self.consumer is None:
+                    self._open()
+                self._run_batch()
+            except (KafkaException, OSError) as exc:  # the broker or the disk, never the item
+                delay = self.backoff.failed()
+                reason = exc.args[0].str() if isinstance(exc, KafkaException) and exc.args else str(exc)
+                self.health.paused(STAGE, type(exc).__name__, reason, delay)
+                self._close()  # uncommitted raw items are read again after reconnecting
+                self.clock.sleep(delay)
         if self.producer is not None:
             self.producer.flush(10)
+        self._close()
 
     def _run_batch(self) -> None:
         msgs = self.consumer.consume(num_messages=self.max_items, timeout=self.poll_s)
@@ -82,7 +107,9 @@ class ParseLoop(WorkerLoop):
             raise KafkaException(err)  # nothing committed: the batch is parsed again
         self.consumer.commit(offsets=[TopicPartition(t, p, o) for (t, p), o in offsets.items()],
                              asynchronous=False)
-        self._succeeded()
+        if self.backoff.attempt:
+            self.backoff.reset()
+            self.health.resumed(STAGE)
 
     def _handle(self, m) -> None:
         try:

@@ -19,17 +19,19 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import threading
 import time
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 
 from processors import metrics
+from processors.health import WorkerHealth
 from processors.stages import decode_item
 from processors.stories import EngineConfig
 from processors.story_state import ShardState
-from processors.worker_loop import QUIET, WorkerLoop
 from schemas.models import InvalidItem, dumps
 from wirecore.deadletter import build_dead_letter
+from wirecore.retry import Backoff, Clock, RetryPolicy, SystemClock
 from wirecore.settings import Settings
 from wirecore.topology import STORY_WORKERS
 
@@ -38,21 +40,31 @@ log = logging.getLogger("wirestream.processors.stories")
 STAGE = "stories"
 SESSION_TIMEOUT_MS = 6000  # a dead worker's partitions move after this (static membership)
 TRANSACTION_TIMEOUT_MS = 10000  # a dead worker's open transaction is aborted after this
+QUIET = {"log_level": 3}
 
 
-class StoryLoop(WorkerLoop):
+class StoryLoop:
     """Owns one consumer + one transactional producer; ``run()`` until ``stop`` is set."""
 
-    STAGE = STAGE
-
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self.engine_cfg = EngineConfig(idle_hours=self.s.story_idle_hours)
-        self.items_topic = self.s.topic("items")
-        self.state_topic = self.s.topic("story-state")
-        self.stories_topic = self.s.topic("stories")
-        self.dlq_topic = self.s.topic("dlq")
+    def __init__(self, settings: Settings, worker_id: str, health: WorkerHealth,
+                 stop: threading.Event, *, max_items: int = 1000, poll_s: float = 0.05,
+                 clock: Clock | None = None, policy: RetryPolicy | None = None) -> None:
+        self.s = settings
+        self.worker_id = worker_id
+        self.health = health
+        self.stop = stop
+        self.max_items = max_items
+        self.poll_s = poll_s
+        self.clock = clock or SystemClock(stop)
+        self.backoff = Backoff(policy or RetryPolicy(initial=0.5, cap=10.0))
+        self.engine_cfg = EngineConfig(idle_hours=settings.story_idle_hours)
+        self.items_topic = settings.topic("items")
+        self.state_topic = settings.topic("story-state")
+        self.stories_topic = settings.topic("stories")
+        self.dlq_topic = settings.topic("dlq")
         self.shards: dict[int, ShardState] = {}
+        self.consumer: Consumer | None = None
+        self.producer: Producer | None = None
         self.in_transaction = False
 
     # -- clients ---------------------------------------------------------------------------
@@ -110,6 +122,24 @@ class StoryLoop(WorkerLoop):
             self.shards.pop(tp.partition, None)
 
     # -- the loop --------------------------------------------------------------------------
+    def run(self) -> None:
+        while not self.stop.is_set():
+            try:
+                if self.consumer is None:
+                    self._open()
+                self._run_batch()
+            except KafkaException as exc:
+                self._pause("kafka", exc.args[0].str() if exc.args else str(exc))
+            except OSError as exc:  # nothing is written locally, but never dead-letter the disk
+                self._pause("os", str(exc))
+        self._close()
+
+    def _pause(self, kind: str, reason: str) -> None:
+        delay = self.backoff.failed()
+        self.health.paused(STAGE, kind, reason, delay)
+        self._close()  # uncommitted work is aborted; engines are restored on reassignment
+        self.clock.sleep(delay)
+
     def _run_batch(self) -> None:
         msgs = self.consumer.consume(num_messages=self.max_items, timeout=self.poll_s)
         msgs = [m for m in msgs if not self._client_error(m)]
@@ -139,7 +169,9 @@ class StoryLoop(WorkerLoop):
         self.in_transaction = False
         metrics.STORY_BATCH_ITEMS.observe(len(msgs))
         metrics.STORY_STATE_BYTES.inc(state_bytes)
-        self._succeeded()
+        if self.backoff.attempt:
+            self.backoff.reset()
+            self.health.resumed(STAGE)
 
     def _handle(self, m, shard: ShardState) -> None:
         try:

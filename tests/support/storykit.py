@@ -20,6 +20,7 @@ from processors.stories import EngineConfig
 from processors.story_state import ShardState
 from schemas.models import StoryEvent, WireItem
 from tests.support.paths import SHARED
+from wirecore.errors import KafkaUnavailable
 from wirecore.kafka_admin import group_lag
 
 
@@ -77,8 +78,12 @@ def stop_worker(proc: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
 
 
 def processed(settings) -> int:
-    """Items the stories loop has committed so far (sum of committed offsets)."""
-    lag = group_lag(settings, settings.group("stories"), [settings.topic("items")])
+    """Items the stories loop has committed so far (sum of committed offsets); 0 while the
+    broker cannot say (e.g. NOT_COORDINATOR as the group moves), so callers simply wait on."""
+    try:
+        lag = group_lag(settings, settings.group("stories"), [settings.topic("items")])
+    except KafkaUnavailable:
+        return 0
     return sum(max(p.committed, 0) for p in lag)
 
 
@@ -86,8 +91,12 @@ def wait_drained(settings, workers: list[subprocess.Popen], log: Path, expected_
                  timeout_s: float = 180) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        lags = [lag for g in ("processors", "stories") for lag in group_lag(settings, settings.group(g),
-                                                                            settings.topology.reads(g))]
+        try:
+            lags = [lag for g in ("processors", "stories") for lag in group_lag(settings, settings.group(g),
+                                                                                settings.topology.reads(g))]
+        except KafkaUnavailable:  # e.g. NOT_COORDINATOR while the group moves: ask again
+            time.sleep(0.5)
+            continue
         items_high = sum(p.high for p in lags if p.topic == settings.topic("items"))
         if items_high >= expected_items and all(p.lag == 0 for p in lags):
             return

@@ -78,13 +78,17 @@ def stop_worker(proc: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
 
 
 def processed(settings) -> int:
-    """Items the stories loop has committed so far (sum of committed offsets); 0 while the
-    broker cannot say (e.g. NOT_COORDINATOR as the group moves), so callers simply wait on."""
-    try:
-        lag = group_lag(settings, settings.group("stories"), [settings.topic("items")])
-    except KafkaUnavailable:
-        return 0
-    return sum(max(p.committed, 0) for p in lag)
+    """Items the stories loop has committed so far (sum of committed offsets). Asked again for
+    up to 15 s while the broker cannot say (e.g. NOT_COORDINATOR as the group moves)."""
+    deadline = time.monotonic() + 15
+    while True:
+        try:
+            lag = group_lag(settings, settings.group("stories"), [settings.topic("items")])
+            return sum(max(p.committed, 0) for p in lag)
+        except KafkaUnavailable:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
 
 
 def wait_drained(settings, workers: list[subprocess.Popen], log: Path, expected_items: int,

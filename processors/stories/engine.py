@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from processors.stories.features import ItemFeatures, content_hash, featurise, full_text
 from processors.stories.index import StoryIndex
 from processors.stories.model import (
     DUPLICATE,
@@ -48,7 +49,7 @@ from processors.stories.state import (
     story_keys,
 )
 from processors.stories.story import EMPTY_IDS, EMPTY_W, KeptItem, Story, merge_centroid
-from processors.stories.text import extract_terms, hash_tokens, simhash, term_ids, tokenise
+from processors.stories.text import tokenise
 
 __all__ = ["META_KEY", "StoryEngine", "story_key"]
 
@@ -75,7 +76,7 @@ class StoryEngine:
         if meta is not None:
             engine.arrivals = int(meta["arrivals"])
             engine.clock = meta["clock"]
-        for story in stories:
+        for story in sorted(stories, key=lambda s: (s.last_arrival, s.seq)):  # touch order
             engine.stories[story.story_id] = story
             engine.index.add_story(story)
         return engine
@@ -84,7 +85,9 @@ class StoryEngine:
         return {"arrivals": self.arrivals, "clock": self.clock}
 
     # -- the decision ----------------------------------------------------------------------
-    def assign(self, doc: StoryDoc) -> Assignment:
+    def assign(self, doc: StoryDoc, features: ItemFeatures | None = None) -> Assignment:
+        """The decision for one item. ``features`` (``featurise(doc, config.stem_len)``) may
+        be computed ahead, elsewhere; the decision is the same either way."""
         cfg = self.config
         self.arrivals += 1
         ts = doc.published_at.timestamp() if doc.published_at is not None else None
@@ -95,9 +98,12 @@ class StoryEngine:
             for story in self._sweep():
                 changes.update(dict.fromkeys(story_keys(story)))
 
-        full_text = f"{doc.title}\n{doc.text}"
-        tokens = tokenise(full_text)
-        chash = doc.content_hash or hash_tokens(tokens)
+        tokens = None
+        if features is None:
+            tokens = tokenise(full_text(doc))
+            chash = content_hash(doc, tokens)
+        else:
+            chash = features.content_hash
         hit = self.index.by_hash.get(chash)
         if hit is not None:
             story = self.stories[hit[0]]
@@ -105,9 +111,9 @@ class StoryEngine:
             evidence = {"matched_item": hit[1], "content_hash": chash}
             return Assignment(story.story_id, DUPLICATE, 1.0, evidence, story.snapshot(), changes)
 
-        terms = extract_terms(full_text, doc.lang, cfg.stem_len, tokens, doc.title)
-        head_names = sorted(term_ids(sorted(terms.head_names)))
-        kept = KeptItem(doc.id, chash, doc.guid, simhash(terms.tokens), len(terms.tokens))
+        terms = features or featurise(doc, cfg.stem_len, tokens, chash)
+        head_names = terms.head_names
+        kept = KeptItem(doc.id, chash, doc.guid, terms.simhash, terms.n_tokens)
         merged: list[str] = []
         demoted: list[str] = []
         revised = self._find_revision(doc)
@@ -164,7 +170,7 @@ class StoryEngine:
         ):
             story.headline = doc.title  # the latest development by event time
             story.head_names = head_names
-        story.touch_time(ts, self.clock, self.arrivals)
+        self._touch(story, ts)
         _add_labels(story.places, doc.places)
         _add_labels(story.agencies, doc.agencies)
         _add_labels(story.languages, [terms.lang] if terms.lang else [])
@@ -220,8 +226,8 @@ class StoryEngine:
             keep.head_names = gone.head_names
         keep.item_count += gone.item_count
         keep.core = None
-        keep.touch_time(gone.first_ts, self.clock, self.arrivals)
-        keep.touch_time(gone.last_ts, self.clock, self.arrivals)
+        self._touch(keep, gone.first_ts)
+        self._touch(keep, gone.last_ts)
         for label, theirs in ((keep.places, gone.places), (keep.agencies, gone.agencies),
                               (keep.languages, gone.languages)):
             _add_labels(label, theirs)
@@ -317,20 +323,34 @@ class StoryEngine:
             self.index.remove_item(sid, old)
             changes[kept_key(sid, old.n)] = None
 
+    def _touch(self, story: Story, ts: float | None) -> None:
+        """Record activity on a story and move it to the end of ``self.stories``.
+
+        ``self.stories`` is thereby kept in touch order, which is also the order of
+        ``last_arrival`` and of ``active_ts`` (the event clock never goes back), so a sweep
+        reads idle stories from the front and stops at the first one still active.
+        """
+        story.touch_time(ts, self.clock, self.arrivals)
+        stories = self.stories
+        stories[story.story_id] = stories.pop(story.story_id)
+
     def _sweep(self) -> list[Story]:
         """Close stories idle for ``idle_hours`` of event time *and* ``min_idle_items`` arrivals.
 
         The arrival guard keeps out-of-order streams (backfills, shuffled archives) from
-        closing a story just because one item far in the future moved the clock.
+        closing a story just because one item far in the future moved the clock. Stories are
+        kept in touch order (``_touch``), so the work is the number of stories closed, not
+        the number live.
         """
         cfg = self.config
         horizon = None if self.clock is None else self.clock - cfg.idle_hours * 3600.0
         evicted = []
         for story in self.stories.values():
             if self.arrivals - story.last_arrival < cfg.min_idle_items:
-                continue
-            if horizon is None or story.active_ts is None or story.active_ts < horizon:
-                evicted.append(story)
+                break
+            if not (horizon is None or story.active_ts is None or story.active_ts < horizon):
+                break
+            evicted.append(story)
         for story in evicted:
             self.index.remove_story(self.stories.pop(story.story_id))
         return evicted

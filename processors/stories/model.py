@@ -61,7 +61,7 @@ class EngineConfig:
     index_terms: int = 24  # centroid terms posted in the inverted index per story
     query_terms: int = 24  # item terms looked up in the inverted index
     max_candidates: int = 12  # stories scored in full per item (more changed nothing on ECB+)
-    max_posting: int = 1000  # postings longer than this are skipped (too common to help)
+    max_posting: int = 200  # postings longer than this are skipped (too common to help)
     max_items_kept: int = 100  # per story, recent items remembered for duplicate/revision checks
     revision_max_hamming: int = 8  # SimHash bits (of 64) a revision may differ in, same story
     revision_min_length_ratio: float = 0.9  # ...and their token counts must be this close

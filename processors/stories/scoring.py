@@ -16,7 +16,6 @@ gap is still reported as evidence.
 
 from __future__ import annotations
 
-import heapq
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -277,11 +276,11 @@ def find_candidates(
                 acc[sid] = get(sid, 0.0) + w
     if len(acc) <= max_candidates:  # all of them: their order does not matter to the scorer
         return [stories[sid] for sid in acc], len(acc)
-    kth = sorted(acc.values(), reverse=True)[max_candidates - 1]  # a C sort of floats
-    chosen = [sid for sid, w in acc.items() if w > kth]
-    tied = [sid for sid, w in acc.items() if w == kth]  # ties by story id: deterministic
-    chosen += heapq.nsmallest(max_candidates - len(chosen), tied)
-    return [stories[sid] for sid in chosen], len(acc)
+    # The heaviest, ties by story id (deterministic): the k-th weight by a C sort of floats,
+    # then one pass for those at least as heavy, sorted by (-weight, id).
+    kth = sorted(acc.values(), reverse=True)[max_candidates - 1]
+    best = sorted([(-w, sid) for sid, w in acc.items() if w >= kth])[:max_candidates]
+    return [stories[sid] for _, sid in best], len(acc)
 
 
 def _round(value: float | None) -> float | None:

@@ -62,3 +62,46 @@ def test_cluster_reads_wirestream_parse_records():
     out = [orjson.loads(x) for x in result.stdout.splitlines()]
     assert [o["relation"] for o in out] == ["new", "update"]
     assert out[0]["story_id"] == out[1]["story_id"] and len(out[0]["story_id"]) == 16
+
+
+def _mixed_lines(n: int) -> bytes:
+    """``n`` items of a few events with word changes, copies and a bad line every 97."""
+    out = []
+    for i in range(n):
+        if i % 97 == 50:
+            out.append(b'{"id": "bad", "title": 3}')
+            continue
+        title, text = (QUAKE_1, QUAKE_2)[i % 2]
+        words = text.split()
+        del words[i % len(words)]
+        out.append(orjson.dumps({"id": f"i{i}", "title": f"{title} {i // 7}",
+                                 "text": " ".join(words), "lang": "en",
+                                 "published_at": f"2026-01-24T{(i // 60) % 24:02d}:{i % 60:02d}:00Z"}))
+    return b"\n".join(out) + b"\n"
+
+
+def test_cluster_gives_the_same_decisions_with_feature_helpers_as_without(tmp_path):
+    import subprocess
+    import sys
+
+    src = tmp_path / "in.jsonl"
+    src.write_bytes(_mixed_lines(1300))  # several chunks of work for the helper processes
+    runs = {}
+    for jobs in ("0", "2"):
+        dst = tmp_path / f"out{jobs}.jsonl"
+        proc = subprocess.run([sys.executable, "-m", "wirestream.cli", "cluster", "-i", str(src),
+                               "-o", str(dst), "--jobs", jobs], capture_output=True, text=True,
+                              timeout=300)
+        runs[jobs] = (proc.returncode, proc.stderr, dst.read_bytes())
+    assert runs["0"][0] == runs["2"][0] == 2  # bad lines: exit 2
+    assert runs["0"][1] == runs["2"][1] and runs["0"][1].count("line ") == 13
+    assert runs["0"][2] == runs["2"][2]
+    decisions = [orjson.loads(x) for x in runs["2"][2].splitlines()]
+    assert len(decisions) == 1300 - 13
+    assert {d["relation"] for d in decisions} >= {"new", "update"}
+
+
+def test_cluster_refuses_a_negative_job_count():
+    result = CliRunner().invoke(_app(), ["cluster", "--jobs", "-3"], input=b"")
+    assert result.exit_code == 2
+    assert "--jobs" in result.stderr

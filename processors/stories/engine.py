@@ -121,9 +121,7 @@ class StoryEngine:
             story, evidence = revised
             relation, score = REVISION, 1.0
         else:
-            vec = build_vector(
-                terms.tf, self.index, len(self.stories), terms.names, cfg.name_boost
-            )
+            vec = build_vector(terms, self.index, len(self.stories), cfg.name_boost)
             places = {p.lower() for p in doc.places}
             candidates, touched = find_candidates(
                 vec, self.index, self.stories, cfg.query_terms, cfg.max_posting,

@@ -22,10 +22,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from processors.stories.features import ItemFeatures
 from processors.stories.index import StoryIndex
 from processors.stories.model import EngineConfig
 from processors.stories.story import Story, years_of
-from processors.stories.text import term_id, term_ids
+from processors.stories.text import term_id
 
 
 @dataclass(slots=True)
@@ -36,13 +37,19 @@ class ItemVector:
     weights: np.ndarray  # float64, unit length
     words: dict[int, str]
     names: frozenset[str] = frozenset()
+    mask: np.ndarray | None = None  # which of ``ids`` are names, when known ahead
+    nids: list[int] | None = None  # term ids of ``names``, sorted, when known ahead
 
     def name_ids(self) -> list[int]:
         """Term ids of the item's names, sorted."""
+        if self.nids is not None:
+            return self.nids
         return sorted(term_id(t) for t in self.names)
 
     def name_mask(self) -> np.ndarray:
         """Which of ``ids`` are names."""
+        if self.mask is not None:
+            return self.mask
         return np.fromiter((self.words[t] in self.names for t in self.ids.tolist()), dtype=bool,
                            count=len(self.ids))
 
@@ -55,26 +62,17 @@ class ItemVector:
 
 
 def build_vector(
-    tf: dict[str, int],
-    index: StoryIndex,
-    n_stories: int,
-    names: frozenset[str] = frozenset(),
-    name_boost: float = 1.0,
+    features: ItemFeatures, index: StoryIndex, n_stories: int, name_boost: float = 1.0
 ) -> ItemVector:
     """Log-TF x inverse story frequency, names boosted, scaled to unit length."""
-    terms = list(tf)
-    words = dict(zip(term_ids(terms), terms, strict=True))
-    pairs = sorted(words.items())  # a Python sort of ~30 pairs beats argsort + fromiter
-    ids = np.array([p[0] for p in pairs], dtype=np.uint32)
-    counts = np.array([tf[p[1]] for p in pairs], dtype=np.float64)
-    weights = (1.0 + np.log(counts)) * index.idf(ids, n_stories)
-    if names and name_boost != 1.0:
-        boosted = np.array([p[1] in names for p in pairs], dtype=bool)
-        weights[boosted] *= name_boost
+    weights = features.log_tf * index.idf(features.ids, n_stories)
+    if features.names and name_boost != 1.0:
+        weights[features.name_mask] *= name_boost
     norm = math.sqrt(float(np.dot(weights, weights)))
     if norm > 0:
         weights = weights / norm
-    return ItemVector(ids=ids, weights=weights, words=words, names=names)
+    return ItemVector(ids=features.ids, weights=weights, words=features.words,
+                      names=features.names, mask=features.name_mask, nids=features.name_ids)
 
 
 @dataclass(slots=True)
@@ -178,7 +176,7 @@ def score_stories(
             bonus[i] += cfg.place_bonus * min(2, len(shared[i]))
     scores = sims * factor + bonus
     conflict = np.zeros(n, dtype=bool)
-    check = np.flatnonzero(scores >= join)
+    check = (scores >= join).nonzero()[0]
     if vec.names and len(check):
         conflict[check] = name_conflicts(vec, [stories[i] for i in check.tolist()],
                                          owner, pos, check, idf, cfg)
@@ -188,11 +186,12 @@ def score_stories(
         factor[heads] *= cfg.headline_conflict
         conflict |= heads
     bonus[conflict] = 0.0  # time and place do not make up for other main entities
-    scores = sims * factor + bonus
-    order = np.lexsort((np.array([s.seq for s in stories]), -scores)).tolist()
-    keep = max(3, int((scores >= join).sum()))
-    return [Match(stories[i], float(scores[i]), float(sims[i]), gaps[i], shared[i],
-                  bool(conflict[i])) for i in order[:keep]]
+    scores_l = (sims * factor + bonus).tolist()
+    sims_l, conflict_l = sims.tolist(), conflict.tolist()
+    order = sorted(range(n), key=lambda i: (-scores_l[i], stories[i].seq))
+    keep = max(3, sum(1 for x in scores_l if x >= join))
+    return [Match(stories[i], scores_l[i], sims_l[i], gaps[i], shared[i], conflict_l[i])
+            for i in order[:keep]]
 
 
 def headline_conflicts(

@@ -176,11 +176,21 @@ def merge_centroid(
     if len(uniq) > max_terms:
         keep = np.sort(np.lexsort((uniq, -summed))[:max_terms])
         uniq, summed = uniq[keep], summed[keep]
-    entered = np.setdiff1d(uniq, old, assume_unique=True) if len(old) else uniq
-    left = np.setdiff1d(old, uniq, assume_unique=True) if len(old) else old
+    entered = uniq[~_members(uniq, old)] if len(old) else uniq
+    left = old[~_members(old, uniq)] if len(old) else old
     story.term_ids = uniq
     story.weights = summed
     story.years = years_of(uniq)
     s64 = summed.astype(np.float64)
     story.norm = float(np.sqrt(np.dot(s64, s64)))
     return entered, left
+
+
+def _members(values: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
+    """Which of ``values`` are in ``sorted_set`` (sorted, unique): one binary search, far
+    cheaper than ``np.isin`` at a few hundred terms."""
+    if len(sorted_set) == 0:
+        return np.zeros(len(values), dtype=bool)
+    p = np.searchsorted(sorted_set, values)
+    p[p == len(sorted_set)] = 0
+    return sorted_set[p] == values

@@ -75,9 +75,11 @@ class Settings(BaseSettings):
         return max(8 << 20, 3 * self.max_item_bytes)
     future_tolerance_s: int = Field(900, description="published_at further ahead -> DLQ")
     story_idle_hours: float = Field(72.0, description="stories idle this long are closed")
-    sink_batch_rows: int = 5000
-    sink_batch_bytes: int = 8 << 20
-    sink_batch_ms: int = 1000
+    sink_batch_rows: int = Field(5000, description="a sink batch closes at this many rows")
+    sink_batch_bytes: int = Field(8 << 20, description="a sink batch closes at this many bytes")
+    sink_batch_ms: int = Field(
+        250, description="a sink batch closes this long after its first row (or at rows/bytes): "
+        "the freshness floor of a quiet stream; a backlog still fills whole batches")
     metrics_port: int = Field(
         9464, description="sink: /metrics, /healthz, /readyz; worker: the same on port+1")
     dashboard_port: int = 8000

@@ -70,6 +70,8 @@ class EngineConfig:
     conflict_missing: float = 0.75  # ...conflict: this much of the item's and the story's name
     # weight is missing on the other side
     headline_conflict: float = 0.4  # similarity factor when the headlines' names disagree
+    headline_missing: float = 0.3  # ...disagree: this share of each side's headline names is
+    # missing from the other (any one of one to three names; more of a long headline's)
     merge_threshold: float = 0.6  # an item scoring this on a second story merges the two
     lateness_hours: float = 48.0  # an item this much older than the clock no longer reopens
     checkpoint_every: int = 32  # centroid deltas per story between two checkpoints

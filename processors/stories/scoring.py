@@ -182,7 +182,7 @@ def score_stories(
                                          owner, pos, check, idf, cfg)
         factor[conflict] *= cfg.name_conflict
     if head_names and len(check):
-        heads = headline_conflicts(vec, stories, check, head_names)
+        heads = headline_conflicts(vec, stories, check, head_names, cfg)
         factor[heads] *= cfg.headline_conflict
         conflict |= heads
     bonus[conflict] = 0.0  # time and place do not make up for other main entities
@@ -195,11 +195,16 @@ def score_stories(
 
 
 def headline_conflicts(
-    vec: ItemVector, stories: list[Story], rows: np.ndarray, head_names: list[int]
+    vec: ItemVector, stories: list[Story], rows: np.ndarray, head_names: list[int],
+    cfg: EngineConfig,
 ) -> np.ndarray:
     """Whether the item's headline names someone the story never mentions *and* the story's
     headline names someone the item never mentions: FC Utrecht - Feyenoord is not
-    FC Utrecht - Cercle Brugge, Heineken's results are not Philips's."""
+    FC Utrecht - Cercle Brugge, Heineken's results are not Philips's.
+
+    "Someone" means at least ``cfg.headline_missing`` of that side's headline names: one of a
+    short headline's one to three, but more than one of a long headline's (a lede sentence used
+    as title names many people, and one of them missing on each side says little)."""
     out = np.zeros(len(stories), dtype=bool)
     heads = np.array(head_names, dtype=np.uint32)
     for i in rows.tolist():
@@ -213,7 +218,9 @@ def headline_conflicts(
         theirs = np.array(story.head_names, dtype=np.uint32)
         q = np.searchsorted(vec.ids, theirs)
         q[q == len(vec.ids)] = 0
-        out[i] = not bool((vec.ids[q] == theirs).all())
+        share = cfg.headline_missing  # a long headline may miss one of many names
+        out[i] = bool((story.term_ids[p] != heads).mean() >= share) and bool(
+            (vec.ids[q] != theirs).mean() >= share)
     return out
 
 

@@ -50,6 +50,10 @@ class EngineConfig:
     join_threshold: float = 0.25  # minimum score to join an existing story
     name_boost: float = 1.5  # weight factor for words written capitalised mid-sentence
     year_conflict: float = 0.7  # similarity factor when item and story name only other years
+    month_conflict: float = 0.7  # the same for months (January..December, not May)...
+    month_min_terms: int = 50  # ...only for items with this many distinct content terms: a
+    # snippet's one month (a dateline, a passing "last March") says little; an article that
+    # names months, none of them the story's, is about another event far more often than not
     place_bonus: float = 0.04  # per shared dateline place, capped at two places
     recency_bonus: float = 0.08  # added for an item dated inside the story's span...
     recency_half_life_hours: float = 12.0  # ...halving for every this many hours outside it

@@ -6,6 +6,7 @@ The score is ``cosine(item, story centroid) * year_factor + place_bonus``:
   boost when the text still has case;
 - ``year_factor`` damps the similarity when the item names years and the story names years
   and none agree: look-alike events (two earthquakes, two rehab stays) often differ there;
+  months likewise, for full-length items (``month_min_terms``);
 - a small bonus per shared dateline place, because wires put the place first and it is the
   one entity that is always extracted cleanly.
 
@@ -25,7 +26,7 @@ import numpy as np
 from processors.stories.features import ItemFeatures
 from processors.stories.index import StoryIndex
 from processors.stories.model import EngineConfig
-from processors.stories.story import Story, years_of
+from processors.stories.story import Story, months_of, years_of
 from processors.stories.text import term_id
 
 
@@ -161,6 +162,11 @@ def score_stories(
         for i, story in enumerate(stories):
             if story.years and not doc_years & story.years:
                 factor[i] = cfg.year_conflict
+    doc_months = months_of(vec.ids) if len(vec.ids) >= cfg.month_min_terms else None
+    if doc_months:
+        for i, story in enumerate(stories):
+            if story.months and not doc_months & story.months:
+                factor[i] *= cfg.month_conflict
     gaps: list[float | None] = [None] * n
     if ts is not None:
         first = np.array(first_l)

@@ -35,6 +35,27 @@ def years_of(ids: np.ndarray) -> frozenset[int]:
     return frozenset(ids[_YEARS[p] == ids].tolist())
 
 
+# Month names as content terms (cut like any word: "november" -> "novembe"), to month number.
+# "May" is left out: a modal verb far more often than a month ("march" stays: rarely a verb
+# in wire copy).
+_MONTH_OF = {zlib.crc32(w[:7].encode()): m for w, m in {
+    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "april": 4, "apr": 4,
+    "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8, "september": 9,
+    "sep": 9, "sept": 9, "october": 10, "oct": 10, "november": 11, "nov": 11,
+    "december": 12, "dec": 12,
+}.items()}
+_MONTHS = np.array(sorted(_MONTH_OF), dtype=np.uint32)
+
+
+def months_of(ids: np.ndarray) -> frozenset[int]:
+    """The months (1-12) named among the sorted term ids ``ids``."""
+    if len(ids) == 0:
+        return frozenset()
+    p = np.searchsorted(ids, _MONTHS)
+    p[p == len(ids)] = 0
+    return frozenset(_MONTH_OF[t] for t in _MONTHS[ids[p] == _MONTHS].tolist())
+
+
 @functools.lru_cache(maxsize=4096)
 def iso_of(ts: float | None) -> str:
     """ISO-8601 UTC with ``Z``; the epoch when a story has no dated item at all."""
@@ -95,6 +116,7 @@ class Story:
     checkpoint: int = 0  # delta number the stored centroid checkpoint covers up to
     n_kept: int = 0  # next kept-item number
     years: frozenset[int] = frozenset()  # year term ids in the centroid (derived, not stored)
+    months: frozenset[int] = frozenset()  # months the centroid names (derived, not stored)
     core: np.ndarray | None = None  # names most of its items share (derived, not stored)
 
     def core_names(self, share: float) -> np.ndarray:
@@ -181,6 +203,7 @@ def merge_centroid(
     story.term_ids = uniq
     story.weights = summed
     story.years = years_of(uniq)
+    story.months = months_of(uniq)
     s64 = summed.astype(np.float64)
     story.norm = float(np.sqrt(np.dot(s64, s64)))
     return entered, left

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from processors.stories import StoryEngine
@@ -81,3 +82,41 @@ def test_the_same_disaster_in_another_year_is_another_story():
     a = engine.assign(doc("f1", FLOOD_2021, 0))
     b = engine.assign(doc("f2", FLOOD_2024, 1))
     assert b.story_id != a.story_id
+
+
+# A full-length article (50+ distinct content terms) and a follow-up sharing most of its words;
+# only the month it names changes.
+_STRIKE = (
+    "Dockworkers strike halts container traffic at Rotterdam port",
+    "Dockworkers at the Rotterdam port walked out in {month} over pensions and shift rosters, "
+    "halting container traffic at the Maasvlakte terminals operated by ECT and APM. The FNV "
+    "union said negotiations with employers collapsed after eleven sessions, and shipping "
+    "lines diverted vessels toward Antwerp and Hamburg. Truckers queued along the A15 motorway "
+    "while customs officers warned of delays for perishable cargo, flowers, fruit and "
+    "pharmaceuticals. Economists estimated losses of several million euros daily; the harbour "
+    "master asked ministers to mediate quickly before exporters cancelled contracts.",
+)
+
+
+def _strike(month: str) -> tuple[str, str]:
+    return _STRIKE[0], _STRIKE[1].format(month=month)
+
+
+def test_months_of_reads_month_names_but_not_may():
+    from processors.stories.story import months_of
+    from processors.stories.text import term_id
+
+    ids = np.array(sorted(term_id(w) for w in ("novembe", "dec", "may", "port")), dtype=np.uint32)
+    assert months_of(ids) == {11, 12}
+
+
+def test_another_month_damps_a_full_length_match():
+    scores = {}
+    for month in ("March", "October"):
+        engine = StoryEngine()
+        engine.assign(doc("s1", _strike("March"), 0))
+        title, text = _strike(month)
+        follow = engine.assign(doc("s2", (title, "Port strike update. " + text), 1))
+        assert follow.relation == "update"  # near-identical texts: damped, not split
+        scores[month] = follow.score
+    assert scores["October"] < 0.8 * scores["March"]  # x0.7 on the similarity

@@ -54,6 +54,10 @@ class EngineConfig:
     month_min_terms: int = 50  # ...only for items with this many distinct content terms: a
     # snippet's one month (a dateline, a passing "last March") says little; an article that
     # names months, none of them the story's, is about another event far more often than not
+    dated_join: float = 0.2  # a score this high joins (as if at ``join_threshold``) when item
+    dated_share: float = 0.3  # ...and story name a year that at most this share of live
+    # stories name: a rare shared date backs a weak lexical match (short items); the current
+    # year, named by most stories of a live feed, never does
     place_bonus: float = 0.04  # per shared dateline place, capped at two places
     recency_bonus: float = 0.08  # added for an item dated inside the story's span...
     recency_half_life_hours: float = 12.0  # ...halving for every this many hours outside it

@@ -6,7 +6,8 @@ The score is ``cosine(item, story centroid) * year_factor + place_bonus``:
   boost when the text still has case;
 - ``year_factor`` damps the similarity when the item names years and the story names years
   and none agree: look-alike events (two earthquakes, two rehab stays) often differ there;
-  months likewise, for full-length items (``month_min_terms``);
+  months likewise, for full-length items (``month_min_terms``); a weak match (>=
+  ``dated_join``) joins when both name a year few live stories name (``dated_share``);
 - a small bonus per shared dateline place, because wires put the place first and it is the
   one entity that is always extracted cleanly.
 
@@ -136,6 +137,7 @@ def score_stories(
     if n == 0:
         return []
     join = cfg.join_threshold
+    rare = 1.0 + math.log(1.0 / cfg.dated_share)  # the IDF of a term that share of stories hold
     id_parts, w_parts, lengths, norm_l, first_l, last_l = [], [], [], [], [], []
     nan = math.nan
     for s in stories:  # one pass over the candidates' fields, not one per field
@@ -180,6 +182,12 @@ def score_stories(
         for i, story in enumerate(stories):
             shared[i] = sorted(places.intersection(p.lower() for p in story.places))
             bonus[i] += cfg.place_bonus * min(2, len(shared[i]))
+    if doc_years and cfg.dated_join < join:
+        raw = sims * factor
+        for i in ((raw >= cfg.dated_join) & (raw < join)).nonzero()[0].tolist():
+            common = doc_years & stories[i].years
+            if common and float(idf(np.array(sorted(common), dtype=np.uint32)).max()) >= rare:
+                bonus[i] += join - raw[i]  # exact (Sterbenz): raw[i] + this == join
     scores = sims * factor + bonus
     conflict = np.zeros(n, dtype=bool)
     check = (scores >= join).nonzero()[0]

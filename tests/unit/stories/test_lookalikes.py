@@ -120,3 +120,32 @@ def test_another_month_damps_a_full_length_match():
         assert follow.relation == "update"  # near-identical texts: damped, not split
         scores[month] = follow.score
     assert scores["October"] < 0.8 * scores["March"]  # x0.7 on the similarity
+
+
+_FERRY = ("ferry capsizes off lombok in 1998 rescuers search",
+          "a ferry carrying tourists capsized near lombok in 1998 rough seas rescuers searched "
+          "for missing passengers")
+_FERRY_2 = ("lombok ferry survivors recount 1998 sinking",
+            "survivors told investigators the vessel was overloaded with cargo and backpackers "
+            "when it sank")
+
+
+def test_a_weak_match_joins_on_a_rare_shared_year():
+    """Lowercased snippets sharing few words (similarity ~0.24 < 0.25) but a year no other
+    live story names: one story. Without the year (or with ``dated_join`` off) two."""
+    from processors.stories.model import EngineConfig
+    from tests.unit.stories.docs import random_docs
+
+    def second(cfg: EngineConfig, year: str) -> bool:
+        engine = StoryEngine(cfg)
+        for d in random_docs(10):
+            engine.assign(d)
+        a = engine.assign(doc("a", _FERRY, 20))
+        title, text = _FERRY_2
+        b = engine.assign(doc("b", (title.replace("1998", year), text.replace("1998", year)),
+                              200))  # a week later: no recency bonus to speak of
+        return b.story_id == a.story_id
+
+    assert second(EngineConfig(), "1998")
+    assert not second(EngineConfig(), "")
+    assert not second(EngineConfig(dated_join=0.25), "1998")

@@ -43,8 +43,10 @@ class Assignment:
 class EngineConfig:
     """Settings of the story engine. Defaults were tuned on ECB+ train/dev only.
 
-    The join rule is one threshold on ``similarity * year_factor + place bonus``; the fields
-    after ``place_bonus`` bound work and memory and rarely need touching.
+    The join rule is one threshold on ``similarity * year/month factor + place bonus``, a
+    match at ``dated_join`` or above counting as reaching it when item and story share a rare
+    year (see docs/story-engine.md for why each rule is there and what was tried and dropped);
+    the fields after ``place_bonus`` bound work and memory and rarely need touching.
     """
 
     join_threshold: float = 0.25  # minimum score to join an existing story

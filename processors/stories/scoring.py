@@ -282,11 +282,14 @@ def find_candidates(
                 acc[sid] = get(sid, 0.0) + w
     if len(acc) <= max_candidates:  # all of them: their order does not matter to the scorer
         return [stories[sid] for sid in acc], len(acc)
-    # The heaviest, ties by story id (deterministic): the k-th weight by a C sort of floats,
-    # then one pass for those at least as heavy, sorted by (-weight, id).
-    kth = sorted(acc.values(), reverse=True)[max_candidates - 1]
-    best = sorted([(-w, sid) for sid, w in acc.items() if w >= kth])[:max_candidates]
-    return [stories[sid] for _, sid in best], len(acc)
+    # The heaviest, ties by story id (deterministic): the k-th weight by a partial sort, the
+    # few at least as heavy picked in numpy, then sorted by (-weight, id) in Python.
+    sids = list(acc)
+    w = np.fromiter(acc.values(), dtype=np.float64, count=len(sids))
+    kth = -np.partition(-w, max_candidates - 1)[max_candidates - 1]
+    best = sorted([(-w_, sids[i]) for i, w_ in zip((w >= kth).nonzero()[0].tolist(),
+                                                   w[w >= kth].tolist(), strict=True)])
+    return [stories[sid] for _, sid in best[:max_candidates]], len(acc)
 
 
 def _round(value: float | None) -> float | None:

@@ -39,6 +39,7 @@ class ItemVector:
     names: frozenset[str] = frozenset()
     mask: np.ndarray | None = None  # which of ``ids`` are names, when known ahead
     nids: list[int] | None = None  # term ids of ``names``, sorted, when known ahead
+    years: frozenset[int] | None = None  # year term ids among ``ids``, when known ahead
 
     def name_ids(self) -> list[int]:
         """Term ids of the item's names, sorted."""
@@ -72,7 +73,8 @@ def build_vector(
     if norm > 0:
         weights = weights / norm
     return ItemVector(ids=features.ids, weights=weights, words=features.words,
-                      names=features.names, mask=features.name_mask, nids=features.name_ids)
+                      names=features.names, mask=features.name_mask, nids=features.name_ids,
+                      years=features.years)
 
 
 @dataclass(slots=True)
@@ -156,7 +158,7 @@ def score_stories(
     sims = np.divide(dots, norms, out=np.zeros(n), where=norms > 0)
     factor = np.ones(n)
     bonus = np.zeros(n)
-    doc_years = years_of(vec.ids)
+    doc_years = vec.years if vec.years is not None else years_of(vec.ids)
     if doc_years:
         for i, story in enumerate(stories):
             if story.years and not doc_years & story.years:

@@ -1,4 +1,5 @@
-"""Named analyst queries: one SQL text each, run through a Reader (owner API or direct).
+"""Named analyst queries: one SQL text each, run through a Reader (owner API or direct);
+``search`` reads its SQL in items' own order and finishes in Python (search_items).
 
 ``{db}`` is the configured database; values are bound server-side ({name:Type}), never
 pasted into SQL.
@@ -57,15 +58,20 @@ QUERIES: dict[str, NamedQuery] = {q.name: q for q in [
         WHERE item_id = {item_id:String}
         ORDER BY revision, fetched_at, inserted_at DESC
         LIMIT 1 BY content_hash""", ("item_id",)),  # a replayed copy of a version counts once
-    NamedQuery("search", "items whose headline or body contains the text, newest first", """
+    # `lower(headline + body) LIKE '%text%'` (% _ \ in the text escaped): the expression of the
+    # text index search_words, so only rows with a token containing the text are read. Newest
+    # first in the reverse of items' sort key, so reading stops after `fetch` rows; run_named
+    # keeps each item's newest version and widens `fetch` until the first `limit` items are
+    # certain (see search_items)
+    NamedQuery("search", "items whose headline or body contains the text, newest first", r"""
         SELECT published_at, source, story_id, item_id, headline
         FROM {db}.items
         WHERE published_at >= parseDateTime64BestEffort({since:String}, 3, 'UTC')
-          AND multiSearchAny(lower(concat(headline, '\n', body)), [lower({q:String})])
+          AND lower(concat(headline, '\n', body))
+              LIKE concat('%', replaceRegexpAll(lower({q:String}), '([%_\\\\])', '\\\\\\1'), '%')
           AND status = 'usable' AND ifNull(embargoed_until <= now64(3), 1)
-        ORDER BY published_at DESC, item_id
-        LIMIT 1 BY item_id
-        LIMIT {limit:UInt32}""", ("q", "since", "limit")),
+        ORDER BY published_at DESC, item_id DESC, content_hash DESC
+        LIMIT {fetch:UInt32}""", ("q", "since", "fetch")),
     NamedQuery("places", "top dateline places in the last N hours", f"""
         SELECT arrayJoin(places) AS place, count() AS items, uniqExact(story_id) AS stories
         FROM {_LIVE_ITEMS_SINCE}
@@ -89,9 +95,47 @@ QUERIES: dict[str, NamedQuery] = {q.name: q for q in [
 
 
 def run_named(reader: Reader, database: str, name: str, **params) -> tuple[list[str], list[list]]:
+    if name == "search":
+        return search_items(reader, database, params["q"], params["since"], params["limit"])
     q = QUERIES[name]
     bound = {k: params[k] for k in q.params}
     return reader.query(q.sql.replace("{db}", database), bound)
+
+
+def search_items(reader: Reader, database: str, text: str, since: str, limit: int) -> tuple[list[str], list[list]]:
+    """The first ``limit`` items containing ``text``, newest first (ties by item_id), each by its
+    newest matching version: the rows of
+
+        ... ORDER BY published_at DESC, item_id LIMIT 1 BY item_id LIMIT limit
+
+    A LIMIT BY (or an ORDER BY against items' sort key) makes ClickHouse read every matching
+    row of the window before it can stop; the SQL here reads in items' own order and stops
+    after ``fetch`` rows. Every item newer than the oldest row fetched is then complete (its
+    newest version is among the rows); when those are fewer than ``limit`` items (versions of
+    one item, or many rows at one instant) it asks again for four times as many rows.
+    """
+    sql = QUERIES["search"].sql.replace("{db}", database)
+    fetch = max(2 * limit, 20)
+    while True:
+        cols, rows = reader.query(sql, {"q": text, "since": since, "fetch": fetch})
+        complete = len(rows) < fetch
+        groups, last = 0, object()
+        keyed = []
+        for row in rows:  # published_at descending: number the instants, then item_id ascending
+            if row[0] != last:
+                groups, last = groups + 1, row[0]
+            keyed.append((groups, row[3], row))
+        if not complete:  # the oldest instant may be cut short: keep only the newer ones
+            keyed = [k for k in keyed if k[0] < groups]
+        keyed.sort(key=lambda k: (k[0], k[1]))
+        found, seen = [], set()
+        for _, item_id, row in keyed:
+            if item_id not in seen:
+                seen.add(item_id)
+                found.append(row)
+        if complete or len(found) >= limit:
+            return cols, found[:limit]
+        fetch *= 4
 
 
 def stories_with_items(reader: Reader, database: str, limit: int = 100) -> list[dict]:

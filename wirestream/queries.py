@@ -115,7 +115,7 @@ def search_items(reader: Reader, database: str, text: str, since: str, limit: in
     one item, or many rows at one instant) it asks again for four times as many rows.
     """
     sql = QUERIES["search"].sql.replace("{db}", database)
-    fetch = max(2 * limit, 20)
+    fetch = limit + max(10, limit // 10)  # room for a few versions; each row read costs a granule
     while True:
         cols, rows = reader.query(sql, {"q": text, "since": since, "fetch": fetch})
         complete = len(rows) < fetch

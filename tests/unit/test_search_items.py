@@ -50,14 +50,15 @@ def test_each_item_once_by_its_newest_version_ties_by_item_id():
 
 
 def test_many_versions_or_one_crowded_instant_widen_the_fetch():
-    # 30 versions of one item, then 40 items at one instant: the first fetch (20 rows) is all
-    # versions of `v`; the next one ends inside the crowded instant and is cut back to before it
+    # 30 versions of one item, then 40 items at one instant: the first fetch (15 rows) is all
+    # versions of `v`; the next one ends inside the crowded instant and is cut back to before it,
+    # the last one has every row
     rows = [(at(50), "anp", "S", "v", f"V{n}", f"h{n:02d}") for n in range(30)]
     rows += [(at(40), "afp", "T", f"i{n:02d}", "I", "h") for n in range(40)]
     reader = FakeItems(rows)
     _, found = search_items(reader, "news", "x", "2000-01-01", 5)
     assert [r[3] for r in found] == ["v", "i00", "i01", "i02", "i03"]
-    assert reader.fetches == [20, 80]
+    assert reader.fetches == [15, 60, 240]
 
 
 def test_random_rows_match_limit_by():

@@ -251,6 +251,29 @@ def test_filter_options_count_from_the_facets_projection(db):
         == {"Utrecht": 2, "Zeist": 1}
 
 
+def test_places_and_agencies_count_each_items_latest_version_that_may_be_shown(db):
+    db.store(event("a", "S", "new", 1, minutes_ago=30, headline="One", places=["Delft"], agencies=["ANP"]),
+             event("b", "S", "update", 2, minutes_ago=20, headline="Two", places=["Delft"], agencies=["AFP"]),
+             event("c", "T", "new", 1, minutes_ago=10, headline="Three", places=["Gouda"], agencies=["ANP"]),
+             event("old", "U", "new", 1, minutes_ago=3 * 24 * 60, headline="Old", places=["Ede"], agencies=["ANP"]))
+    # a's revision moves it to Leiden; c's revision withdraws it
+    db.store(event("a", "S", "revision", 3, minutes_ago=30, headline="One, corrected", revision=1,
+                   places=["Leiden"], agencies=["ANP"], fetched_at=iso(NOW)),
+             event("c", "T", "revision", 2, minutes_ago=10, headline="Three", revision=1, places=["Gouda"],
+                   agencies=["ANP"], status="withdrawn", fetched_at=iso(NOW)))
+    assert [(r["place"], r["items"], r["stories"]) for r in db.named("places", hours=24, limit=10)] == [
+        ("Delft", 1, 1), ("Leiden", 1, 1)]
+    assert [(r["agency"], r["items"]) for r in db.named("agencies", hours=24, limit=10)] == [("AFP", 1), ("ANP", 1)]
+    before = """SELECT arrayJoin(latest.1) AS place, count() AS items FROM (
+                    SELECT argMax((places, status, embargoed_until), (revision, fetched_at)) AS latest
+                    FROM {db}.items WHERE published_at >= now64(3) - toIntervalHour(100)
+                    GROUP BY item_id)
+                WHERE latest.2 = 'usable' AND ifNull(latest.3 <= now64(3), 1)
+                GROUP BY place ORDER BY items DESC, place"""
+    assert [(r["place"], r["items"]) for r in db.rows(before)] == [
+        (r["place"], r["items"]) for r in db.named("places", hours=100, limit=10)]
+
+
 def test_search_and_versions_from_the_console_script(tmp_path):
     data = tmp_path / "data"
     client = open_client(f"chdb://{data / 'chdb'}")

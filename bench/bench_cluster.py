@@ -14,7 +14,8 @@ Prints, per run, items/s of ``StoryEngine.assign`` in CPU time (generation exclu
 stories and peak RSS; then medians, and the ratio to the single-pass TF-IDF baseline (full
 scan) measured on a prefix in the same process, next to the engine on the same prefix.
 ``--ref HEAD~3`` times the engine of that commit interleaved with this one (the ratio is
-the number to quote on a shared machine); ``--command`` times ``wirestream cluster``.
+the number to quote on a shared machine); ``--command`` times the whole ``wirestream cluster``
+command (CPU and wall time).
 """
 
 from __future__ import annotations
@@ -120,9 +121,9 @@ def load_ref_engine(ref: str) -> Any:
     return importlib.import_module("ref_stories")
 
 
-def run_command(base: list[tuple[str, str]], n: int) -> float:
+def run_command(base: list[tuple[str, str]], n: int) -> tuple[float, float]:
     """Items/s of the whole ``wirestream cluster`` command (a subprocess reading JSON lines
-    and writing decisions), in the child's CPU seconds, startup included."""
+    and writing decisions), startup included: (per CPU second, per wall second)."""
     with tempfile.TemporaryDirectory(prefix="bench-cluster-") as tmp:
         src = Path(tmp) / "in.jsonl"
         with src.open("wb") as f:
@@ -131,11 +132,14 @@ def run_command(base: list[tuple[str, str]], n: int) -> float:
                                       "published_at": d.published_at.isoformat(),
                                       "lang": d.lang}) + b"\n")
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        t = time.perf_counter()
         subprocess.run([sys.executable, "-m", "wirestream.cli", "cluster", "-i", str(src),
                         "-o", str(Path(tmp) / "out.jsonl")], check=True,
                        cwd=Path(__file__).resolve().parents[1])  # this tree's wirestream
+        wall = time.perf_counter() - t
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return n / (after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    return n / cpu, n / wall
 
 
 def run_baseline(base: list[tuple[str, str]], n: int) -> float:
@@ -180,8 +184,11 @@ def main() -> None:
               f"{statistics.median(rates) / statistics.median(ref_rates):.2f}x")
     if args.command:
         cmd = [run_command(base, args.items) for _ in range(args.runs)]
-        print(f"wirestream cluster: {', '.join(f'{r:,.0f}' for r in cmd)} items/s; "
-              f"median {statistics.median(cmd):,.0f}")
+        cpu, wall = [c for c, _ in cmd], [w for _, w in cmd]
+        print(f"wirestream cluster: per CPU second {', '.join(f'{r:,.0f}' for r in cpu)} "
+              f"(median {statistics.median(cpu):,.0f}); per wall second "
+              f"{', '.join(f'{r:,.0f}' for r in wall)} (median {statistics.median(wall):,.0f}) "
+              "items/s")
     b_rate = run_baseline(base, args.baseline_items)
     e_rate = run_engine(base, args.baseline_items)[0]
     print(f"on the first {args.baseline_items} items: engine {e_rate:,.0f} items/s, "

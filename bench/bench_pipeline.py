@@ -277,11 +277,13 @@ def run_freshness(rate: float, seconds: float) -> dict[str, float]:
         stop.set()
         t.join()
         sink = scrape(s.metrics_port, "wirestream_freshness_seconds_bucket")
+        insert = scrape(s.metrics_port, "wirestream_sink_insert_seconds_bucket")
     finally:
         pipeline.stop()
     q = statistics.quantiles(lat, n=100)
     return {"stage_p50": q[49], "stage_p99": q[98], "e2e_p50": bucket_quantile(sink, 0.5),
-            "e2e_p99": bucket_quantile(sink, 0.99), "events": len(lat)}
+            "e2e_p99": bucket_quantile(sink, 0.99), "events": len(lat),
+            "insert_p50": bucket_quantile(insert, 0.5), "insert_p99": bucket_quantile(insert, 0.99)}
 
 
 def main() -> None:
@@ -341,7 +343,8 @@ def main() -> None:
         f = run_freshness(args.rate, args.fresh_seconds)
         print(f"  freshness at {args.rate:.0f} items/s ({f['events']} events): raw -> story event committed "
               f"p50 {f['stage_p50']:.3f}s p99 {f['stage_p99']:.3f}s; raw -> ClickHouse (sink histogram) "
-              f"p50 {f['e2e_p50']:.2f}s p99 {f['e2e_p99']:.2f}s")
+              f"p50 {f['e2e_p50']:.2f}s p99 {f['e2e_p99']:.2f}s; one sink insert p50 "
+              f"{f['insert_p50']:.3f}s p99 {f['insert_p99']:.3f}s")
 
 
 if __name__ == "__main__":

@@ -232,6 +232,8 @@ def workloads(reader: DirectReader, n: int, ips: int) -> dict[str, callable]:
         "query search (rare name, 30 d)": named("search", q=NEEDLE, since=since_30d, limit=50),
         "query search (rare name, all time)": named("search", q=NEEDLE, since="2000-01-01", limit=50),
         "query search (common word, 30 d)": named("search", q=VOCAB[1], since=since_30d, limit=50),
+        "query search (common word, all time)": named("search", q=VOCAB[1], since="2000-01-01", limit=50),
+        "query search (uncommon word, all time)": named("search", q=VOCAB[2000], since="2000-01-01", limit=50),
         "query places --hours 24": named("places", hours=24, limit=20),
         "query agencies --hours 24": named("agencies", hours=24, limit=20),
         "query relations --hours 168": named("relations", hours=168),

@@ -53,7 +53,14 @@ def start_loops(settings: Settings, worker_id: str, health: WorkerHealth,
         t = threading.Thread(target=run, name=f"{name}-loop", daemon=True)
         t.start()
         threads.append(t)
+    threading.Thread(target=watch_stuck, args=(health, stop), name="stage-watchdog", daemon=True).start()
     return threads
+
+
+def watch_stuck(health: WorkerHealth, stop: threading.Event, every_s: float = 5.0) -> None:
+    """Log, loudly and once per episode, a stage whose loop hangs in a call (/readyz says so)."""
+    while not stop.wait(every_s):
+        health.check_stuck()
 
 
 def main(settings: Settings | None = None) -> None:

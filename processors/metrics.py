@@ -23,7 +23,7 @@ INSERT_RETRIES = Counter("wirestream_sink_insert_retries_total", "Transient inse
 FRESHNESS = Histogram(
     "wirestream_freshness_seconds",
     "End to end: Kafka timestamp of the raw item -> its row committed in ClickHouse",
-    buckets=(0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 900),
+    buckets=(0.1, 0.25, 0.5, 0.75, 1, 1.25, 1.5, 2, 3, 5, 10, 30, 60, 120, 300, 900),
 )
 SINK_PAUSED = Gauge("wirestream_sink_paused", "1 while the sink is paused because ClickHouse is unavailable")
 STAGE_PAUSED = Gauge("wirestream_stage_paused",

@@ -76,6 +76,7 @@ class ParseLoop:
 
     def run(self) -> None:
         while not self.stop.is_set():
+            self.health.beat(STAGE)  # a call that never returns shows as "stuck" in /readyz
             try:
                 if self.consumer is None:
                     self._open()
@@ -101,6 +102,7 @@ class ParseLoop:
             self._handle(m)
             offsets[(m.topic(), m.partition())] = m.offset() + 1
         if not offsets:
+            self._maybe_resume()
             return
         if self.producer.flush(30) > 0 or self.failed:
             err, self.failed = (self.failed or [KafkaError(KafkaError._TIMED_OUT, "deliveries pending")])[0], []
@@ -108,6 +110,13 @@ class ParseLoop:
         self.consumer.commit(offsets=[TopicPartition(t, p, o) for (t, p), o in offsets.items()],
                              asynchronous=False)
         if self.backoff.attempt:
+            self.backoff.reset()
+            self.health.resumed(STAGE)
+
+    def _maybe_resume(self) -> None:
+        """Paused with nothing to parse: resume once a poll comes back clean with partitions
+        assigned (the broker answers again) instead of waiting for input that may never come."""
+        if self.backoff.attempt and self.consumer.assignment():
             self.backoff.reset()
             self.health.resumed(STAGE)
 

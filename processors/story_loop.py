@@ -13,6 +13,16 @@ Errors, in three kinds (STYLE.md §4): an item's own defect (``InvalidItem``) is
 in the same transaction; Kafka errors (broker down, fenced, transaction aborted) pause the
 stage: abort, drop the engines, back off with ``wirecore.retry``, rejoin and restore;
 anything else is a bug and ends the worker loudly.
+
+A transactional call that does not return is a Kafka error too. librdkafka does not enforce
+the timeout of ``send_offsets_to_transaction`` (confluentinc/librdkafka#5456) and waits for
+ever on a group coordinator it cached from a broker it has since dropped (#5511): after a
+SIGKILLed broker the client re-bootstraps, drops the broker, and the next transaction
+stalled the stage for good. So the producer does not re-bootstrap
+(``metadata.recovery.strategy=none``: its one broker list is kept and reconnected), and every
+blocking transactional call runs against a deadline of its own: past it the producer is
+abandoned (never touched again), and a new one with the same ``transactional.id`` fences it
+and aborts its open transaction before the stage rejoins and restores.
 """
 
 from __future__ import annotations
@@ -41,6 +51,45 @@ STAGE = "stories"
 SESSION_TIMEOUT_MS = 6000  # a dead worker's partitions move after this (static membership)
 TRANSACTION_TIMEOUT_MS = 10000  # a dead worker's open transaction is aborted after this
 QUIET = {"log_level": 3}
+TXN_CALL_TIMEOUT_S = 30.0  # what librdkafka is asked to keep to
+TXN_CALL_GRACE_S = 15.0  # past timeout + grace a call counts as hung (librdkafka#5456)
+MAX_ABANDONED = 3  # more producers hung at once than this: end the worker loudly
+CLIENT_ERROR_QUIET_S = 5.0  # paused by the error callback: resume once it has been quiet this long
+# The transactional producer does not re-bootstrap when its broker is gone: re-bootstrapping
+# drops the known brokers, and a group coordinator cached from one of them hangs
+# send_offsets_to_transaction for good (confluentinc/librdkafka#5511).
+NO_REBOOTSTRAP = {"metadata.recovery.strategy": "none"}
+
+
+class HungCall(Exception):
+    """A transactional call that did not return within its deadline (librdkafka#5456)."""
+
+    def __init__(self, name: str, waited_s: float, thread: threading.Thread) -> None:
+        super().__init__(f"{name} did not return within {waited_s:.0f}s")
+        self.name, self.waited_s, self.thread = name, waited_s, thread
+
+
+def call_with_deadline(name: str, fn, *args, deadline_s: float):
+    """``fn(*args)`` in a daemon thread; its result, its exception, or ``HungCall`` once
+    ``deadline_s`` has passed (the thread is left blocked in the call: nothing can end it)."""
+    box: dict = {}
+    done = threading.Event()
+
+    def call() -> None:
+        try:
+            box["result"] = fn(*args)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller as it is
+            box["error"] = exc
+        finally:
+            done.set()
+
+    thread = threading.Thread(target=call, name=f"stories-{name}", daemon=True)
+    thread.start()
+    if not done.wait(deadline_s):
+        raise HungCall(name, deadline_s, thread)
+    if "error" in box:
+        raise box["error"]
+    return box.get("result")
 
 
 class StoryLoop:
@@ -66,6 +115,8 @@ class StoryLoop:
         self.consumer: Consumer | None = None
         self.producer: Producer | None = None
         self.in_transaction = False
+        self.client_error_at: float | None = None  # last broker-down report of the error callback
+        self.abandoned: list[tuple[Producer, threading.Thread]] = []  # hung in a call: never touched
 
     # -- clients ---------------------------------------------------------------------------
     def _open(self) -> None:
@@ -77,8 +128,9 @@ class StoryLoop:
             "linger.ms": 5,
             "message.max.bytes": s.max_message_bytes + 65536,
             "queue.buffering.max.kbytes": 262144,
-        })
-        self.producer.init_transactions(30)  # fences our previous incarnation, aborts its txn
+        } | NO_REBOOTSTRAP)
+        # fences our previous incarnation (or a producer abandoned in a hung call), aborts its txn
+        self._txn_call("init_transactions", self.producer.init_transactions, TXN_CALL_TIMEOUT_S)
         self.consumer = Consumer(s.kafka_conf() | QUIET | {
             "group.id": s.group(STORY_WORKERS),
             "group.instance.id": self.worker_id,
@@ -98,14 +150,39 @@ class StoryLoop:
             with contextlib.suppress(KafkaException, RuntimeError):
                 self.consumer.close()
         if self.producer is not None and self.in_transaction:
-            with contextlib.suppress(KafkaException):  # fenced or broker gone: the broker aborts it
-                self.producer.abort_transaction(5)
+            try:  # fenced or broker gone: the broker aborts it (transaction.timeout.ms)
+                self._txn_call("abort_transaction", self.producer.abort_transaction, 5)
+            except KafkaException:
+                pass
+            except HungCall as exc:
+                self._abandon(exc)
         self.in_transaction = False
         self.consumer = self.producer = None
 
+    def _txn_call(self, name: str, fn, timeout_s: float):
+        return call_with_deadline(name, fn, timeout_s, deadline_s=timeout_s + TXN_CALL_GRACE_S)
+
+    def _abandon(self, exc: HungCall) -> None:
+        """Leave a producer hung in a call alone for good (destroying it under the call is not
+        safe); the next ``init_transactions`` with our transactional.id fences it. Too many at
+        once is a bug: the worker ends loudly and is restarted with fresh clients."""
+        log.error("stories: %s on the transactional producer (librdkafka ignores its own timeout "
+                  "there, confluentinc/librdkafka#5456): abandoning it; a new producer fences it "
+                  "and aborts its open transaction", exc)
+        if self.producer is not None:
+            self.abandoned.append((self.producer, exc.thread))
+        self.abandoned = [(p, t) for p, t in self.abandoned if t.is_alive()]
+        self.producer, self.in_transaction = None, False
+        if len(self.abandoned) > MAX_ABANDONED:
+            raise RuntimeError(f"{len(self.abandoned)} transactional producers hung in librdkafka calls")
+
     def _on_client_error(self, err: KafkaError) -> None:
+        """Served inside ``consume``: broker down is reported once per outage (not per
+        reconnect attempt) and cleared by ``_maybe_resume`` once the broker answers again."""
         if err.code() in (KafkaError._ALL_BROKERS_DOWN, KafkaError._TRANSPORT):
-            self.health.paused(STAGE, "kafka", err.str(), 0.0)
+            if self.client_error_at is None:
+                self.health.paused(STAGE, "kafka", err.str(), 0.0)
+            self.client_error_at = time.monotonic()
 
     def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         for tp in partitions:
@@ -113,6 +190,7 @@ class StoryLoop:
             records = read_changelog(self.s, self.state_topic, tp.partition)
             self.shards[tp.partition] = ShardState.restore(self.engine_cfg, records)
             took = time.perf_counter() - t0
+            self.health.beat(STAGE)
             metrics.STORY_RESTORE_SECONDS.observe(took)
             log.info("shard %s restored from %d changelog records in %.2fs", tp.partition, len(records), took)
         self.health.started(STAGE)
@@ -124,10 +202,14 @@ class StoryLoop:
     # -- the loop --------------------------------------------------------------------------
     def run(self) -> None:
         while not self.stop.is_set():
+            self.health.beat(STAGE)
             try:
                 if self.consumer is None:
                     self._open()
                 self._run_batch()
+            except HungCall as exc:
+                self._abandon(exc)
+                self._pause("kafka", str(exc))
             except KafkaException as exc:
                 self._pause("kafka", exc.args[0].str() if exc.args else str(exc))
             except OSError as exc:  # nothing is written locally, but never dead-letter the disk
@@ -144,6 +226,7 @@ class StoryLoop:
         msgs = self.consumer.consume(num_messages=self.max_items, timeout=self.poll_s)
         msgs = [m for m in msgs if not self._client_error(m)]
         if not msgs:
+            self._maybe_resume()
             return
         producer = self.producer
         producer.begin_transaction()
@@ -164,14 +247,30 @@ class StoryLoop:
                 state_bytes += len(key) + (len(value) if value else 0)
                 self._produce(self.state_topic, key.encode(), value, partition=p)
         offsets = [TopicPartition(self.items_topic, p, o) for p, o in next_offsets.items()]
-        producer.send_offsets_to_transaction(offsets, self.consumer.consumer_group_metadata(), 30)
-        producer.commit_transaction(30)
+        meta = self.consumer.consumer_group_metadata()
+        self._txn_call("send_offsets_to_transaction",
+                       lambda t: producer.send_offsets_to_transaction(offsets, meta, t), TXN_CALL_TIMEOUT_S)
+        self._txn_call("commit_transaction", producer.commit_transaction, TXN_CALL_TIMEOUT_S)
         self.in_transaction = False
         metrics.STORY_BATCH_ITEMS.observe(len(msgs))
         metrics.STORY_STATE_BYTES.inc(state_bytes)
-        if self.backoff.attempt:
+        if self.backoff.attempt or self.client_error_at is not None:
             self.backoff.reset()
+            self.client_error_at = None
             self.health.resumed(STAGE)
+
+    def _maybe_resume(self) -> None:
+        """A paused stage with nothing to do resumes once a poll comes back clean with its
+        partitions assigned (the broker answers again): /readyz must not wait for input."""
+        if not self.backoff.attempt and self.client_error_at is None:
+            return
+        if self.client_error_at is not None and time.monotonic() - self.client_error_at < CLIENT_ERROR_QUIET_S:
+            return
+        if not self.consumer.assignment():
+            return
+        self.backoff.reset()
+        self.client_error_at = None
+        self.health.resumed(STAGE)
 
     def _handle(self, m, shard: ShardState) -> None:
         try:

@@ -8,8 +8,9 @@ for deploy/clickhouse/apply.sh.
 A later file may ``CREATE TABLE`` a table an earlier file already created: that is a
 *rebuild* (new sorting key, codecs, partitioning — things ALTER cannot change). The migration
 runner (wirecore/migrations.py) copies the old rows into the new shape; a fresh install
-(``full_ddl``) only ever sees each object's final definition. ``INSERT … SELECT`` statements
-and ``ALTER … DELETE`` are data steps for upgraded databases, left out of a fresh install.
+(``full_ddl``) only ever sees each object's final definition. ``INSERT … SELECT`` statements,
+``ALTER … DELETE`` and ``ALTER … MATERIALIZE INDEX|PROJECTION`` (building an index or projection
+for the rows already stored) are data steps for upgraded databases, left out of a fresh install.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ _TARGET = re.compile(
 class Statement:
     migration: str  # file name without .sql
     sql: str  # template text ({db}, {ttl_items} unrendered)
-    kind: str  # create_table | create_view | alter | data (INSERT, ALTER … DELETE) | drop | other
+    kind: str  # create_table | create_view | alter | data (INSERT, ALTER … DELETE|MATERIALIZE) | drop | other
     target: str | None  # the table or view it creates/changes, None for CREATE DATABASE etc.
 
 
@@ -54,7 +55,7 @@ def classify(migration: str, sql: str) -> Statement:
     if verb.startswith("CREATE"):
         kind = "create_" + ("view" if m.group(2).endswith("VIEW") else "table")
     elif verb.startswith("ALTER"):
-        kind = "data" if re.search(r"\b(DELETE|UPDATE) WHERE\b", sql) else "alter"
+        kind = "data" if re.search(r"\b(DELETE|UPDATE) WHERE\b|\bMATERIALIZE (INDEX|PROJECTION)\b", sql) else "alter"
     else:
         kind = "data" if verb.startswith("INSERT") else "drop"
     return Statement(migration, sql, kind, m.group(3))

@@ -5,7 +5,7 @@ call the module that does the work, and turn known failures into one clear line 
 from __future__ import annotations
 
 import sys
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -26,6 +26,7 @@ kafka_app = typer.Typer(help="The local single-node Apache Kafka broker (deploy/
 app.add_typer(kafka_app, name="kafka")
 out = Console()
 err = Console(stderr=True)
+SEARCH_DAYS = 30  # `query search` without --since / --all-time
 
 
 def _version(value: bool) -> None:
@@ -217,7 +218,9 @@ def query(
     story_id: Annotated[str | None, typer.Option(help="for timeline")] = None,
     item_id: Annotated[str | None, typer.Option(help="for versions")] = None,
     q: Annotated[str | None, typer.Option(help="for search: text to find in headlines and bodies")] = None,
-    since: Annotated[str, typer.Option(help="for search: ISO time or date to search from")] = "1970-01-01",
+    since: Annotated[str | None, typer.Option(
+        help=f"for search: ISO time or date to search from (default: {SEARCH_DAYS} days ago)")] = None,
+    all_time: Annotated[bool, typer.Option("--all-time", help="for search: every item ever stored")] = False,
     hours: Annotated[int, typer.Option(help="window for places/agencies/relations")] = 24,
     limit: Annotated[int, typer.Option()] = 50,
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object per row")] = False,
@@ -235,6 +238,12 @@ def query(
         raise UsageError("versions needs --item-id")
     if name == "search" and not (q or "").strip():
         raise UsageError("search needs --q")
+    if all_time and since:
+        raise UsageError("--since and --all-time: choose one")
+    if all_time:
+        since = "1970-01-01"
+    elif since is None:  # a search reads one granule per match: the recent window unless asked
+        since = (datetime.now(UTC) - timedelta(days=SEARCH_DAYS)).isoformat()
     try:
         datetime.fromisoformat(since.replace("Z", "+00:00"))
     except ValueError:

@@ -7,12 +7,8 @@ the work lives in ``processors.stories``.
 
 from __future__ import annotations
 
-import multiprocessing as mp
-import os
 import sys
-from collections import deque
 from collections.abc import Iterable, Iterator
-from multiprocessing.pool import AsyncResult
 from pathlib import Path
 from typing import IO, Annotated, Any
 
@@ -20,12 +16,10 @@ import orjson
 import typer
 
 from processors.stories import EngineConfig, StoryDoc, StoryEngine
-from processors.stories.features import ItemFeatures, featurise
 from schemas.models import InvalidItem, WireItem
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA_DIR = REPO_ROOT.parent / "shared" / "data" / "ecbplus"
-_CHUNK = 512  # lines per unit of work sent to a helper process
 
 
 def parse_cluster_line(line: bytes) -> StoryDoc:
@@ -72,79 +66,22 @@ def doc_of_wire_item(row: dict[str, Any]) -> StoryDoc:
     )
 
 
-def prepare_lines(
-    lines: Iterable[tuple[int, bytes]], stem_len: int
-) -> list[tuple[int, StoryDoc | str, ItemFeatures | None]]:
-    """Numbered input lines -> (line number, document and its features | why it is bad).
-
-    Pure: it may run in a helper process while the engine decides on earlier lines."""
-    out: list[tuple[int, StoryDoc | str, ItemFeatures | None]] = []
-    for n, line in lines:
-        try:
-            doc = parse_cluster_line(line)
-        except InvalidItem as exc:
-            out.append((n, exc.reason, None))
-            continue
-        out.append((n, doc, featurise(doc, stem_len)))
-    return out
-
-
-def _numbered_chunks(lines: Iterable[bytes], size: int) -> Iterator[list[tuple[int, bytes]]]:
-    chunk: list[tuple[int, bytes]] = []
-    for n, line in enumerate(lines, start=1):
-        if line.strip():
-            chunk.append((n, line))
-            if len(chunk) >= size:
-                yield chunk
-                chunk = []
-    if chunk:
-        yield chunk
-
-
-def default_jobs() -> int:
-    """One helper process for features when a second CPU is there: the engine is the
-    bottleneck (~3/4 of the work), so more helpers would only wait."""
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cpus = os.cpu_count() or 1
-    return 1 if cpus >= 2 else 0
-
-
-def _prepared(
-    lines: Iterable[bytes], stem_len: int, jobs: int, chunk: int = _CHUNK
-) -> Iterator[tuple[int, StoryDoc | str, ItemFeatures | None]]:
-    """Prepared lines in input order; with ``jobs`` > 0 computed ahead in that many helper
-    processes, at most a few chunks ahead so memory stays bounded on any input size."""
-    chunks = _numbered_chunks(lines, chunk)
-    if jobs <= 0:
-        for c in chunks:
-            yield from prepare_lines(c, stem_len)
-        return
-    ctx = mp.get_context("fork") if "fork" in mp.get_all_start_methods() else mp.get_context()
-    with ctx.Pool(jobs) as pool:
-        window: deque[AsyncResult] = deque()
-        for c in chunks:
-            window.append(pool.apply_async(prepare_lines, (c, stem_len)))
-            if len(window) > 2 * jobs + 1:
-                yield from window.popleft().get()
-        while window:
-            yield from window.popleft().get()
-
-
 def cluster_lines(
-    lines: Iterable[bytes], out: IO[bytes], err: IO[str], config: EngineConfig | None = None,
-    jobs: int = 0,
+    lines: Iterable[bytes], out: IO[bytes], err: IO[str], config: EngineConfig | None = None
 ) -> int:
     """Write one decision per good line, in input order; return the number of bad lines."""
     engine = StoryEngine(config or EngineConfig())
     bad = 0
-    for n, doc, features in _prepared(lines, engine.config.stem_len, jobs):
-        if isinstance(doc, str):
-            err.write(f"line {n}: {doc}\n")
+    for n, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            doc = parse_cluster_line(line)
+        except InvalidItem as exc:
+            err.write(f"line {n}: {exc.reason}\n")
             bad += 1
             continue
-        a = engine.assign(doc, features)
+        a = engine.assign(doc)
         record = {"id": doc.id, "story_id": a.story_id, "relation": a.relation,
                   "score": round(a.score, 6), "evidence": a.evidence}
         if a.merged:
@@ -166,28 +103,20 @@ def _open_in(path: str) -> Iterator[bytes]:
 def cluster(
     input: Annotated[str, typer.Option("--input", "-i", help="JSON lines, or - for stdin")] = "-",
     output: Annotated[str, typer.Option("--output", "-o", help="JSON lines, or - for stdout")] = "-",
-    jobs: Annotated[int, typer.Option(
-        "--jobs", "-j", help="helper processes computing item features ahead of the engine "
-        "(0: none; default: 1 when there are two CPUs)")] = -1,
 ) -> None:
     """Assign items to stories, in file order.
 
     Lines are {id, title, text, published_at, lang} or ``wirestream parse`` records
     (WireItem), so ``wirestream parse ... | wirestream cluster`` composes.
     """
-    if jobs < -1:
-        sys.stderr.write(f"--jobs: expected 0 or more, got {jobs}\n")
-        raise typer.Exit(2)
-    if jobs == -1:  # a person typing lines wants each decision at once, not per chunk
-        jobs = 0 if input == "-" and sys.stdin.isatty() else default_jobs()
     try:
         lines = _open_in(input)
         if output == "-":
-            bad = cluster_lines(lines, sys.stdout.buffer, sys.stderr, jobs=jobs)
+            bad = cluster_lines(lines, sys.stdout.buffer, sys.stderr)
             sys.stdout.buffer.flush()
         else:
             with open(output, "wb") as out:
-                bad = cluster_lines(lines, out, sys.stderr, jobs=jobs)
+                bad = cluster_lines(lines, out, sys.stderr)
     except OSError as exc:
         sys.stderr.write(f"{exc.filename}: {exc.strerror}\n")
         raise typer.Exit(1) from None

@@ -1,4 +1,5 @@
-"""Named analyst queries: one SQL text each, run through a Reader (owner API or direct).
+"""Named analyst queries: one SQL text each, run through a Reader (owner API or direct);
+``search`` reads its SQL in items' own order and finishes in Python (search_items).
 
 ``{db}`` is the configured database; values are bound server-side ({name:Type}), never
 pasted into SQL.
@@ -24,14 +25,17 @@ _STORY_AND_MERGED = """(story_id = {story_id:String} OR story_id IN (
             SELECT story_id FROM {db}.story_survivors WHERE survivor_id = {story_id:String}))"""
 
 # Items in a time window, each by its latest version, shown only when live views may show it.
+# (LIMIT 1 BY over a sort, not argMax((...), (revision, fetched_at)): a tuple-keyed argMax of a
+# tuple with arrays is ~3x slower per row.)
 _LIVE_ITEMS_SINCE = """(
-        SELECT latest.1 AS places, latest.2 AS agencies, latest.3 AS story_id
+        SELECT places, agencies, story_id
         FROM (
-            SELECT argMax((places, agencies, story_id, status, embargoed_until), (revision, fetched_at)) AS latest
+            SELECT item_id, places, agencies, story_id, status, embargoed_until
             FROM {db}.items
             WHERE published_at >= now64(3) - toIntervalHour({hours:UInt32})
-            GROUP BY item_id)
-        WHERE latest.4 = 'usable' AND ifNull(latest.5 <= now64(3), 1))"""
+            ORDER BY item_id, revision DESC, fetched_at DESC
+            LIMIT 1 BY item_id)
+        WHERE status = 'usable' AND ifNull(embargoed_until <= now64(3), 1))"""
 
 QUERIES: dict[str, NamedQuery] = {q.name: q for q in [
     # = stories_latest newest first, read from the tail of `stories` (ordered by activity):
@@ -57,15 +61,20 @@ QUERIES: dict[str, NamedQuery] = {q.name: q for q in [
         WHERE item_id = {item_id:String}
         ORDER BY revision, fetched_at, inserted_at DESC
         LIMIT 1 BY content_hash""", ("item_id",)),  # a replayed copy of a version counts once
-    NamedQuery("search", "items whose headline or body contains the text, newest first", """
+    # `lower(headline + body) LIKE '%text%'` (% _ \ in the text escaped): the expression of the
+    # text index search_words, so only rows with a token containing the text are read. Newest
+    # first in the reverse of items' sort key, so reading stops after `fetch` rows; run_named
+    # keeps each item's newest version and widens `fetch` until the first `limit` items are
+    # certain (see search_items)
+    NamedQuery("search", "items whose headline or body contains the text, newest first", r"""
         SELECT published_at, source, story_id, item_id, headline
         FROM {db}.items
         WHERE published_at >= parseDateTime64BestEffort({since:String}, 3, 'UTC')
-          AND multiSearchAny(lower(concat(headline, '\n', body)), [lower({q:String})])
+          AND lower(concat(headline, '\n', body))
+              LIKE concat('%', replaceRegexpAll(lower({q:String}), '([%_\\\\])', '\\\\\\1'), '%')
           AND status = 'usable' AND ifNull(embargoed_until <= now64(3), 1)
-        ORDER BY published_at DESC, item_id
-        LIMIT 1 BY item_id
-        LIMIT {limit:UInt32}""", ("q", "since", "limit")),
+        ORDER BY published_at DESC, item_id DESC, content_hash DESC
+        LIMIT {fetch:UInt32}""", ("q", "since", "fetch")),
     NamedQuery("places", "top dateline places in the last N hours", f"""
         SELECT arrayJoin(places) AS place, count() AS items, uniqExact(story_id) AS stories
         FROM {_LIVE_ITEMS_SINCE}
@@ -89,9 +98,47 @@ QUERIES: dict[str, NamedQuery] = {q.name: q for q in [
 
 
 def run_named(reader: Reader, database: str, name: str, **params) -> tuple[list[str], list[list]]:
+    if name == "search":
+        return search_items(reader, database, params["q"], params["since"], params["limit"])
     q = QUERIES[name]
     bound = {k: params[k] for k in q.params}
     return reader.query(q.sql.replace("{db}", database), bound)
+
+
+def search_items(reader: Reader, database: str, text: str, since: str, limit: int) -> tuple[list[str], list[list]]:
+    """The first ``limit`` items containing ``text``, newest first (ties by item_id), each by its
+    newest matching version: the rows of
+
+        ... ORDER BY published_at DESC, item_id LIMIT 1 BY item_id LIMIT limit
+
+    A LIMIT BY (or an ORDER BY against items' sort key) makes ClickHouse read every matching
+    row of the window before it can stop; the SQL here reads in items' own order and stops
+    after ``fetch`` rows. Every item newer than the oldest row fetched is then complete (its
+    newest version is among the rows); when those are fewer than ``limit`` items (versions of
+    one item, or many rows at one instant) it asks again for four times as many rows.
+    """
+    sql = QUERIES["search"].sql.replace("{db}", database)
+    fetch = limit + max(10, limit // 10)  # room for a few versions; each row read costs a granule
+    while True:
+        cols, rows = reader.query(sql, {"q": text, "since": since, "fetch": fetch})
+        complete = len(rows) < fetch
+        groups, last = 0, object()
+        keyed = []
+        for row in rows:  # published_at descending: number the instants, then item_id ascending
+            if row[0] != last:
+                groups, last = groups + 1, row[0]
+            keyed.append((groups, row[3], row))
+        if not complete:  # the oldest instant may be cut short: keep only the newer ones
+            keyed = [k for k in keyed if k[0] < groups]
+        keyed.sort(key=lambda k: (k[0], k[1]))
+        found, seen = [], set()
+        for _, item_id, row in keyed:
+            if item_id not in seen:
+                seen.add(item_id)
+                found.append(row)
+        if complete or len(found) >= limit:
+            return cols, found[:limit]
+        fetch *= 4
 
 
 def stories_with_items(reader: Reader, database: str, limit: int = 100) -> list[dict]:

@@ -78,7 +78,7 @@ class SinkConsumer:
         last_activity = self.clock.monotonic()
         try:
             while not self.stop_event.is_set():
-                if self._poll(self.batch_rows, 0.2):
+                if self._poll(self.batch_rows, self.builder.next_due_in(0.2)):
                     last_activity = self.clock.monotonic()
                 for st, batch, reason in self.builder.due():
                     self._flush(st, batch, reason)

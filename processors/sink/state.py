@@ -81,6 +81,16 @@ class BatchBuilder:
                     out.append((st, batch, reason))
         return out
 
+    def next_due_in(self, cap: float) -> float:
+        """Seconds until the oldest open batch reaches its time limit (at most ``cap``): how
+        long a poll may wait without holding a due batch back."""
+        now, wait = self.clock.monotonic(), cap
+        for st in self.partitions.values():
+            batch = st.batch
+            if batch is not None and batch.messages and batch.until is None:
+                wait = min(wait, batch.opened_at + self.limits.ms / 1000 - now)
+        return max(0.0, wait)
+
     def ready_for_shutdown(self) -> list[tuple[PartitionState, Batch]]:
         """Graceful stop: what can be stored now. An unfinished resumed batch must keep its
         exact range, so it is left for the next run (which rebuilds it from the intent)."""

@@ -151,7 +151,7 @@ class StoryEngine:
                     relation = NEW
                     demoted.append(story.opener)
                     story.opener = doc.id
-                self._absorb(story, vec.ids, vec.weights, name_ids, changes)
+                self._absorb(story, vec.ids, vec.weights, name_ids, changes, vec.years)
                 for other in self._bridged(matches[1:]):
                     story, gone = self._merge(story, other, changes, demoted)
                     merged.append(gone.story_id)
@@ -160,7 +160,7 @@ class StoryEngine:
                     relation = UPDATE
             else:
                 story, relation = self._open_story(doc), NEW
-                self._absorb(story, vec.ids, vec.weights, name_ids, changes)
+                self._absorb(story, vec.ids, vec.weights, name_ids, changes, vec.years)
         self._remember(story, kept, replace_guid=relation == REVISION, changes=changes)
         story.version += 1
         if ts is None and story.last_ts is None or ts is not None and (
@@ -210,7 +210,7 @@ class StoryEngine:
         k = self.config.index_terms
         old = keep.index_terms(k)
         entered, left = merge_centroid(keep, gone.term_ids, gone.weights,
-                                       self.config.max_story_terms)
+                                       self.config.max_story_terms, gone.years)
         self.index.count_terms(entered, left)
         self.index.repost(keep.story_id, old, keep.index_terms(k))
         for t, c in gone.names.items():
@@ -285,11 +285,11 @@ class StoryEngine:
         return story
 
     def _absorb(self, story: Story, ids: np.ndarray, weights: np.ndarray, names: list[int],
-                changes: Changes) -> None:
+                changes: Changes, years: frozenset[int] | None = None) -> None:
         cfg = self.config
         w32 = weights.astype(np.float32)
         old = story.index_terms(cfg.index_terms)
-        entered, left = merge_centroid(story, ids, w32, cfg.max_story_terms)
+        entered, left = merge_centroid(story, ids, w32, cfg.max_story_terms, years)
         add_names(story, names, cfg.max_names)
         self.index.count_terms(entered, left)
         self.index.repost(story.story_id, old, story.index_terms(cfg.index_terms))

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from processors.stories.model import StoryDoc
+from processors.stories.story import YEAR_IDS
 from processors.stories.text import extract_terms, hash_tokens, simhash, term_ids, tokenise
 
 
@@ -32,6 +33,7 @@ class ItemFeatures:
     log_tf: np.ndarray  # float64, 1 + log(count), aligned with ``ids``
     name_mask: np.ndarray  # bool, which of ``ids`` are names
     name_ids: list[int]  # term ids of ``names``, sorted
+    years: frozenset[int]  # the term ids among ``ids`` that are years
 
 
 def full_text(doc: StoryDoc) -> str:
@@ -68,4 +70,5 @@ def featurise(
         log_tf=1.0 + np.log(np.array([tf[p[1]] for p in pairs], dtype=np.float64)),
         name_mask=np.array([p[1] in names for p in pairs], dtype=bool),
         name_ids=sorted(term_ids(list(names))),
+        years=YEAR_IDS.intersection(words),
     )

@@ -41,6 +41,7 @@ class ItemVector:
     names: frozenset[str] = frozenset()
     mask: np.ndarray | None = None  # which of ``ids`` are names, when known ahead
     nids: list[int] | None = None  # term ids of ``names``, sorted, when known ahead
+    years: frozenset[int] | None = None  # year term ids among ``ids``, when known ahead
 
     def name_ids(self) -> list[int]:
         """Term ids of the item's names, sorted."""
@@ -74,7 +75,8 @@ def build_vector(
     if norm > 0:
         weights = weights / norm
     return ItemVector(ids=features.ids, weights=weights, words=features.words,
-                      names=features.names, mask=features.name_mask, nids=features.name_ids)
+                      names=features.names, mask=features.name_mask, nids=features.name_ids,
+                      years=features.years)
 
 
 @dataclass(slots=True)
@@ -159,7 +161,7 @@ def score_stories(
     sims = np.divide(dots, norms, out=np.zeros(n), where=norms > 0)
     factor = np.ones(n)
     bonus = np.zeros(n)
-    doc_years = years_of(vec.ids)
+    doc_years = vec.years if vec.years is not None else years_of(vec.ids)
     if doc_years:
         for i, story in enumerate(stories):
             if story.years and not doc_years & story.years:
@@ -296,11 +298,14 @@ def find_candidates(
                 acc[sid] = get(sid, 0.0) + w
     if len(acc) <= max_candidates:  # all of them: their order does not matter to the scorer
         return [stories[sid] for sid in acc], len(acc)
-    # The heaviest, ties by story id (deterministic): the k-th weight by a C sort of floats,
-    # then one pass for those at least as heavy, sorted by (-weight, id).
-    kth = sorted(acc.values(), reverse=True)[max_candidates - 1]
-    best = sorted([(-w, sid) for sid, w in acc.items() if w >= kth])[:max_candidates]
-    return [stories[sid] for _, sid in best], len(acc)
+    # The heaviest, ties by story id (deterministic): the k-th weight by a partial sort, the
+    # few at least as heavy picked in numpy, then sorted by (-weight, id) in Python.
+    sids = list(acc)
+    w = np.fromiter(acc.values(), dtype=np.float64, count=len(sids))
+    kth = -np.partition(-w, max_candidates - 1)[max_candidates - 1]
+    best = sorted([(-w_, sids[i]) for i, w_ in zip((w >= kth).nonzero()[0].tolist(),
+                                                   w[w >= kth].tolist(), strict=True)])
+    return [stories[sid] for _, sid in best[:max_candidates]], len(acc)
 
 
 def _round(value: float | None) -> float | None:

@@ -21,6 +21,7 @@ import numpy as np
 from schemas.models import StorySnapshot
 
 _YEARS = np.array(sorted(zlib.crc32(str(y).encode()) for y in range(1900, 2100)), dtype=np.uint32)
+YEAR_IDS = frozenset(_YEARS.tolist())
 EPOCH_ISO = "1970-01-01T00:00:00Z"
 EMPTY_IDS = np.zeros(0, dtype=np.uint32)
 EMPTY_W = np.zeros(0, dtype=np.float32)
@@ -179,7 +180,8 @@ class Story:
 
 
 def merge_centroid(
-    story: Story, ids: np.ndarray, weights: np.ndarray, max_terms: int
+    story: Story, ids: np.ndarray, weights: np.ndarray, max_terms: int,
+    years: frozenset[int] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Add a vector (float32 weights) to the centroid, keep the heaviest terms.
 
@@ -202,7 +204,11 @@ def merge_centroid(
     left = old[~_members(old, uniq)] if len(old) else old
     story.term_ids = uniq
     story.weights = summed
-    story.years = years_of(uniq)
+    if years is None:
+        story.years = years_of(uniq)
+    else:  # the years of ``ids`` are known: update the story's from what entered and left
+        kept = story.years.difference(left.tolist()) if len(left) and story.years else story.years
+        story.years = kept.union(years.intersection(entered.tolist())) if years else kept
     story.months = months_of(uniq)
     s64 = summed.astype(np.float64)
     story.norm = float(np.sqrt(np.dot(s64, s64)))

@@ -197,6 +197,83 @@ def test_search_finds_headlines_and_bodies_since_a_time(db):
     assert db.named("search", q="Amsterdam", since="2000-01-01", limit=10) == []
 
 
+def test_search_reads_through_the_text_index_and_keeps_each_items_newest_version(db):
+    (index,) = db.rows("SELECT type, expr FROM system.data_skipping_indices "
+                       "WHERE database = {db:String} AND table = 'items' AND name = 'search_words'", db=DB)
+    assert index["type"] == "text" and index["expr"] == "lower(concat(headline, '\\n', body))"
+    assert not db.rows("SELECT name FROM system.data_skipping_indices WHERE database = {db:String} "
+                       "AND name = 'search_text'", db=DB)  # the saturated ngram filter is gone
+    # three items at one instant, one of them revised twice (every version matches), one
+    # replayed: the first `limit` items, ties by item_id, one row each
+    db.store(*[event(i, "S", "new", 1, minutes_ago=10, headline=f"Flood {i}", body="Dike breach")
+               for i in ("c", "a", "b")])
+    db.store(event("a", "S", "revision", 2, minutes_ago=10, headline="Flood a, corrected", revision=1,
+                   body="Dike breach, corrected"),
+             event("a", "S", "revision", 3, minutes_ago=10, headline="Flood a, again", revision=2,
+                   body="Dike breach again"))
+    db.store(event("b", "S", "new", 1, minutes_ago=10, headline="Flood b", body="Dike breach"), token="replay")
+    db.store(event("d", "T", "new", 1, minutes_ago=60, headline="Older", body="Another dike"))
+    found = db.named("search", q="DIKE", since="2000-01-01", limit=3)
+    assert [r["item_id"] for r in found] == ["a", "b", "c"]
+    assert [r["item_id"] for r in db.named("search", q="dike", since="2000-01-01", limit=1)] == ["a"]
+    assert [r["item_id"] for r in db.named("search", q="dike", since="2000-01-01", limit=50)] == ["a", "b", "c", "d"]
+    old = """SELECT published_at, item_id FROM {db}.items
+             WHERE multiSearchAny(lower(concat(headline, '\\n', body)), [lower({q:String})])
+             ORDER BY published_at DESC, item_id LIMIT 1 BY item_id LIMIT {limit:UInt32}"""
+    for q, limit in (("dike", 2), ("breach", 50), ("again", 5), ("nothing", 5)):
+        assert [(r["published_at"], r["item_id"]) for r in db.named("search", q=q, since="2000-01-01", limit=limit)] \
+            == [(r["published_at"], r["item_id"]) for r in db.rows(old, q=q, limit=limit)], q
+
+
+def test_filter_options_count_from_the_facets_projection(db):
+    from wirestream.dashboard import data
+
+    (proj,) = db.rows("SELECT name FROM system.projections WHERE database = {db:String} AND table = 'items'", db=DB)
+    assert proj["name"] == "facets"
+    later = iso(NOW + timedelta(days=1))
+    db.store(event("a", "S", "new", 1, minutes_ago=30, headline="One", places=["Utrecht", "Zeist"], source="anp"),
+             event("b", "S", "update", 2, minutes_ago=20, headline="Two", places=["Utrecht"], source="afp",
+                   language="en"),
+             event("c", "T", "new", 1, minutes_ago=10, headline="Held", places=["Gouda"], source="dpa",
+                   embargoed_until=later),
+             event("d", "U", "new", 1, minutes_ago=10, headline="Gone", places=["Delft"], source="dpa",
+                   status="withdrawn"))
+    db.store(event("a", "S", "new", 1, minutes_ago=30, headline="One", places=["Utrecht", "Zeist"], source="anp"),
+             token="replayed")  # counted twice until a merge, like the rows themselves
+    opts = data.filter_options(db.reader, DB)
+    assert opts["place"] == ["Utrecht", "Zeist"] and opts["source"] == ["anp", "afp"]
+    sql = data.FILTER_OPTIONS.format(db=DB)
+    by_rows = db.client.query(sql, settings={"optimize_use_projections": 0}).result_rows  # every row read
+    assert sorted(by_rows) == sorted(tuple(r.values()) for r in db.rows(sql))
+    assert {value: n for kind, value, n in by_rows if kind == "place"} == {"Utrecht": 3, "Zeist": 2}
+    db.client.command(f"OPTIMIZE TABLE {DB}.items FINAL")  # the replay collapses, the projection is rebuilt
+    assert {r["value"]: r["n"] for r in db.rows(data.FILTER_OPTIONS.format(db=DB)) if r["kind"] == "place"} \
+        == {"Utrecht": 2, "Zeist": 1}
+
+
+def test_places_and_agencies_count_each_items_latest_version_that_may_be_shown(db):
+    db.store(event("a", "S", "new", 1, minutes_ago=30, headline="One", places=["Delft"], agencies=["ANP"]),
+             event("b", "S", "update", 2, minutes_ago=20, headline="Two", places=["Delft"], agencies=["AFP"]),
+             event("c", "T", "new", 1, minutes_ago=10, headline="Three", places=["Gouda"], agencies=["ANP"]),
+             event("old", "U", "new", 1, minutes_ago=3 * 24 * 60, headline="Old", places=["Ede"], agencies=["ANP"]))
+    # a's revision moves it to Leiden; c's revision withdraws it
+    db.store(event("a", "S", "revision", 3, minutes_ago=30, headline="One, corrected", revision=1,
+                   places=["Leiden"], agencies=["ANP"], fetched_at=iso(NOW)),
+             event("c", "T", "revision", 2, minutes_ago=10, headline="Three", revision=1, places=["Gouda"],
+                   agencies=["ANP"], status="withdrawn", fetched_at=iso(NOW)))
+    assert [(r["place"], r["items"], r["stories"]) for r in db.named("places", hours=24, limit=10)] == [
+        ("Delft", 1, 1), ("Leiden", 1, 1)]
+    assert [(r["agency"], r["items"]) for r in db.named("agencies", hours=24, limit=10)] == [("AFP", 1), ("ANP", 1)]
+    before = """SELECT arrayJoin(latest.1) AS place, count() AS items FROM (
+                    SELECT argMax((places, status, embargoed_until), (revision, fetched_at)) AS latest
+                    FROM {db}.items WHERE published_at >= now64(3) - toIntervalHour(100)
+                    GROUP BY item_id)
+                WHERE latest.2 = 'usable' AND ifNull(latest.3 <= now64(3), 1)
+                GROUP BY place ORDER BY items DESC, place"""
+    assert [(r["place"], r["items"]) for r in db.rows(before)] == [
+        (r["place"], r["items"]) for r in db.named("places", hours=100, limit=10)]
+
+
 def test_search_and_versions_from_the_console_script(tmp_path):
     data = tmp_path / "data"
     client = open_client(f"chdb://{data / 'chdb'}")
@@ -218,6 +295,9 @@ def test_search_and_versions_from_the_console_script(tmp_path):
     assert out.returncode == 0 and orjson.loads(out.stdout.splitlines()[0])["item_id"] == "a"
     assert cli("query", "search").returncode == 2
     assert cli("query", "search", "--q", "x", "--since", "yesterday").returncode == 2
+    assert cli("query", "search", "--q", "x", "--since", "2000-01-01", "--all-time").returncode == 2
+    out = cli("query", "search", "--q", "ERASMUS", "--all-time", "--json")
+    assert out.returncode == 0 and [orjson.loads(line)["item_id"] for line in out.stdout.splitlines()] == ["a"]
     assert cli("query", "versions").returncode == 2
 
 
@@ -245,7 +325,7 @@ def test_an_old_database_is_upgraded_in_place(tmp_path):
                   column_names=list(COLUMNS["dlq"]))
 
     applied = run_migrations(client, DB)
-    assert applied[0] == "008_items_versions" and "013_views" in applied
+    assert applied[0] == "008_items_versions" and applied[-1] == "014_search_and_facets"
     d = Db(client)
     assert [t["item_id"] for t in d.named("timeline", story_id="S")] == ["a", "b"]
     (detail,) = d.rows("SELECT body FROM {db}.story_timeline WHERE item_id = 'b'")
@@ -254,6 +334,11 @@ def test_an_old_database_is_upgraded_in_place(tmp_path):
     assert d.rows("SELECT count() AS n FROM {db}.dlq FINAL") == [{"n": 1}]
     keys = dict(client.query(f"SELECT name, sorting_key FROM system.tables WHERE database = '{DB}'").result_rows)
     assert keys["items"] == "published_at, item_id, content_hash"
+    assert [r["item_id"] for r in d.named("search", q="SECOND", since="2000-01-01", limit=5)] == ["b"]
+    parts = d.rows("SELECT count() AS n, countIf(has(projections, 'facets')) AS with_facets, "
+                   "sum(secondary_indices_compressed_bytes > 0) AS with_index "
+                   "FROM system.parts WHERE database = {db:String} AND table = 'items' AND active", db=DB)
+    assert parts == [{"n": parts[0]["n"], "with_facets": parts[0]["n"], "with_index": parts[0]["n"]}]
     assert not [n for n in keys if n.endswith("__rebuild")]
     assert run_migrations(client, DB) == []  # recorded: nothing twice
     client.close()

@@ -412,6 +412,8 @@ def violations(res: ChaosResult, max_recovery_s: float = 15.0) -> list[str]:
     for f in res.faults:
         if f.kind == "worker" and (f.recovered_s is None or f.recovered_s > max_recovery_s):
             out.append(f"worker kill at {f.at_s:.0f}s: processing resumed after {f.recovered_s} s")
+        if f.kind == "broker" and f.recovered_s is None:  # a stall, even if the run drains later
+            out.append(f"broker kill at {f.at_s:.0f}s: processing did not resume within 120 s")
     return out
 
 

@@ -18,7 +18,26 @@ def test_a_fresh_install_gets_the_rebuilt_shapes_only():
     assert text.count("CREATE TABLE IF NOT EXISTS news.items\n") == 1
     assert "ORDER BY (published_at, item_id, content_hash)" in text
     assert "ORDER BY (item_id)" not in text and "toYYYYMM" not in text
-    assert "ALTER TABLE news.items" not in text  # 007's columns are in 008's definition
+    assert "ALTER TABLE news.items ADD COLUMN" not in text  # 007's columns are in 008's definition
+
+
+def test_a_fresh_install_gets_the_search_index_and_facets_without_building_them():
+    text = full_ddl("news")
+    assert "ADD INDEX IF NOT EXISTS search_words lower(concat(headline, '\\n', body)) TYPE text(" in text
+    assert "DROP INDEX IF EXISTS search_text" in text  # 008 still creates the ngram filter first
+    assert "ADD PROJECTION IF NOT EXISTS facets" in text
+    assert "deduplicate_merge_projection_mode = 'rebuild'" in text
+    # building them for the rows already stored is an upgrade's data step
+    assert "MATERIALIZE INDEX" not in text and "MATERIALIZE PROJECTION" not in text
+    kinds = [s.kind for s in plan() if s.migration == "014_search_and_facets"]
+    assert kinds == ["alter"] * 4 + ["data"] * 2
+
+
+def test_repairing_items_adds_the_search_index_and_facets():
+    steps = repair_statements("items")
+    assert [s.migration for s in steps][0] == "008_items_versions"
+    assert [s.kind for s in steps] == ["create_table"] + ["alter"] * 4
+    assert any("search_words" in s.sql for s in steps) and any("facets" in s.sql for s in steps)
 
 
 def test_rebuilt_tables_are_the_ones_created_twice():

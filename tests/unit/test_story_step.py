@@ -1,6 +1,9 @@
 """The stories stage's pure parts: story_step, shards, and a shard rebuilt from its own
 changelog records deciding exactly as the shard that never stopped."""
 
+import logging
+import time
+
 import orjson
 
 from processors.health import WorkerHealth
@@ -92,4 +95,20 @@ def test_readiness_reports_a_paused_stage():
     r = h.report()
     assert not r["ready"] and r["stages"]["stories"]["reason"] == "kafka: all brokers down"
     h.resumed("stories")
+    assert h.report()["ready"]
+
+
+def test_readiness_reports_a_stage_whose_loop_hangs(caplog):
+    h = WorkerHealth(stuck_after_s=0.05)
+    h.started("stories")
+    h.started("parse")  # a stage without a beating loop (the faust agent) is never stuck
+    h.beat("stories")
+    assert h.report()["ready"] and h.check_stuck() == []
+    time.sleep(0.1)
+    r = h.report()
+    assert not r["ready"] and r["stages"]["stories"]["stuck"] and not r["stages"]["parse"]["stuck"]
+    with caplog.at_level(logging.ERROR, "wirestream.processors"):
+        assert h.check_stuck() == ["stories"] and h.check_stuck() == ["stories"]
+    assert len([r for r in caplog.records if "stories stuck" in r.getMessage()]) == 1  # once per episode
+    h.beat("stories")
     assert h.report()["ready"]

@@ -20,7 +20,8 @@ import orjson
 from wirestream.reader import Reader
 
 VISIBLE = "status NOT IN ('withdrawn', 'canceled') AND (embargoed_until IS NULL OR embargoed_until <= now64(3))"
-# the expression of items' ngram skip index (search_text), so ClickHouse skips granules
+# the expression of items' text index (search_words): only rows holding a token that contains
+# the word are read
 SEARCH_TERM = "lower(concat(headline, '\\n', body)) LIKE {%(p)s:String}"
 
 FINGERPRINT = "SELECT count() AS n, toString(max(inserted_at)) AS last FROM {db}.story_items"
@@ -63,12 +64,15 @@ NEARBY_STORIES = f"""SELECT i.item_id AS item_id, o.story_id AS story_id,
     ORDER BY item_id, items DESC, story_id
     LIMIT 3 BY item_id"""
 
+# each part answers from items' `facets` projection (rows pre-counted per source, language,
+# places, status, embargo), not from its rows: places are counted per array, then unrolled
 FILTER_OPTIONS = f"""SELECT 'source' AS kind, source AS value, count() AS n
     FROM {{db}}.items WHERE {VISIBLE} GROUP BY value
     UNION ALL
     SELECT 'language', ifNull(language, ''), count() FROM {{db}}.items WHERE {VISIBLE} GROUP BY 2
     UNION ALL
-    SELECT 'place', arrayJoin(places), count() FROM {{db}}.items WHERE {VISIBLE} GROUP BY 2"""
+    SELECT 'place', arrayJoin(places) AS place, sum(n) FROM (
+        SELECT places, count() AS n FROM {{db}}.items WHERE {VISIBLE} GROUP BY places) GROUP BY place"""
 
 HEALTH_COUNTS = """SELECT
     (SELECT count() FROM {db}.dlq WHERE failed_at > now64(3) - INTERVAL 1 HOUR) AS dead_letters_1h,

@@ -80,3 +80,16 @@ def test_revoke_drops_the_partition_state():
     b.add(T, 0, msg(0))
     b.revoke(T, 0)
     assert b.empty() and (T, 0) not in b.partitions
+
+
+def test_a_poll_waits_no_longer_than_until_the_oldest_batch_is_due():
+    b, clock = builder(ms=250)
+    assert b.next_due_in(0.2) == 0.2  # nothing open: the usual poll
+    b.add(T, 0, msg(0))
+    clock.sleep(0.1)
+    b.add(T, 1, msg(0))
+    assert abs(b.next_due_in(0.2) - 0.15) < 1e-9  # partition 0's batch, opened first
+    clock.sleep(0.2)
+    assert b.next_due_in(0.2) == 0.0  # overdue: do not wait at all
+    assert [st.partition for st, _, _ in b.due()] == [0]
+    assert abs(b.next_due_in(0.2) - 0.05) < 1e-9  # partition 1's batch is next

@@ -63,6 +63,9 @@ class FakeConsumer:
         assert asynchronous is False
         self.calls.append(("commit", [(tp.partition, tp.offset) for tp in offsets]))
 
+    def assignment(self):
+        return [("wire.raw", 0)]
+
     def close(self) -> None:
         pass
 
@@ -97,6 +100,7 @@ def make_loop(script: list, fail_deliveries: list[bool] | None = None):
         health.started("parse")
 
     loop._open = fake_open
+    loop.health = health
     return loop, calls, clock
 
 
@@ -126,3 +130,12 @@ def test_broker_down_pauses_without_dead_letters():
     loop.run()
     assert len(clock.slept) == 1 and ("commit", [(0, 6)]) in calls
     assert not any(c[0] == "produce" and c[1] == "wire.dlq" for c in calls)
+
+
+def test_a_paused_loop_with_nothing_to_parse_resumes_once_the_broker_answers():
+    """/readyz must not stay 503 after an outage just because no new raw item arrived."""
+    down = KafkaException(KafkaError(KafkaError._ALL_BROKERS_DOWN, "all brokers down"))
+    loop, calls, clock = make_loop([down, [], []])
+    loop.run()
+    assert len(clock.slept) == 1 and not any(c[0] == "commit" for c in calls)
+    assert loop.health.report()["ready"]  # a clean poll with partitions assigned: resumed

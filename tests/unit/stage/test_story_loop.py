@@ -5,10 +5,13 @@ transaction as its good neighbours, and offsets go into the transaction before i
 from __future__ import annotations
 
 import threading
+import time
 
 import orjson
+import pytest
 from confluent_kafka import KafkaError, KafkaException
 
+from processors import story_loop
 from processors.health import WorkerHealth
 from processors.stories import EngineConfig
 from processors.story_loop import StoryLoop
@@ -59,6 +62,9 @@ class FakeConsumer:
     def consumer_group_metadata(self):
         return "meta"
 
+    def assignment(self):
+        return [("wire.items", 0)]
+
     def close(self) -> None:
         pass
 
@@ -66,6 +72,9 @@ class FakeConsumer:
 class FakeProducer:
     def __init__(self, calls: list) -> None:
         self.calls = calls
+
+    def init_transactions(self, timeout):
+        self.calls.append(("init",))
 
     def begin_transaction(self):
         self.calls.append(("begin",))
@@ -93,7 +102,8 @@ def good_item(n: int) -> bytes:
     })
 
 
-def make_loop(script: list):
+def make_loop(script: list, producers: list | None = None):
+    """``producers``: the producers the loop opens, in order (FakeProducer(calls) after them)."""
     stop = threading.Event()
     health = WorkerHealth()
     calls: list = []
@@ -104,7 +114,7 @@ def make_loop(script: list):
     def fake_open() -> None:
         opened["n"] += 1
         loop.consumer = FakeConsumer(script, stop)
-        loop.producer = FakeProducer(calls)
+        loop.producer = producers.pop(0) if producers else FakeProducer(calls)
         loop.shards[0] = ShardState(EngineConfig())
         health.started("stories")
 
@@ -158,3 +168,77 @@ def test_a_bug_ends_the_loop_loudly():
     else:
         raise AssertionError("a bug must not be swallowed")
     assert ("commit",) not in calls
+
+
+class HangingProducer(FakeProducer):
+    """send_offsets_to_transaction never returns (librdkafka#5456 after a broker restart)."""
+
+    def __init__(self, calls: list, release: threading.Event) -> None:
+        super().__init__(calls)
+        self.release = release
+        self.touched_after_hang: list[str] = []
+        self.hung = False
+
+    def send_offsets_to_transaction(self, offsets, meta, timeout):
+        self.hung = True
+        self.release.wait(30)
+
+    def commit_transaction(self, timeout):
+        self.touched_after_hang.append("commit")
+
+    def abort_transaction(self, timeout):
+        self.touched_after_hang.append("abort")
+
+
+@pytest.fixture
+def short_deadlines(monkeypatch):
+    monkeypatch.setattr(story_loop, "TXN_CALL_TIMEOUT_S", 0.05)
+    monkeypatch.setattr(story_loop, "TXN_CALL_GRACE_S", 0.05)
+
+
+def test_a_hung_transactional_call_is_abandoned_and_the_stage_goes_on(short_deadlines):
+    release = threading.Event()
+    hung_calls: list = []
+    hanging = HangingProducer(hung_calls, release)
+    msg = [FakeMessage(0, good_item(1))]
+    loop, calls, clock, health, opened = make_loop([msg, list(msg)], producers=[hanging])
+    states = []
+    orig = health.paused
+    health.paused = lambda *a: (orig(*a), states.append((a[1], health.report()["ready"])))
+    try:
+        loop.run()
+    finally:
+        release.set()
+    assert hanging.hung and hanging.touched_after_hang == []  # never called again once hung
+    assert [p for p, _ in loop.abandoned] == [hanging]
+    assert states == [("kafka", False)] and len(clock.slept) == 1  # paused loudly, backed off
+    assert opened["n"] == 2  # a new producer (its init_transactions fences the hung one)
+    assert calls[-2:] == [("offsets", [(0, 1)]), ("commit",)]  # the batch committed once, by it
+    assert health.report()["ready"]
+
+
+def test_too_many_hung_producers_end_the_worker_loudly(short_deadlines):
+    release = threading.Event()
+    msg = [FakeMessage(0, good_item(1))]
+    n = story_loop.MAX_ABANDONED + 1
+    loop, *_ = make_loop([list(msg) for _ in range(n)], producers=[HangingProducer([], release) for _ in range(n)])
+    try:
+        with pytest.raises(RuntimeError, match="hung"):
+            loop.run()
+    finally:
+        release.set()
+
+
+def test_a_broker_outage_seen_by_the_error_callback_pauses_once_and_resumes_when_quiet(monkeypatch):
+    monkeypatch.setattr(story_loop, "CLIENT_ERROR_QUIET_S", 0.0)
+    loop, calls, clock, health, opened = make_loop([[], []])
+    loop._open()
+    warnings = []
+    orig = health.paused
+    health.paused = lambda *a: (orig(*a), warnings.append(a))
+    for _ in range(50):  # librdkafka reports every failed reconnect
+        loop._on_client_error(KafkaError(KafkaError._TRANSPORT, "connection refused"))
+    assert len(warnings) == 1 and not health.report()["ready"]
+    time.sleep(0.01)
+    loop.run()  # idle polls, no input: the broker answers again, partitions assigned
+    assert health.report()["ready"] and loop.client_error_at is None

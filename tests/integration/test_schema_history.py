@@ -22,7 +22,7 @@ from schemas.models import DeadLetter, dumps
 from wirecore.clickhouse import INSERT_SETTINGS, ClickHouseWriter, TableInsert, open_client
 from wirecore.errors import SchemaError
 from wirecore.migrations import MIGRATIONS_TABLE, run_migrations
-from wirestream.queries import run_named, stories_with_items
+from wirestream.queries import QUERIES, run_named, stories_with_items
 from wirestream.reader import DirectReader
 
 pytestmark = pytest.mark.integration
@@ -228,7 +228,8 @@ def test_search_reads_through_the_text_index_and_keeps_each_items_newest_version
 def test_filter_options_count_from_the_facets_projection(db):
     from wirestream.dashboard import data
 
-    (proj,) = db.rows("SELECT name FROM system.projections WHERE database = {db:String} AND table = 'items'", db=DB)
+    (proj,) = db.rows("SELECT name FROM system.projections WHERE database = {db:String} AND table = 'items' "
+                      "AND name = 'facets'", db=DB)
     assert proj["name"] == "facets"
     later = iso(NOW + timedelta(days=1))
     db.store(event("a", "S", "new", 1, minutes_ago=30, headline="One", places=["Utrecht", "Zeist"], source="anp"),
@@ -301,6 +302,74 @@ def test_search_and_versions_from_the_console_script(tmp_path):
     assert cli("query", "versions").returncode == 2
 
 
+# -- 015: item lookups and held stories ------------------------------------------------------
+def old_stories_latest() -> str:
+    """stories_latest as migration 013 defined it (every held story's history read from `stories`)."""
+    from schemas.ddl import migration_files, statements
+
+    (create,) = [s for s in statements(dict(migration_files())["013_views"]) if ".stories_latest AS" in s]
+    return create.split(" AS\n", 1)[1]
+
+
+def assert_lookups(d: Db) -> None:
+    parts = d.rows("SELECT count() AS n, countIf(has(projections, 'by_item_id')) AS with_lookup "
+                   "FROM system.parts WHERE database = {db:String} AND table = 'items' AND active", db=DB)
+    assert parts[0]["n"] and parts[0]["with_lookup"] == parts[0]["n"]
+    tables = {r["name"]: r["engine"] for r in d.rows("SELECT name, engine FROM system.tables "
+                                                       "WHERE database = {db:String}", db=DB)}
+    assert tables["stories_clear"] == "ReplacingMergeTree" and tables["stories_clear_mv"] == "MaterializedView"
+    (view,) = d.rows("SELECT create_table_query AS q FROM system.tables WHERE database = {db:String} "
+                     "AND name = 'stories_latest'", db=DB)
+    assert "stories_clear" in view["q"]
+
+
+def test_versions_are_found_through_the_item_id_projection(db):
+    db.store(event("a", "S", "new", 1, minutes_ago=30, headline="One"),
+             event("b", "S", "update", 2, minutes_ago=20, headline="Two"))
+    db.store(event("a", "S", "revision", 3, minutes_ago=30, headline="One, corrected", revision=1))
+    assert_lookups(db)
+    (proj,) = db.rows("SELECT query FROM system.projections WHERE database = {db:String} AND table = 'items' "
+                      "AND name = 'by_item_id'", db=DB)
+    assert "_part_offset" in proj["query"] and "ORDER BY item_id" in proj["query"]
+    assert [r["revision"] for r in db.named("versions", item_id="a")] == [0, 1]
+    sql = QUERIES["versions"].sql.replace("{db}", DB)
+    params, off = {"item_id": "a"}, {"optimize_use_projections": 0}
+    assert db.client.query(sql, parameters=params).result_rows == \
+        db.client.query(sql, parameters=params, settings=off).result_rows
+
+
+def test_stories_latest_returns_what_the_013_view_returned(db):
+    later, earlier = iso(NOW + timedelta(hours=2)), iso(NOW - timedelta(minutes=1))
+    db.store(event("c1", "C", "new", 1, minutes_ago=60, headline="Clear"),
+             event("c2", "C", "update", 2, minutes_ago=50, headline="Clear 2"),
+             # held now: v1 shown
+             event("h1", "H", "new", 1, minutes_ago=60, headline="H shown"),
+             event("h2", "H", "update", 2, minutes_ago=50, headline="H held", embargoed_until=later),
+             # v2's embargo has passed, v3 withdrawn: v2 shown (not the never-held v1)
+             event("p1", "P", "new", 1, minutes_ago=60, headline="P first"),
+             event("p2", "P", "update", 2, minutes_ago=50, headline="P passed", embargoed_until=earlier),
+             event("p3", "P", "update", 3, minutes_ago=40, headline="P gone", status="withdrawn"),
+             # held only: not listed
+             event("o1", "O", "new", 1, minutes_ago=30, headline="O held", embargoed_until=later),
+             # withdrawn twice after a clear version
+             event("w1", "W", "new", 1, minutes_ago=60, headline="W shown"),
+             event("w2", "W", "update", 2, minutes_ago=50, headline="W gone", status="withdrawn"),
+             event("w3", "W", "update", 3, minutes_ago=40, headline="W gone too", status="canceled"))
+    db.store(event("m1", "M", "new", 1, minutes_ago=60, headline="M"),
+             event("m2", "M", "update", 2, minutes_ago=55, headline="M held", embargoed_until=later))
+    db.store(event("x1", "X", "update", 3, minutes_ago=20, headline="X", merged_from=["M"]))
+    db.store(event("c2", "C", "update", 2, minutes_ago=50, headline="Clear 2"), token="replay")
+    cols = ("story_id, version, headline, first_published_at, last_published_at, item_count, places, "
+            "agencies, languages, last_item_id")
+    new = db.rows(f"SELECT {cols} FROM {{db}}.stories_latest ORDER BY story_id")
+    old = db.rows(f"SELECT {cols} FROM ({old_stories_latest()}) ORDER BY story_id")
+    assert new == old
+    assert [(r["story_id"], r["headline"]) for r in new] == [
+        ("C", "Clear 2"), ("H", "H shown"), ("P", "P passed"), ("W", "W shown"), ("X", "X")]
+    top = "SELECT story_id, headline FROM {v} ORDER BY last_published_at DESC, story_id LIMIT 3"
+    assert db.rows(top.format(v="{db}.stories_latest")) == db.rows(top.format(v=f"({old_stories_latest()})"))
+
+
 # -- migrations ------------------------------------------------------------------------------
 def test_an_old_database_is_upgraded_in_place(tmp_path):
     """Today's (pre-008) schema with rows in it: the migrations keep every row, in the new shape."""
@@ -325,7 +394,7 @@ def test_an_old_database_is_upgraded_in_place(tmp_path):
                   column_names=list(COLUMNS["dlq"]))
 
     applied = run_migrations(client, DB)
-    assert applied[0] == "008_items_versions" and applied[-1] == "014_search_and_facets"
+    assert applied[0] == "008_items_versions" and applied[-1] == "015_lookups_and_held_stories"
     d = Db(client)
     assert [t["item_id"] for t in d.named("timeline", story_id="S")] == ["a", "b"]
     (detail,) = d.rows("SELECT body FROM {db}.story_timeline WHERE item_id = 'b'")
@@ -339,6 +408,8 @@ def test_an_old_database_is_upgraded_in_place(tmp_path):
                    "sum(secondary_indices_compressed_bytes > 0) AS with_index "
                    "FROM system.parts WHERE database = {db:String} AND table = 'items' AND active", db=DB)
     assert parts == [{"n": parts[0]["n"], "with_facets": parts[0]["n"], "with_index": parts[0]["n"]}]
+    assert_lookups(d)  # 015 on an upgraded database: projection on every part, stories_clear filled
+    assert d.rows("SELECT story_id, version FROM {db}.stories_clear FINAL") == [{"story_id": "S", "version": 2}]
     assert not [n for n in keys if n.endswith("__rebuild")]
     assert run_migrations(client, DB) == []  # recorded: nothing twice
     client.close()

@@ -36,8 +36,18 @@ def test_a_fresh_install_gets_the_search_index_and_facets_without_building_them(
 def test_repairing_items_adds_the_search_index_and_facets():
     steps = repair_statements("items")
     assert [s.migration for s in steps][0] == "008_items_versions"
-    assert [s.kind for s in steps] == ["create_table"] + ["alter"] * 4
+    assert [s.kind for s in steps] == ["create_table"] + ["alter"] * 5
     assert any("search_words" in s.sql for s in steps) and any("facets" in s.sql for s in steps)
+    assert any("PROJECTION IF NOT EXISTS by_item_id" in s.sql for s in steps)  # 015
+
+
+def test_015_adds_the_item_id_projection_and_stories_clear():
+    steps = [s for s in plan() if s.migration == "015_lookups_and_held_stories"]
+    assert [(s.kind, s.target) for s in steps] == [
+        ("alter", "items"), ("data", "items"), ("create_table", "stories_clear"),
+        ("create_view", "stories_clear_mv"), ("create_view", "stories_latest"), ("data", "stories_clear")]
+    text = full_ddl("news")
+    assert "by_item_id (SELECT _part_offset ORDER BY item_id)" in text and "news.stories_clear FINAL" in text
 
 
 def test_rebuilt_tables_are_the_ones_created_twice():

@@ -83,7 +83,7 @@ def test_ddl_command_prints_single_node_and_cluster_variants():
     cluster = CliRunner().invoke(app, ["ddl", "--cluster", "prod", "--database", "news"]).stdout
     assert "CREATE TABLE IF NOT EXISTS news.items\n" in single and "Replicated" not in single
     assert single.count("CREATE") + single.count("ALTER TABLE") == cluster.count("ON CLUSTER 'prod'")
-    assert cluster.count("ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}'") == 8
+    assert cluster.count("ReplicatedReplacingMergeTree('/clickhouse/tables/{shard}/{database}/{table}'") == 9  # 015
     assert "non_replicated_deduplication_window" not in cluster
 
 

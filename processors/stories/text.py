@@ -119,7 +119,7 @@ def extract_terms(
                     head_names=head & tf.keys())
 
 
-_NAME = re.compile(r"(?<=[\w,;:)] )[^\W\d_][\w'-]*", re.UNICODE)
+_NAME = re.compile(r"(?<=[\w,;:)] )[^\W\d_a-z][\w'-]*", re.UNICODE)  # a-z never starts a name
 
 
 def name_tokens(text: str) -> list[str]:

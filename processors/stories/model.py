@@ -60,6 +60,13 @@ class EngineConfig:
     dated_share: float = 0.3  # ...and story name a year that at most this share of live
     # stories name: a rare shared date backs a weak lexical match (short items); the current
     # year, named by most stories of a live feed, never does
+    recent_items: int = 3  # a story's last absorbed items whose vectors it keeps (their
+    recent_terms: int = 40  # heaviest terms, ~0.4 KB per kept item): the similarity is the
+    recent_weight: float = 0.9  # best one's cosine x this when that beats the centroid's (a
+    # big story's long centroid dilutes the cosine of a new item like its latest ones)
+    shadow_merge: float = 0.5  # a story opened although only a name/headline conflict kept
+    # its item out of another remembers that one; a later item scoring this (conflicts
+    # ignored) on both merges them: order robustness for events whose items disagree on names
     place_bonus: float = 0.04  # per shared dateline place, capped at two places
     recency_bonus: float = 0.08  # added for an item dated inside the story's span...
     recency_half_life_hours: float = 12.0  # ...halving for every this many hours outside it

@@ -89,6 +89,7 @@ class Match:
     time_gap_hours: float | None
     shared_places: list[str]
     conflict: bool = False  # the item and the story name different main entities
+    raw: float = 0.0  # the score before name/headline conflicts
 
     def evidence(self, vec: ItemVector) -> dict[str, object]:
         return {
@@ -159,6 +160,18 @@ def score_stories(
     dots = np.bincount(owner, weights=vec.weights[pos] * cat_w[hit], minlength=n)
     norms = np.array(norm_l)
     sims = np.divide(dots, norms, out=np.zeros(n), where=norms > 0)
+    if cfg.recent_items and len(vec.ids):  # the best of the story's latest items, if better
+        for i, s in enumerate(stories):
+            if s.item_count < 2:  # its one item is the centroid
+                continue
+            best = 0.0
+            for ids, w in s.recent_vectors(cfg.recent_items):
+                p = np.searchsorted(vec.ids, ids)
+                p[p == len(vec.ids)] = 0
+                h = vec.ids[p] == ids
+                best = max(best, float(np.dot(vec.weights[p[h]], w[h])))
+            if best * cfg.recent_weight > sims[i]:
+                sims[i] = best * cfg.recent_weight
     factor = np.ones(n)
     bonus = np.zeros(n)
     doc_years = vec.years if vec.years is not None else years_of(vec.ids)
@@ -203,11 +216,11 @@ def score_stories(
         conflict |= heads
     bonus[conflict] = 0.0  # time and place do not make up for other main entities
     scores_l = (sims * factor + bonus).tolist()
-    sims_l, conflict_l = sims.tolist(), conflict.tolist()
+    sims_l, conflict_l, raw_l = sims.tolist(), conflict.tolist(), scores.tolist()
     order = sorted(range(n), key=lambda i: (-scores_l[i], stories[i].seq))
     keep = max(3, sum(1 for x in scores_l if x >= join))
-    return [Match(stories[i], scores_l[i], sims_l[i], gaps[i], shared[i], conflict_l[i])
-            for i in order[:keep]]
+    return [Match(stories[i], scores_l[i], sims_l[i], gaps[i], shared[i], conflict_l[i],
+                  raw_l[i]) for i in order[:keep]]
 
 
 def headline_conflicts(

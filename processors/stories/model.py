@@ -61,7 +61,7 @@ class EngineConfig:
     # stories name: a rare shared date backs a weak lexical match (short items); the current
     # year, named by most stories of a live feed, never does
     recent_items: int = 3  # a story's last absorbed items whose vectors it keeps (their
-    recent_terms: int = 40  # heaviest terms, ~0.4 KB per kept item): the similarity is the
+    recent_terms: int = 24  # heaviest terms, ~0.3 KB per kept item): the similarity is the
     recent_weight: float = 0.9  # best one's cosine x this when that beats the centroid's (a
     # big story's long centroid dilutes the cosine of a new item like its latest ones)
     shadow_merge: float = 0.5  # a story opened although only a name/headline conflict kept

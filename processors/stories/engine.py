@@ -30,6 +30,7 @@ from processors.stories.model import (
     StoryDoc,
 )
 from processors.stories.scoring import (
+    ItemVector,
     Match,
     build_vector,
     find_candidates,
@@ -55,6 +56,7 @@ __all__ = ["META_KEY", "StoryEngine", "story_key"]
 
 _MAX_LABELS = 8  # places/agencies/languages kept per story
 _NEAR_COPY_STORIES = 3  # best-matching stories whose kept items are checked for revisions
+_MAX_SHADOW = 4  # stories a new story remembers it was kept out of by a conflict only
 
 
 class StoryEngine:
@@ -151,8 +153,9 @@ class StoryEngine:
                     relation = NEW
                     demoted.append(story.opener)
                     story.opener = doc.id
+                kept.vec = self._kept_vector(vec)
                 self._absorb(story, vec.ids, vec.weights, name_ids, changes, vec.years)
-                for other in self._bridged(matches[1:]):
+                for other in self._bridged(matches[1:], story):
                     story, gone = self._merge(story, other, changes, demoted)
                     merged.append(gone.story_id)
                 if doc.id in demoted:  # it reopened a story that was then merged away
@@ -160,6 +163,9 @@ class StoryEngine:
                     relation = UPDATE
             else:
                 story, relation = self._open_story(doc), NEW
+                story.shadow = {m.story.story_id for m in matches[:_MAX_SHADOW]
+                                if m.conflict and m.raw >= cfg.join_threshold}
+                kept.vec = self._kept_vector(vec)
                 self._absorb(story, vec.ids, vec.weights, name_ids, changes, vec.years)
         self._remember(story, kept, replace_guid=relation == REVISION, changes=changes)
         story.version += 1
@@ -185,16 +191,25 @@ class StoryEngine:
     def _idf(self, ids: np.ndarray) -> np.ndarray:
         return self.index.idf(ids, len(self.stories))
 
+    def _kept_vector(self, vec: ItemVector) -> tuple[np.ndarray, np.ndarray] | None:
+        """What a story keeps of an absorbed item's vector (``recent_items``), if anything."""
+        cfg = self.config
+        if not cfg.recent_items:
+            return None
+        return _top_vector(vec.ids, vec.weights.astype(np.float32), cfg.recent_terms)
+
     def _reopens(self, story: Story, ts: float | None) -> bool:
         """Whether a joining item dated before the story's opener takes its place."""
         if ts is None or story.first_ts is None or ts >= story.first_ts:
             return False
         return self.clock is None or self.clock - ts <= self.config.lateness_hours * 3600.0
 
-    def _bridged(self, others: list[Match]) -> list[Story]:
+    def _bridged(self, others: list[Match], story: Story) -> list[Story]:
         """Other live stories the item matches as strongly as a merge requires."""
         cfg = self.config
-        return [m.story for m in others if m.score >= cfg.merge_threshold and not m.conflict]
+        return [m.story for m in others if m.score >= cfg.merge_threshold and not m.conflict
+                or m.raw >= cfg.shadow_merge and (m.story.story_id in story.shadow
+                                                  or story.story_id in m.story.shadow)]
 
     def _merge(
         self, story: Story, other: Story, changes: Changes, demoted: list[str]
@@ -223,6 +238,8 @@ class StoryEngine:
             keep.headline = gone.headline
             keep.head_names = gone.head_names
         keep.item_count += gone.item_count
+        keep.shadow = set(sorted((keep.shadow | gone.shadow) - {keep.story_id, gone.story_id})
+                          [:_MAX_SHADOW])
         keep.core = None
         self._touch(keep, gone.first_ts)
         self._touch(keep, gone.last_ts)
@@ -231,7 +248,8 @@ class StoryEngine:
             _add_labels(label, theirs)
         for item in gone.items:
             self._remember(keep, KeptItem(item.item_id, item.content_hash, item.guid,
-                                          item.simhash, item.n_tokens), False, changes)
+                                          item.simhash, item.n_tokens, vec=item.vec), False,
+                           changes)
         return keep, gone
 
     def _find_revision(self, doc: StoryDoc) -> tuple[Story, dict] | None:
@@ -367,3 +385,11 @@ def _add_labels(labels: list[str], new: Iterable[str]) -> None:
     for label in new:
         if label and label not in labels and len(labels) < _MAX_LABELS:
             labels.append(label)
+
+
+def _top_vector(ids: np.ndarray, weights: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The k heaviest terms of a vector (ties by id), sorted by id."""
+    if len(ids) <= k:
+        return ids, weights
+    top = np.sort(np.lexsort((ids, -weights))[:k])
+    return ids[top], weights[top]

@@ -8,6 +8,9 @@ The score is ``cosine(item, story centroid) * year_factor + place_bonus``:
   and none agree: look-alike events (two earthquakes, two rehab stays) often differ there;
   months likewise, for full-length items (``month_min_terms``); a weak match (>=
   ``dated_join``) joins when both name a year few live stories name (``dated_share``);
+- the cosine is also taken with the story's last few items' vectors (``recent_items``, top
+  ``recent_terms`` terms each, x ``recent_weight``) and the higher one counts: a big story's
+  long centroid dilutes the cosine of an item that is close to its latest developments;
 - a small bonus per shared dateline place, because wires put the place first and it is the
   one entity that is always extracted cleanly.
 
@@ -89,6 +92,7 @@ class Match:
     time_gap_hours: float | None
     shared_places: list[str]
     conflict: bool = False  # the item and the story name different main entities
+    raw: float = 0.0  # the score before name/headline conflicts
 
     def evidence(self, vec: ItemVector) -> dict[str, object]:
         return {
@@ -159,6 +163,31 @@ def score_stories(
     dots = np.bincount(owner, weights=vec.weights[pos] * cat_w[hit], minlength=n)
     norms = np.array(norm_l)
     sims = np.divide(dots, norms, out=np.zeros(n), where=norms > 0)
+    if cfg.recent_items and len(vec.ids):  # the best of the story's latest items, if better
+        r_ids, r_w, r_len, r_row = [], [], [], []
+        floor = sims.tolist()
+        for i, s in enumerate(stories):
+            if s.item_count < 2 or floor[i] < cfg.recent_floor:  # one item: the centroid
+                continue
+            for ids, w in s.recent_vectors(cfg.recent_items):
+                r_ids.append(ids)
+                r_w.append(w)
+                r_len.append(len(ids))
+                r_row.append(i)
+        if r_ids:  # one vectorised pass, as for the centroids
+            g = len(r_ids)
+            rid = np.concatenate(r_ids)
+            rg = np.repeat(np.arange(g), r_len)
+            p = np.searchsorted(vec.ids, rid)
+            p[p == len(vec.ids)] = 0
+            h = vec.ids[p] == rid
+            rdots = np.bincount(rg[h], weights=vec.weights[p[h]] * np.concatenate(r_w)[h],
+                                minlength=g) * cfg.recent_weight
+            rows = np.array(r_row)
+            starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+            best = np.maximum.reduceat(rdots, starts)  # rows come grouped, one story each
+            at = rows[starts]
+            sims[at] = np.maximum(sims[at], best)
     factor = np.ones(n)
     bonus = np.zeros(n)
     doc_years = vec.years if vec.years is not None else years_of(vec.ids)
@@ -203,11 +232,11 @@ def score_stories(
         conflict |= heads
     bonus[conflict] = 0.0  # time and place do not make up for other main entities
     scores_l = (sims * factor + bonus).tolist()
-    sims_l, conflict_l = sims.tolist(), conflict.tolist()
+    sims_l, conflict_l, raw_l = sims.tolist(), conflict.tolist(), scores.tolist()
     order = sorted(range(n), key=lambda i: (-scores_l[i], stories[i].seq))
     keep = max(3, sum(1 for x in scores_l if x >= join))
-    return [Match(stories[i], scores_l[i], sims_l[i], gaps[i], shared[i], conflict_l[i])
-            for i in order[:keep]]
+    return [Match(stories[i], scores_l[i], sims_l[i], gaps[i], shared[i], conflict_l[i],
+                  raw_l[i]) for i in order[:keep]]
 
 
 def headline_conflicts(

@@ -9,6 +9,7 @@ bytes), which is what makes a restored engine decide bit for bit like the live o
 
 from __future__ import annotations
 
+import base64
 import functools
 import time
 import zlib
@@ -81,13 +82,23 @@ class KeptItem:
     simhash: int | None
     n_tokens: int
     n: int = 0
+    vec: tuple[np.ndarray, np.ndarray] | None = None  # heaviest terms (ids sorted, float32)
 
     def to_value(self) -> list[Any]:
-        return [self.item_id, self.content_hash, self.guid, self.simhash, self.n_tokens]
+        value = [self.item_id, self.content_hash, self.guid, self.simhash, self.n_tokens]
+        if self.vec is not None:
+            value.append(base64.b64encode(self.vec[0].astype("<u4").tobytes()).decode())
+            value.append(base64.b64encode(self.vec[1].astype("<f4").tobytes()).decode())
+        return value
 
     @classmethod
     def from_value(cls, v: list[Any], n: int) -> KeptItem:
-        return cls(v[0], v[1], v[2], v[3], int(v[4]), n)
+        vec = None
+        if len(v) > 5:
+            vec = (np.frombuffer(base64.b64decode(v[5]), dtype="<u4").astype(np.uint32),
+                   np.frombuffer(base64.b64decode(v[6]), dtype="<f4").astype(np.float32))
+        return cls(v[0], v[1], v[2], v[3], int(v[4]), n, vec)
+
 
 
 @dataclass(slots=True)
@@ -119,6 +130,7 @@ class Story:
     years: frozenset[int] = frozenset()  # year term ids in the centroid (derived, not stored)
     months: frozenset[int] = frozenset()  # months the centroid names (derived, not stored)
     core: np.ndarray | None = None  # names most of its items share (derived, not stored)
+    shadow: set[str] = field(default_factory=set)  # stories only a conflict kept it out of
 
     def core_names(self, share: float) -> np.ndarray:
         """Name ids named by at least ``share`` of the story's items (and by two, once it has
@@ -128,6 +140,16 @@ class Story:
             self.core = np.array(sorted(t for t, c in self.names.items() if c >= need),
                                  dtype=np.uint32)
         return self.core
+
+    def recent_vectors(self, k: int) -> list[tuple[np.ndarray, np.ndarray]]:
+        """The kept vectors of its last ``k`` absorbed items (latest first)."""
+        out = []
+        for item in reversed(self.items):
+            if item.vec is not None:
+                out.append(item.vec)
+                if len(out) == k:
+                    break
+        return out
 
     def index_terms(self, k: int) -> list[int]:
         """The k heaviest centroid terms (ties by id), the story's entries in the index."""
@@ -156,7 +178,7 @@ class Story:
             "l": self.last_ts, "a": self.active_ts, "la": self.last_arrival,
             "c": self.item_count, "o": self.opener, "p": self.places, "ag": self.agencies,
             "lg": self.languages, "nd": self.n_deltas, "ck": self.checkpoint,
-            "nk": self.n_kept, "hn": self.head_names,
+            "nk": self.n_kept, "hn": self.head_names, "sh": sorted(self.shadow),
         }
 
     @classmethod
@@ -167,7 +189,7 @@ class Story:
             item_count=int(v["c"]), term_ids=EMPTY_IDS, weights=EMPTY_W, norm=0.0,
             opener=v["o"], places=list(v["p"]), agencies=list(v["ag"]),
             languages=list(v["lg"]), n_deltas=int(v["nd"]), checkpoint=int(v["ck"]),
-            n_kept=int(v["nk"]), head_names=list(v["hn"]),
+            n_kept=int(v["nk"]), head_names=list(v["hn"]), shadow=set(v.get("sh", ())),
         )
 
     def touch_time(self, ts: float | None, clock: float | None, arrival: int) -> None:

@@ -30,7 +30,6 @@ from processors.stories.model import (
     StoryDoc,
 )
 from processors.stories.scoring import (
-    ItemVector,
     Match,
     build_vector,
     find_candidates,
@@ -153,7 +152,6 @@ class StoryEngine:
                     relation = NEW
                     demoted.append(story.opener)
                     story.opener = doc.id
-                kept.vec = self._kept_vector(vec)
                 self._absorb(story, vec.ids, vec.weights, name_ids, changes, vec.years)
                 for other in self._bridged(matches[1:], story):
                     story, gone = self._merge(story, other, changes, demoted)
@@ -165,7 +163,6 @@ class StoryEngine:
                 story, relation = self._open_story(doc), NEW
                 story.shadow = {m.story.story_id for m in matches[:_MAX_SHADOW]
                                 if m.conflict and m.raw >= cfg.join_threshold}
-                kept.vec = self._kept_vector(vec)
                 self._absorb(story, vec.ids, vec.weights, name_ids, changes, vec.years)
         self._remember(story, kept, replace_guid=relation == REVISION, changes=changes)
         story.version += 1
@@ -190,13 +187,6 @@ class StoryEngine:
     # -- steps -------------------------------------------------------------------------------
     def _idf(self, ids: np.ndarray) -> np.ndarray:
         return self.index.idf(ids, len(self.stories))
-
-    def _kept_vector(self, vec: ItemVector) -> tuple[np.ndarray, np.ndarray] | None:
-        """What a story keeps of an absorbed item's vector (``recent_items``), if anything."""
-        cfg = self.config
-        if not cfg.recent_items:
-            return None
-        return _top_vector(vec.ids, vec.weights.astype(np.float32), cfg.recent_terms)
 
     def _reopens(self, story: Story, ts: float | None) -> bool:
         """Whether a joining item dated before the story's opener takes its place."""
@@ -248,7 +238,7 @@ class StoryEngine:
             _add_labels(label, theirs)
         for item in gone.items:
             self._remember(keep, KeptItem(item.item_id, item.content_hash, item.guid,
-                                          item.simhash, item.n_tokens, vec=item.vec), False,
+                                          item.simhash, item.n_tokens), False,
                            changes)
         return keep, gone
 
@@ -385,11 +375,3 @@ def _add_labels(labels: list[str], new: Iterable[str]) -> None:
     for label in new:
         if label and label not in labels and len(labels) < _MAX_LABELS:
             labels.append(label)
-
-
-def _top_vector(ids: np.ndarray, weights: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """The k heaviest terms of a vector (ties by id), sorted by id."""
-    if len(ids) <= k:
-        return ids, weights
-    top = np.sort(np.lexsort((ids, -weights))[:k])
-    return ids[top], weights[top]

@@ -45,11 +45,11 @@ class EngineConfig:
 
     The join rule is one threshold on ``similarity * year/month factor + place bonus``, a
     match at ``dated_join`` or above counting as reaching it when item and story share a rare
-    year; the similarity is the better of the centroid's cosine and ``recent_weight`` x the
-    best cosine with the story's last ``recent_items`` items; a story opened only because of a
+    year; a story opened only because of a
     name/headline conflict is merged with the one it was kept out of when a later item scores
     ``shadow_merge`` on both (see docs/story-engine.md for why each rule is there and what was
-    tried and dropped: a story-size penalty, a top-term coverage test, near-miss shadows);
+    tried and dropped: a story-size penalty, a top-term coverage test, near-miss shadows,
+    recent item vectors);
     the fields after ``place_bonus`` bound work and memory and rarely need touching.
     """
 
@@ -64,12 +64,6 @@ class EngineConfig:
     dated_share: float = 0.3  # ...and story name a year that at most this share of live
     # stories name: a rare shared date backs a weak lexical match (short items); the current
     # year, named by most stories of a live feed, never does
-    recent_items: int = 3  # a story's last absorbed items whose vectors it keeps (their
-    recent_terms: int = 24  # heaviest terms, ~0.3 KB per kept item): the similarity is the
-    recent_floor: float = 0.15  # ...only for stories whose centroid cosine is this high
-    # (0, 0.05, 0.1, 0.15: the same ECB+ scores; saves the work on hopeless candidates)
-    recent_weight: float = 0.9  # best one's cosine x this when that beats the centroid's (a
-    # big story's long centroid dilutes the cosine of a new item like its latest ones)
     shadow_merge: float = 0.5  # a story opened although only a name/headline conflict kept
     # its item out of another remembers that one; a later item scoring this (conflicts
     # ignored) on both merges them: order robustness for events whose items disagree on names

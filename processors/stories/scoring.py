@@ -8,9 +8,6 @@ The score is ``cosine(item, story centroid) * year_factor + place_bonus``:
   and none agree: look-alike events (two earthquakes, two rehab stays) often differ there;
   months likewise, for full-length items (``month_min_terms``); a weak match (>=
   ``dated_join``) joins when both name a year few live stories name (``dated_share``);
-- the cosine is also taken with the story's last few items' vectors (``recent_items``, top
-  ``recent_terms`` terms each, x ``recent_weight``) and the higher one counts: a big story's
-  long centroid dilutes the cosine of an item that is close to its latest developments;
 - a small bonus per shared dateline place, because wires put the place first and it is the
   one entity that is always extracted cleanly.
 
@@ -163,31 +160,6 @@ def score_stories(
     dots = np.bincount(owner, weights=vec.weights[pos] * cat_w[hit], minlength=n)
     norms = np.array(norm_l)
     sims = np.divide(dots, norms, out=np.zeros(n), where=norms > 0)
-    if cfg.recent_items and len(vec.ids):  # the best of the story's latest items, if better
-        r_ids, r_w, r_len, r_row = [], [], [], []
-        floor = sims.tolist()
-        for i, s in enumerate(stories):
-            if s.item_count < 2 or floor[i] < cfg.recent_floor:  # one item: the centroid
-                continue
-            for ids, w in s.recent_vectors(cfg.recent_items):
-                r_ids.append(ids)
-                r_w.append(w)
-                r_len.append(len(ids))
-                r_row.append(i)
-        if r_ids:  # one vectorised pass, as for the centroids
-            g = len(r_ids)
-            rid = np.concatenate(r_ids)
-            rg = np.repeat(np.arange(g), r_len)
-            p = np.searchsorted(vec.ids, rid)
-            p[p == len(vec.ids)] = 0
-            h = vec.ids[p] == rid
-            rdots = np.bincount(rg[h], weights=vec.weights[p[h]] * np.concatenate(r_w)[h],
-                                minlength=g) * cfg.recent_weight
-            rows = np.array(r_row)
-            starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
-            best = np.maximum.reduceat(rdots, starts)  # rows come grouped, one story each
-            at = rows[starts]
-            sims[at] = np.maximum(sims[at], best)
     factor = np.ones(n)
     bonus = np.zeros(n)
     doc_years = vec.years if vec.years is not None else years_of(vec.ids)

@@ -9,7 +9,6 @@ bytes), which is what makes a restored engine decide bit for bit like the live o
 
 from __future__ import annotations
 
-import base64
 import functools
 import time
 import zlib
@@ -82,22 +81,13 @@ class KeptItem:
     simhash: int | None
     n_tokens: int
     n: int = 0
-    vec: tuple[np.ndarray, np.ndarray] | None = None  # heaviest terms (ids sorted, float32)
 
     def to_value(self) -> list[Any]:
-        value = [self.item_id, self.content_hash, self.guid, self.simhash, self.n_tokens]
-        if self.vec is not None:
-            value.append(base64.b64encode(self.vec[0].astype("<u4").tobytes()).decode())
-            value.append(base64.b64encode(self.vec[1].astype("<f4").tobytes()).decode())
-        return value
+        return [self.item_id, self.content_hash, self.guid, self.simhash, self.n_tokens]
 
     @classmethod
     def from_value(cls, v: list[Any], n: int) -> KeptItem:
-        vec = None
-        if len(v) > 5:
-            vec = (np.frombuffer(base64.b64decode(v[5]), dtype="<u4").astype(np.uint32),
-                   np.frombuffer(base64.b64decode(v[6]), dtype="<f4").astype(np.float32))
-        return cls(v[0], v[1], v[2], v[3], int(v[4]), n, vec)
+        return cls(v[0], v[1], v[2], v[3], int(v[4]), n)
 
 
 
@@ -140,16 +130,6 @@ class Story:
             self.core = np.array(sorted(t for t, c in self.names.items() if c >= need),
                                  dtype=np.uint32)
         return self.core
-
-    def recent_vectors(self, k: int) -> list[tuple[np.ndarray, np.ndarray]]:
-        """The kept vectors of its last ``k`` absorbed items (latest first)."""
-        out = []
-        for item in reversed(self.items):
-            if item.vec is not None:
-                out.append(item.vec)
-                if len(out) == k:
-                    break
-        return out
 
     def index_terms(self, k: int) -> list[int]:
         """The k heaviest centroid terms (ties by id), the story's entries in the index."""

@@ -149,3 +149,50 @@ def test_a_weak_match_joins_on_a_rare_shared_year():
     assert second(EngineConfig(), "1998")
     assert not second(EngineConfig(), "")
     assert not second(EngineConfig(dated_join=0.25), "1998")
+
+
+SLOT_REMARKS = (
+    "Slot blames Makkelie for dropped points",
+    "Coach Arne Slot blamed referee Danny Makkelie after Santiago Gimenez was fouled before "
+    "Sam Lammers equalised in the second half on Sunday, a 1-1 draw in the Eredivisie in "
+    "front of a sold-out stadium.",
+)
+
+
+def test_a_story_split_off_by_a_conflict_only_remembers_it_and_the_memory_is_restored():
+    """The match report opens a story; the coach's remarks name none of its headline names
+    and it names none of theirs, so a headline conflict keeps them apart: the new story
+    remembers the one it was kept out of (``shadow``), in its persisted header."""
+    from processors.stories import EngineConfig
+
+    cfg = EngineConfig()
+    engine, state = StoryEngine(cfg), {}
+    a = engine.assign(doc("report", UTRECHT_FEYENOORD, 0))
+    b = engine.assign(doc("remarks", SLOT_REMARKS, 1))
+    for x in (a, b):
+        state.update(x.state_changes)
+    assert (a.relation, b.relation) == ("new", "new")
+    assert engine.stories[b.story_id].shadow == {a.story_id}
+    restored = StoryEngine.restore(cfg, [(k, v) for k, v in state.items() if v is not None])
+    assert restored.stories[b.story_id].shadow == {a.story_id}
+
+
+def test_a_later_item_merges_a_shadow_pair_despite_the_conflict_but_not_other_stories():
+    """``_bridged``: a second match with a conflict merges only when the two stories are a
+    remembered shadow pair and its score before conflicts reaches ``shadow_merge``."""
+    from processors.stories.scoring import Match
+
+    engine = StoryEngine()
+    a = engine.assign(doc("report", UTRECHT_FEYENOORD, 0))
+    b = engine.assign(doc("remarks", SLOT_REMARKS, 1))
+    story_a, story_b = engine.stories[a.story_id], engine.stories[b.story_id]
+    cut = engine.config.shadow_merge
+
+    def second(story, raw):
+        return [Match(story, 0.1, 0.1, None, [], conflict=True, raw=raw)]
+
+    assert engine._bridged(second(story_a, cut), story_b) == [story_a]  # remembered pair
+    assert engine._bridged(second(story_b, cut), story_a) == [story_b]  # either direction
+    assert engine._bridged(second(story_a, cut - 0.01), story_b) == []  # too weak
+    story_b.shadow = set()
+    assert engine._bridged(second(story_a, cut), story_b) == []  # a conflict, no memory

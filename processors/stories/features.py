@@ -22,7 +22,6 @@ class ItemFeatures:
     """An item's content hash, content terms, names, language and SimHash."""
 
     content_hash: str
-    tf: dict[str, int]  # content term -> count
     names: frozenset[str]  # content terms written as names
     lang: str
     head_names: list[int]  # term ids of the headline's names, sorted
@@ -59,7 +58,6 @@ def featurise(
     pairs = sorted(words.items())  # a Python sort of ~30 pairs beats argsort + fromiter
     return ItemFeatures(
         content_hash=chash or content_hash(doc, tokens),
-        tf=terms.tf,
         names=terms.names,
         lang=terms.lang,
         head_names=sorted(term_ids(sorted(terms.head_names))),

@@ -27,34 +27,29 @@ import numpy as np
 from processors.stories.features import ItemFeatures
 from processors.stories.index import StoryIndex
 from processors.stories.model import EngineConfig
-from processors.stories.story import Story, months_of, years_of
-from processors.stories.text import term_id
+from processors.stories.story import Story, months_of
 
 
 @dataclass(slots=True)
 class ItemVector:
-    """A unit vector over stable term ids (sorted), with the words behind the ids."""
+    """A unit vector over stable term ids (sorted), with the words, names and years behind
+    the ids (all from the item's ``ItemFeatures``)."""
 
     ids: np.ndarray  # uint32, sorted
     weights: np.ndarray  # float64, unit length
     words: dict[int, str]
-    names: frozenset[str] = frozenset()
-    mask: np.ndarray | None = None  # which of ``ids`` are names, when known ahead
-    nids: list[int] | None = None  # term ids of ``names``, sorted, when known ahead
-    years: frozenset[int] | None = None  # year term ids among ``ids``, when known ahead
+    names: frozenset[str]
+    mask: np.ndarray  # bool: which of ``ids`` are names
+    nids: list[int]  # term ids of ``names``, sorted
+    years: frozenset[int]  # year term ids among ``ids``
 
     def name_ids(self) -> list[int]:
         """Term ids of the item's names, sorted."""
-        if self.nids is not None:
-            return self.nids
-        return sorted(term_id(t) for t in self.names)
+        return self.nids
 
     def name_mask(self) -> np.ndarray:
         """Which of ``ids`` are names."""
-        if self.mask is not None:
-            return self.mask
-        return np.fromiter((self.words[t] in self.names for t in self.ids.tolist()), dtype=bool,
-                           count=len(self.ids))
+        return self.mask
 
     def top(self, k: int) -> list[tuple[int, float]]:
         """The k heaviest terms, ties broken by id so the order is reproducible."""
@@ -162,7 +157,7 @@ def score_stories(
     sims = np.divide(dots, norms, out=np.zeros(n), where=norms > 0)
     factor = np.ones(n)
     bonus = np.zeros(n)
-    doc_years = vec.years if vec.years is not None else years_of(vec.ids)
+    doc_years = vec.years
     if doc_years:
         for i, story in enumerate(stories):
             if story.years and not doc_years & story.years:

@@ -137,7 +137,7 @@ class StoryEngine:
             evidence["candidates"] = touched
             score = best.score if best is not None else 0.0
             near = self._near_copy_in(kept, [m.story for m in matches[:_NEAR_COPY_STORIES]])
-            name_ids = vec.name_ids()
+            name_ids = vec.nids
             if near is not None:
                 story, relation = near[0], REVISION
                 evidence.update(near[1])

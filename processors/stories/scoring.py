@@ -43,14 +43,6 @@ class ItemVector:
     nids: list[int]  # term ids of ``names``, sorted
     years: frozenset[int]  # year term ids among ``ids``
 
-    def name_ids(self) -> list[int]:
-        """Term ids of the item's names, sorted."""
-        return self.nids
-
-    def name_mask(self) -> np.ndarray:
-        """Which of ``ids`` are names."""
-        return self.mask
-
     def top(self, k: int) -> list[tuple[int, float]]:
         """The k heaviest terms, ties broken by id so the order is reproducible."""
         if len(self.ids) == 0:
@@ -249,7 +241,7 @@ def name_conflicts(
     each candidate's centroid holds; ``rows`` are the candidates ``stories`` stand for.
     """
     n = len(stories)
-    nw = vec.weights * vec.weights * vec.name_mask()
+    nw = vec.weights * vec.weights * vec.mask
     total = float(nw.sum())
     if total <= 0:
         return np.zeros(n, dtype=bool)

@@ -39,6 +39,7 @@ def ws_env(tmp_path, kafka_bootstrap, monkeypatch) -> dict[str, str]:
         "WIRESTREAM_DATA_DIR": str(tmp_path / "data"),
         "WIRESTREAM_METRICS_PORT": str(free_port_pair()),
         "WIRESTREAM_TOPIC_PARTITIONS": "2",
+        "WIRESTREAM_STORIES_PARTITIONS": "2",  # the sink across partitions (the default is 1)
     }
     for k, v in env.items():
         monkeypatch.setenv(k, v)

@@ -38,7 +38,11 @@ class Settings(BaseSettings):
     kafka_sasl_password: SecretStr | None = None
     kafka_ssl_ca_location: str | None = None
     topic_prefix: str = Field("", description="prepended to every topic and group name")
-    topic_partitions: int = 3
+    topic_partitions: int = Field(3, description="partitions of wire.raw (the parse stage's parallelism)")
+    stories_partitions: int = Field(
+        1, description="partitions of wire.stories = the sink's unit of work: every partition's batch is its own "
+        "insert into every table, so more partitions mean more, smaller inserts (embedded chdb has one sink "
+        "anyway); raise it to spread several sinks over a ClickHouse server")
     items_partitions: int = Field(
         4, description="partitions of wire.items = story shards; up to this many stories workers share the load")
     story_shard: Literal["language", "source", "none"] = Field(
@@ -78,7 +82,7 @@ class Settings(BaseSettings):
     sink_batch_rows: int = Field(5000, description="a sink batch closes at this many rows")
     sink_batch_bytes: int = Field(8 << 20, description="a sink batch closes at this many bytes")
     sink_batch_ms: int = Field(
-        250, description="a sink batch closes this long after its first row (or at rows/bytes): "
+        150, description="a sink batch closes this long after its first row (or at rows/bytes): "
         "the freshness floor of a quiet stream; a backlog still fills whole batches")
     metrics_port: int = Field(
         9464, description="sink: /metrics, /healthz, /readyz; worker: the same on port+1")
@@ -128,7 +132,7 @@ class Settings(BaseSettings):
 
     @property
     def topology(self) -> Topology:
-        return Topology(self.topic_prefix, self.topic_partitions, self.items_partitions)
+        return Topology(self.topic_prefix, self.topic_partitions, self.items_partitions, self.stories_partitions)
 
     def topic(self, name: str) -> str:
         """``topic("raw")`` -> ``wire.raw`` (with the configured prefix); see wirecore.topology."""

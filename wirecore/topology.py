@@ -43,6 +43,7 @@ class Topology:
     prefix: str = ""
     partitions: int = 3
     items_partitions: int = 1
+    stories_partitions: int = 1
 
     def topic(self, name: str) -> str:
         """``topic("raw")`` -> ``wire.raw`` (with the configured prefix)."""
@@ -61,7 +62,7 @@ class Topology:
 
     def plan(self) -> dict[str, int]:
         """topic name -> partition count, for idempotent creation."""
-        counts = {RAW: self.partitions, ITEMS: self.items_partitions, STORIES: self.partitions, DLQ: 1,
+        counts = {RAW: self.partitions, ITEMS: self.items_partitions, STORIES: self.stories_partitions, DLQ: 1,
                   STORY_STATE: self.items_partitions}  # changelog partition p = shard p
         return {self.topic(t): counts[t] for t in TOPICS}
 

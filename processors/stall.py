@@ -1,0 +1,72 @@
+"""Telling a stage that reads nothing because it is caught up from one that reads nothing
+although its partitions hold unread records.
+
+A loop that keeps coming round (so ``/readyz``'s stuck check is happy) can still stall: a
+consumer whose partitions are assigned but whose fetchers never start (a committed-offset
+fetch that keeps coming back unstable, a fetch session the broker lost) polls empty forever
+while the lag grows. Nothing in the client reports that. The watch asks the broker for the
+lag only after the loop has read nothing for ``after_s`` (so a busy or quiet-and-caught-up
+stage costs nothing), says "stalled" once, and "rejoin" when it lasts ``rejoin_after_s``: the
+loop then rebuilds its clients, which restarts the offset fetch and the fetchers.
+
+Pure (an injected clock, the lag passed in) so the decisions are unit-tested without Kafka.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+STALLED = "stalled"
+REJOIN = "rejoin"
+RECOVERED = "recovered"
+
+
+@dataclass
+class StallWatch:
+    after_s: float = 20.0  # read nothing this long before asking the broker for the lag
+    rejoin_after_s: float = 45.0  # stalled this long: rebuild the clients
+    check_every_s: float = 5.0  # at most one lag request per this many seconds
+    now: Callable[[], float] = time.monotonic
+    last_progress: float = field(default=0.0)
+    last_check: float = field(default=float("-inf"))
+    stalled_since: float | None = None
+    reported: bool = False  # a stall was reported and has not ended yet (rejoins included)
+
+    def __post_init__(self) -> None:
+        self.last_progress = self.now()
+
+    def progressed(self) -> bool:
+        """Records were read. True when that ends a reported stall."""
+        was = self.reported
+        self.last_progress, self.stalled_since, self.reported = self.now(), None, False
+        return was
+
+    def due(self) -> bool:
+        """Whether the loop should ask the broker for its lag now."""
+        t = self.now()
+        return t - self.last_progress >= self.after_s and t - self.last_check >= self.check_every_s
+
+    def observe(self, unread: dict[int, int]) -> str | None:
+        """``unread``: partition -> records the broker holds beyond the loop's position.
+        Returns STALLED when a stall starts, REJOIN when it has lasted ``rejoin_after_s``
+        (the watch then starts over), RECOVERED when a reported stall turns out caught up,
+        else None."""
+        t = self.now()
+        self.last_check = t
+        if not any(n > 0 for n in unread.values()):
+            was = self.reported
+            self.stalled_since, self.reported = None, False
+            self.last_progress = t  # caught up: idle, not stalled
+            return RECOVERED if was else None
+        if self.stalled_since is None:
+            self.stalled_since = t
+            if not self.reported:
+                self.reported = True
+                return STALLED
+            return None
+        if t - self.stalled_since >= self.rejoin_after_s:
+            self.stalled_since, self.last_progress = None, t
+            return REJOIN
+        return None

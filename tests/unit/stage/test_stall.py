@@ -1,0 +1,132 @@
+"""A stage that reads nothing although records wait is reported, and rebuilt if it lasts;
+one that reads nothing because it is caught up is left alone (processors/stall.py)."""
+
+from __future__ import annotations
+
+import threading
+
+from confluent_kafka import TopicPartition
+
+from processors.health import WorkerHealth
+from processors.stall import RECOVERED, REJOIN, STALLED, StallWatch
+from processors.stories import EngineConfig
+from processors.story_loop import StoryLoop
+from processors.story_state import ShardState
+from wirecore.retry import FakeClock
+from wirecore.settings import Settings
+
+
+class Now:
+    def __init__(self) -> None:
+        self.t = 1000.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def test_quiet_and_caught_up_is_not_a_stall():
+    now = Now()
+    w = StallWatch(after_s=20, rejoin_after_s=45, check_every_s=5, now=now)
+    now.t += 10
+    assert not w.due()  # read something 10 s ago: no lag request at all
+    now.t += 15
+    assert w.due()
+    assert w.observe({0: 0, 1: 0}) is None
+    assert not w.due()  # caught up counts as progress: the next request is 20 s away
+    now.t += 21
+    assert w.due()
+
+
+def test_unread_records_report_once_then_rejoin_then_report_again():
+    now = Now()
+    w = StallWatch(after_s=20, rejoin_after_s=45, check_every_s=5, now=now)
+    now.t += 25
+    assert w.observe({0: 120, 1: 0}) == STALLED
+    verdicts = []
+    for _ in range(9):  # 45 s of checks every 5 s
+        now.t += 5
+        assert w.due()
+        verdicts.append(w.observe({0: 130, 1: 0}))
+    assert verdicts[:-1] == [None] * 8 and verdicts[-1] == REJOIN
+    assert not w.due()  # the rebuilt clients get after_s before the next lag request
+    now.t += 20
+    assert w.observe({0: 130}) is None  # still the same reported stall: no second report...
+    now.t += 45
+    assert w.observe({0: 130}) == REJOIN  # ...but another rebuild if it lasts
+    assert w.progressed() is True  # reading again ends the reported stall
+    assert w.progressed() is False
+
+
+def test_a_reported_stall_that_turns_out_caught_up_recovers():
+    now = Now()
+    w = StallWatch(after_s=20, rejoin_after_s=45, check_every_s=5, now=now)
+    now.t += 20
+    assert w.observe({3: 7}) == STALLED
+    now.t += 5
+    assert w.observe({3: 0}) == RECOVERED
+
+
+class StalledConsumer:
+    """Assigned partition 0, polls return nothing, the broker holds 50 unread records."""
+
+    def __init__(self, stop: threading.Event, polls: int, then: list | None = None) -> None:
+        self.stop, self.polls, self.then = stop, polls, then or []
+        self.closed = False
+
+    def consume(self, num_messages: int, timeout: float):
+        if self.polls == 0:
+            if not self.then:
+                self.stop.set()
+            return self.then.pop(0) if self.then else []
+        self.polls -= 1
+        return []
+
+    def assignment(self):
+        return [TopicPartition("wire.items", 0)]
+
+    def get_watermark_offsets(self, tp, timeout=None, cached=False):
+        return 0, 150
+
+    def position(self, tps):
+        return [TopicPartition("wire.items", 0, -1001)]  # fetcher never started
+
+    def committed(self, tps, timeout=None):
+        return [TopicPartition("wire.items", 0, 100)]
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def test_the_stories_loop_reports_a_stall_on_readyz_and_rebuilds_its_clients():
+    stop = threading.Event()
+    health = WorkerHealth()
+    loop = StoryLoop(Settings(), "w-test", health, stop, clock=FakeClock())
+    now = Now()
+    loop.stall = StallWatch(after_s=20, rejoin_after_s=45, check_every_s=5, now=now)
+    consumers: list[StalledConsumer] = []
+    readiness: list[tuple[float, bool, str | None]] = []
+
+    def fake_open() -> None:
+        loop.consumer = StalledConsumer(stop, polls=200 if not consumers else 3)
+        consumers.append(loop.consumer)
+        loop.producer = None
+        loop.shards[0] = ShardState(EngineConfig())
+        health.started("stories")
+
+    loop._open = fake_open
+    orig_batch = loop._run_batch
+
+    def timed_batch() -> None:  # every poll is one second of the fake clock
+        now.t += 1
+        orig_batch()
+        rep = health.report()
+        readiness.append((now.t, rep["ready"], rep["stages"]["stories"]["reason"]))
+
+    loop._run_batch = timed_batch
+    loop.run()
+    reasons = [r for _, ready, r in readiness if not ready]
+    assert reasons and reasons[0].startswith("stalled: 50 records unread")  # 150 - committed 100
+    assert "p0 at 100 of 150" in reasons[0]
+    first_unready = next(t for t, ready, _ in readiness if not ready)
+    assert first_unready - 1000 <= 21  # reported once nothing was read for 20 s
+    assert len(consumers) == 2 and consumers[0].closed  # rebuilt after 45 s more of it

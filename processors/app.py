@@ -31,12 +31,10 @@ log = logging.getLogger("wirestream.processors")
 
 
 def start_loops(settings: Settings, worker_id: str, health: WorkerHealth,
-                stop: threading.Event, *, plain_parse: bool = True) -> list[threading.Thread]:
-    """Start the stories loop (and the plain parse loop when it is the parse engine), each in
-    a thread that ends the worker on a bug."""
-    log.info("worker %s: %s parse + stories, %d story shards by %s", worker_id, settings.parse_engine,
-             settings.items_partitions, settings.story_shard)
-    loops = [("stories", StoryLoop(settings, worker_id, health, stop))]
+                stop: threading.Event, *, plain_parse: bool = True, stories: bool = True) -> list[threading.Thread]:
+    """Start the stories loop and/or the plain parse loop (when it is the parse engine), each
+    in a thread that ends the worker on a bug."""
+    loops = [("stories", StoryLoop(settings, worker_id, health, stop))] if stories else []
     if plain_parse:
         loops.insert(0, ("parse", ParseLoop(settings, worker_id, health, stop)))
     threads = []
@@ -70,20 +68,26 @@ def main(settings: Settings | None = None) -> None:
     configure_logging(settings.log_level, settings.log_format)
     health = WorkerHealth()
     stop = threading.Event()
-    try:
-        worker_id = worker_identity(settings.worker_id, settings.data_dir)
+    stages = settings.worker_stages
+    parse, stories = stages in ("all", "parse"), stages in ("all", "stories")
+    try:  # a parse-only worker has its own identities: it may run beside a stories-only one
+        worker_id = worker_identity(settings.worker_id, settings.data_dir, "parse" if stages == "parse" else "")
     except OSError as exc:
         sys.exit(f"error: data directory {settings.data_dir} is not usable: {exc.strerror or exc}")
+    port = worker_port(settings)
+    log.info("worker %s: %s on port %d, %d story shards by %s", worker_id,
+             " + ".join([f"{settings.parse_engine} parse"] * parse + ["stories"] * stories), port,
+             settings.items_partitions, settings.story_shard)
     try:
-        server = serve(settings.http_host, settings.metrics_port + 1, health)
+        server = serve(settings.http_host, port, health)
     except OSError as exc:
-        sys.exit(f"error: cannot listen on {settings.http_host}:{settings.metrics_port + 1}: {exc.strerror}")
-    if settings.parse_engine == "faust":
-        run_faust(settings, worker_id, health, stop)
+        sys.exit(f"error: cannot listen on {settings.http_host}:{port}: {exc.strerror}")
+    if parse and settings.parse_engine == "faust":
+        run_faust(settings, worker_id, health, stop, stories=stories)
     else:
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: stop.set())
-        threads = start_loops(settings, worker_id, health, stop)
+        threads = start_loops(settings, worker_id, health, stop, plain_parse=parse, stories=stories)
         while not stop.is_set() and all(t.is_alive() for t in threads):
             stop.wait(0.5)
         stop.set()
@@ -93,7 +97,13 @@ def main(settings: Settings | None = None) -> None:
     log.info("worker stopped")
 
 
-def run_faust(settings: Settings, worker_id: str, health: WorkerHealth, stop: threading.Event) -> None:
+def worker_port(settings: Settings) -> int:
+    """Where the worker serves /metrics, /healthz and /readyz."""
+    return settings.worker_port or settings.metrics_port + 1
+
+
+def run_faust(settings: Settings, worker_id: str, health: WorkerHealth, stop: threading.Event, *,
+              stories: bool = True) -> None:
     """The faust Worker owns the main thread (its event loop and SIGTERM/SIGINT handling);
     the stories loop runs beside it and is stopped when faust stops."""
     import faust
@@ -104,7 +114,7 @@ def run_faust(settings: Settings, worker_id: str, health: WorkerHealth, stop: th
         app = create_app(settings, health)
     except OSError as exc:  # faust's datadir under the data dir
         sys.exit(f"error: data directory {settings.data_dir} is not usable: {exc.strerror or exc}")
-    threads = start_loops(settings, worker_id, health, stop, plain_parse=False)
+    threads = start_loops(settings, worker_id, health, stop, plain_parse=False, stories=stories)
     worker = faust.Worker(app, loglevel=settings.log_level.lower(), quiet=True,
                           redirect_stdouts=False, override_logging=False)
     try:

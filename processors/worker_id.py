@@ -22,15 +22,18 @@ from typing import IO
 _held: list[IO] = []  # slot locks live as long as the process
 
 
-def worker_identity(configured: str | None, data_dir: Path, max_slots: int = 64) -> str:
+def worker_identity(configured: str | None, data_dir: Path, role: str = "", max_slots: int = 64) -> str:
+    """``role``: "" for a worker running the stories stage; "parse" for a parse-only worker,
+    whose slots are its own (so a parse-only and a stories-only worker on one data directory,
+    as ``up`` runs them, each keep their id across restarts)."""
     if configured:
         return configured
     root = data_dir.resolve()
     slots = root / "worker-slots"
     slots.mkdir(parents=True, exist_ok=True)
-    tag = hashlib.sha1(str(root).encode()).hexdigest()[:6]
+    tag = hashlib.sha1(str(root).encode()).hexdigest()[:6] + (f"-{role}" if role else "")
     for slot in range(max_slots):
-        fh = open(slots / f"slot-{slot}.lock", "a")  # noqa: SIM115 - held for the process lifetime
+        fh = open(slots / f"{role}{'-' if role else ''}slot-{slot}.lock", "a")  # noqa: SIM115 - held for the process lifetime
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

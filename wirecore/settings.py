@@ -50,6 +50,12 @@ class Settings(BaseSettings):
     parse_engine: Literal["faust", "plain"] = Field(
         "plain", description="the worker's parse stage: the plain confluent-kafka loop, or a faust-streaming "
         "agent (docs/stories-stage.md: measured slower, and seen stalling after a broker restart)")
+    worker_stages: Literal["all", "parse", "stories"] = Field(
+        "all", description="the stages one worker process runs: both, or only one (`up` runs parse and stories "
+        "as two processes, so the stories loop has a core and an interpreter lock to itself)")
+    worker_port: int | None = Field(
+        None, description="the worker's /metrics, /healthz, /readyz port (default: metrics port + 1; "
+        "`up` gives its parse-only worker metrics port + 2)")
     worker_id: str | None = Field(
         None, description="stable worker identity (transactional.id, group.instance.id); "
                           "unset = host + data dir + a free slot")

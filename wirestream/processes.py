@@ -67,13 +67,13 @@ def child_env(settings: Settings) -> dict[str, str]:
     return env
 
 
-def spawn(settings: Settings, name: str, module: str) -> Child:
+def spawn(settings: Settings, name: str, module: str, env: dict[str, str] | None = None) -> Child:
     logs = settings.data_dir / "logs"
     logs.mkdir(parents=True, exist_ok=True)
     log = logs / f"{name}.log"
     fh = open(log, "ab")  # noqa: SIM115 - handed to the child, closed when it exits
     proc = subprocess.Popen(
-        [sys.executable, "-m", module], env=child_env(settings), stdout=fh, stderr=subprocess.STDOUT,
+        [sys.executable, "-m", module], env=child_env(settings) | (env or {}), stdout=fh, stderr=subprocess.STDOUT,
         stdin=subprocess.DEVNULL, start_new_session=True, cwd=os.getcwd(),
     )
     fh.close()

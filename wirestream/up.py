@@ -1,7 +1,7 @@
 """``wirestream up``: the main job on one machine, from sources to a printed story table.
 
 Order: check sources and data dir (so bad input fails before anything starts) -> local
-broker (unless bootstrap servers are configured) -> topics -> faust worker + sink ->
+broker (unless bootstrap servers are configured) -> topics -> parse worker + stories worker + sink ->
 publish -> wait until every message is stored (all consumer groups at zero lag) ->
 print stories -> stop what it started (unless --follow).
 """
@@ -92,7 +92,11 @@ class Pipeline:
         created = kafka_admin.ensure_topics(s)
         if created:
             log(f"created topics: {', '.join(created)}")
-        self.children.append(spawn(s, "processors", "processors.app"))
+        # parse and stories as two worker processes: each has a core and an interpreter lock
+        # of its own (in one process the parse loop's Kafka calls take the stories loop's turns)
+        self.children.append(spawn(s, "parse", "processors.app", {
+            "WIRESTREAM_WORKER_STAGES": "parse", "WIRESTREAM_WORKER_PORT": str(s.metrics_port + 2)}))
+        self.children.append(spawn(s, "processors", "processors.app", {"WIRESTREAM_WORKER_STAGES": "stories"}))
         self.children.append(spawn(s, "sink", "wirestream.sink_service"))
         if s.embedded:
             wait_for(lambda: read_owner(s.data_dir) is not None, self.children, 120, "the sink to open ClickHouse")

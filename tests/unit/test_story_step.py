@@ -85,6 +85,10 @@ def test_worker_identity_is_stable_and_unique_per_live_process(tmp_path):
     a = worker_identity(None, tmp_path)
     b = worker_identity(None, tmp_path)  # a second worker beside the first: next slot
     assert a != b and a.endswith("-0") and b.endswith("-1")
+    # a parse-only worker beside them (as `up` runs one) takes slots of its own: the stories
+    # worker's id does not depend on which of the two started first
+    p = worker_identity(None, tmp_path, "parse")
+    assert p.endswith("-parse-0") and p not in (a, b)
 
 
 def test_readiness_reports_a_paused_stage():

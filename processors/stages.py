@@ -11,8 +11,9 @@ import orjson
 
 from processors.parsing import parse_raw_item
 from processors.stories import Assignment, StoryDoc, StoryEngine
-from schemas.models import InvalidItem, RawMeta, StoryEvent, WireItem
+from schemas.models import InvalidItem, RawMeta, StoryEvent, StorySnapshot, WireItem
 from wirecore.settings import Settings
+from wirecore.topology import DUPLICATE
 
 
 def parse_stage(value: bytes | None, headers, settings: Settings, now: datetime | None = None) -> WireItem:
@@ -69,18 +70,45 @@ def shard_partition(shard: str, partitions: int) -> int:
     return zlib.crc32(shard.encode()) % max(1, partitions) if partitions > 1 else 0
 
 
+def seen_record(content_hash: str | None, story_id: str) -> str:
+    """What the shard remembers of an item id it handled: its content hash and its story."""
+    return f"{content_hash or ''}\t{story_id}"
+
+
 def story_step(
-    engine: StoryEngine, item: WireItem, seen_hash: str | None, raw_ts_ms: int | None
+    engine: StoryEngine, item: WireItem, seen: str | None, raw_ts_ms: int | None
 ) -> tuple[StoryEvent, dict[str, dict | None]]:
     """One item through the stories stage: (event to emit, engine state changes).
 
-    ``seen_hash`` is the content hash recorded when this item_id was first handled in this
-    shard (None: never). The same content again is a redelivery (a republished page, or the
-    parse agent replaying after a crash), which the sink stores nothing for. A crash of the
-    stories loop itself needs no record here: state, input offsets and events are committed
-    in one Kafka transaction, so a replay starts from the engine state of the last commit and
-    the deterministic engine makes the same decisions again.
+    ``seen`` is the ``seen_record`` of this item_id's last handled version in this shard
+    (None: never; a record written before story ids were kept holds the hash alone). The same
+    content again is a redelivery (a republished page, or the parse stage replaying after a
+    crash): the sink stores nothing for it, so the engine must not decide it again. It once
+    did, and an item whose hash had left the engine's bounded duplicate index (a story of
+    more than 100 kept items) became an "update" with a new version that was never stored: a
+    gap in the story's versions. Now a redelivery is answered from the record, without the
+    engine: "duplicate" of the story it went to, at that story's current version.
+    A crash of the stories loop itself needs no record here: state, input offsets and events
+    are committed in one Kafka transaction, so a replay starts from the engine state of the
+    last commit and the deterministic engine makes the same decisions again.
     """
-    redelivery = seen_hash is not None and seen_hash == item.content_hash
+    seen_hash, _, seen_story = (seen or "").partition("\t")
+    redelivery = seen is not None and seen_hash == (item.content_hash or "")
+    if redelivery and seen_story:
+        return redelivered(engine, item, seen_story, raw_ts_ms), {}
     event, assignment = story_stage(engine, item, redelivery=redelivery, raw_ts_ms=raw_ts_ms)
     return event, assignment.state_changes
+
+
+def redelivered(engine: StoryEngine, item: WireItem, story_id: str, raw_ts_ms: int | None) -> StoryEvent:
+    """The event for an item handled before: its story as it stands now (no version taken).
+    A story no longer live here (closed after its idle window, or merged into another) is
+    named by its id with the item's own times; the sink stores nothing for either."""
+    snapshot = engine.snapshot_of(story_id)
+    if snapshot is None:
+        at = item.published_at or item.fetched_at
+        snapshot = StorySnapshot(story_id=story_id, version=0, headline=item.headline, first_published_at=at,
+                                 last_published_at=at, item_count=0)
+    return StoryEvent(item=item, story_id=story_id, relation=DUPLICATE, score=1.0,
+                      evidence={"redelivery_of": item.item_id, "story_live": snapshot.version > 0},
+                      story=snapshot, raw_timestamp_ms=raw_ts_ms, redelivery=True)

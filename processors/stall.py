@@ -43,6 +43,11 @@ class StallWatch:
         self.last_progress, self.stalled_since, self.reported = self.now(), None, False
         return was
 
+    def assigned(self) -> None:
+        """Partitions were (re)assigned and restored: the quiet time counts from now (a restore
+        after an outage is not a stall), a reported stall stays reported until records flow."""
+        self.last_progress, self.stalled_since = self.now(), None
+
     def due(self) -> bool:
         """Whether the loop should ask the broker for its lag now."""
         t = self.now()

@@ -195,6 +195,7 @@ class StoryLoop:
             self.health.beat(STAGE)
             metrics.STORY_RESTORE_SECONDS.observe(took)
             log.info("shard %s restored from %d changelog records in %.2fs", tp.partition, len(records), took)
+        self.stall.assigned()
         self.health.started(STAGE)
 
     def _on_revoke(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:

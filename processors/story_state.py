@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 import orjson
 
-from processors.stages import story_step
+from processors.stages import seen_record, story_step
 from processors.stories import EngineConfig, StoryEngine
 from schemas.models import StoryEvent, WireItem
 
@@ -52,9 +52,10 @@ class ShardState:
         event, changes = story_step(self.engine, item, self.seen.get(item.item_id), raw_ts_ms)
         for key, value in changes.items():
             self.pending[key] = None if value is None else orjson.dumps(value)
-        if item.item_id not in self.seen:
-            self.seen[item.item_id] = item.content_hash or ""
-            self.pending[SEEN_PREFIX + item.item_id] = (item.content_hash or "").encode()
+        if not event.redelivery or "\t" not in self.seen[item.item_id]:  # the latest version and its story
+            record = seen_record(item.content_hash, event.story_id)
+            self.seen[item.item_id] = record
+            self.pending[SEEN_PREFIX + item.item_id] = record.encode()
         return event
 
     def take_pending(self) -> dict[str, bytes | None]:

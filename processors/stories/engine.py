@@ -50,6 +50,7 @@ from processors.stories.state import (
 )
 from processors.stories.story import EMPTY_IDS, EMPTY_W, KeptItem, Story, merge_centroid
 from processors.stories.text import tokenise
+from schemas.models import StorySnapshot
 
 __all__ = ["META_KEY", "StoryEngine", "story_key"]
 
@@ -86,6 +87,11 @@ class StoryEngine:
         return {"arrivals": self.arrivals, "clock": self.clock}
 
     # -- the decision ----------------------------------------------------------------------
+    def snapshot_of(self, story_id: str) -> StorySnapshot | None:
+        """A live story as it stands (no version taken), or None."""
+        story = self.stories.get(story_id)
+        return story.snapshot() if story is not None else None
+
     def assign(self, doc: StoryDoc, features: ItemFeatures | None = None) -> Assignment:
         """The decision for one item. ``features`` (``featurise(doc, config.stem_len)``) may
         be computed ahead, elsewhere; the decision is the same either way."""

@@ -14,6 +14,7 @@ from processors.story_state import ShardState
 from processors.worker_id import worker_identity
 from producers.formats import split_document
 from producers.formats.order import publication_order
+from schemas.models import WireItem
 from tests.support.paths import SAMPLE_PAGE
 
 
@@ -116,3 +117,46 @@ def test_readiness_reports_a_stage_whose_loop_hangs(caplog):
     assert len([r for r in caplog.records if "stories stuck" in r.getMessage()]) == 1  # once per episode
     h.beat("stories")
     assert h.report()["ready"]
+
+
+def _wire(n: int) -> WireItem:
+    words = " ".join(f"w{n}x{k}" for k in range(12))  # each item its own text: no near copies
+    return WireItem.from_dict({
+        "item_id": f"id{n}", "guid": f"g{n}", "source": "t", "format": "jsonl",
+        "headline": f"Flood in Valparaiso: update {n}",
+        "body": f"The flood in Valparaiso and Vina del Mar, Chile, update {n}: {words}.",
+        "language": "en", "published_at": f"2026-01-05T10:{n // 60:02d}:{n % 60:02d}Z",
+        "fetched_at": "2026-01-05T12:00:00Z", "content_hash": f"h{n}", "dateline": None, "places": [],
+        "agencies": [], "updated_at": None, "url": None, "revision": None,
+    })
+
+
+def test_a_redelivered_item_takes_no_version_even_when_its_hash_left_the_engine():
+    """Chaos run regression: a parse replay redelivered 1,000 items of a story of 20,000; their
+    hashes had left the engine's duplicate index (100 kept items per story), the engine made
+    them updates with versions 1001-2000, and the sink (storing nothing for a redelivery)
+    left those versions missing. A redelivery is answered from the shard's record instead."""
+    shard = ShardState(EngineConfig())
+    first = [shard.step(_wire(n), None) for n in range(130)]
+    story = first[0].story_id
+    assert {e.story_id for e in first} == {story} and first[-1].story.version == 130
+    shard.take_pending()
+    again = shard.step(_wire(3), None)  # a replay of an early item
+    assert again.redelivery and again.relation == "duplicate" and again.story_id == story
+    assert again.story.version == 130 and shard.take_pending() == {}  # no version, no state
+    nxt = shard.step(_wire(130), None)
+    assert nxt.story.version == 131 and not nxt.redelivery
+
+
+def test_the_redelivery_record_survives_a_restore_and_old_records_still_work():
+    shard = ShardState(EngineConfig())
+    events = [shard.step(_wire(n), None) for n in range(5)]
+    records = [(k.encode(), v) for k, v in shard.take_pending().items()]
+    restored = ShardState.restore(EngineConfig(), records)
+    again = restored.step(_wire(1), None)
+    assert again.redelivery and again.story_id == events[1].story_id and again.story.version == 5
+    legacy = ShardState.restore(EngineConfig(), [
+        (k, b"h2" if k == b"i:id2" else v) for k, v in records])  # a record of the hash alone
+    old = legacy.step(_wire(2), None)
+    assert old.redelivery and old.story_id == events[2].story_id
+    assert legacy.seen["id2"] == f"h2\t{events[2].story_id}"  # rewritten with its story

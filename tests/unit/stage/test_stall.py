@@ -130,3 +130,13 @@ def test_the_stories_loop_reports_a_stall_on_readyz_and_rebuilds_its_clients():
     first_unready = next(t for t, ready, _ in readiness if not ready)
     assert first_unready - 1000 <= 21  # reported once nothing was read for 20 s
     assert len(consumers) == 2 and consumers[0].closed  # rebuilt after 45 s more of it
+
+
+def test_an_assignment_restarts_the_quiet_time():
+    now = Now()
+    w = StallWatch(after_s=20, rejoin_after_s=45, check_every_s=5, now=now)
+    now.t += 30  # an outage: nothing read for 30 s
+    w.assigned()  # then the partitions come back, restored
+    assert not w.due()
+    now.t += 20
+    assert w.due()

@@ -21,6 +21,7 @@ from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, Topi
 from processors import metrics
 from processors.health import WorkerHealth
 from processors.stages import parse_stage, shard_partition, story_shard
+from processors.stall import StallWatch, check_stall
 from schemas.models import InvalidItem, dumps
 from wirecore.deadletter import build_dead_letter
 from wirecore.retry import Backoff, Clock, RetryPolicy, SystemClock
@@ -51,6 +52,7 @@ class ParseLoop:
         self.producer: Producer | None = None
         self.failed: list[KafkaError] = []
         self._parsed_ok = metrics.ITEMS.labels(STAGE, "ok")  # resolved once, not per item
+        self.stall = StallWatch()
 
     def _open(self) -> None:
         s = self.s
@@ -70,6 +72,7 @@ class ParseLoop:
             "auto.offset.reset": "earliest",
         })
         self.consumer.subscribe([self.s.topic("raw")])
+        self.stall.assigned()
         self.health.started(STAGE)
 
     def _close(self) -> None:
@@ -107,7 +110,10 @@ class ParseLoop:
             offsets[(m.topic(), m.partition())] = m.offset() + 1
         if not offsets:
             self._maybe_resume()
+            check_stall(STAGE, self.stall, self.consumer, self.health, self._close)
             return
+        if self.stall.progressed():
+            self.health.resumed(STAGE)
         if self.producer.flush(30) > 0 or self.failed:
             err, self.failed = (self.failed or [KafkaError(KafkaError._TIMED_OUT, "deliveries pending")])[0], []
             raise KafkaException(err)  # nothing committed: the batch is parsed again

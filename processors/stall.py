@@ -9,14 +9,23 @@ lag only after the loop has read nothing for ``after_s`` (so a busy or quiet-and
 stage costs nothing), says "stalled" once, and "rejoin" when it lasts ``rejoin_after_s``: the
 loop then rebuilds its clients, which restarts the offset fetch and the fetchers.
 
-Pure (an injected clock, the lag passed in) so the decisions are unit-tested without Kafka.
+``StallWatch`` is pure (an injected clock, the lag passed in), so its decisions are
+unit-tested without Kafka; ``check_stall`` is the few lines both loops share around it.
 """
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from confluent_kafka import KafkaException
+
+from processors.health import WorkerHealth
+from wirecore.kafka_admin import unread_records
+
+log = logging.getLogger("wirestream.processors")
 
 STALLED = "stalled"
 REJOIN = "rejoin"
@@ -75,3 +84,24 @@ class StallWatch:
             self.stalled_since, self.last_progress = None, t
             return REJOIN
         return None
+
+
+def check_stall(stage: str, watch: StallWatch, consumer, health: WorkerHealth, rebuild: Callable[[], None]) -> None:
+    """Called by a loop whose poll came back empty: when due, ask the broker for the lag and
+    act on the watch's verdict (report on /readyz, clear it, or ``rebuild`` the clients)."""
+    if not watch.due() or not consumer.assignment():
+        return
+    try:
+        unread, detail = unread_records(consumer)
+    except KafkaException:
+        return  # the broker does not answer: the loop's error path reports that
+    verdict = watch.observe(unread)
+    if verdict == STALLED:
+        health.paused(stage, "stalled", f"{sum(unread.values())} records unread and nothing read for "
+                      f"{watch.after_s:.0f}s ({', '.join(detail)})", watch.rejoin_after_s)
+    elif verdict == RECOVERED:
+        health.resumed(stage)
+    elif verdict == REJOIN:
+        log.error("%s: still reading nothing with records waiting (%s): rebuilding the Kafka clients",
+                  stage, ", ".join(detail))
+        rebuild()

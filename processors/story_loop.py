@@ -37,7 +37,7 @@ from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, Topi
 from processors import metrics
 from processors.health import WorkerHealth
 from processors.stages import decode_item
-from processors.stall import RECOVERED, REJOIN, STALLED, StallWatch
+from processors.stall import StallWatch, check_stall
 from processors.stories import EngineConfig
 from processors.story_state import ShardState
 from schemas.models import InvalidItem, dumps
@@ -230,7 +230,8 @@ class StoryLoop:
         msgs = [m for m in msgs if not self._client_error(m)]
         if not msgs:
             self._maybe_resume()
-            self._check_stall()
+            if self.shards:  # restored: a stall is not the restore itself
+                check_stall(STAGE, self.stall, self.consumer, self.health, self._close)
             return
         if self.stall.progressed():
             self.health.resumed(STAGE)
@@ -277,35 +278,6 @@ class StoryLoop:
         self.backoff.reset()
         self.client_error_at = None
         self.health.resumed(STAGE)
-
-    def _check_stall(self) -> None:
-        """Partitions assigned, nothing read for a while: ask the broker whether records wait
-        (processors/stall.py). A stall is reported on /readyz and logged with the numbers; if it
-        lasts, the clients are rebuilt (offset fetch and fetchers start over, shards restore)."""
-        if not self.stall.due() or not self.shards:
-            return
-        unread: dict[int, int] = {}
-        detail = []
-        for tp in self.consumer.assignment():
-            try:
-                _, high = self.consumer.get_watermark_offsets(tp, timeout=2, cached=False)
-                pos = self.consumer.position([tp])[0].offset
-                if pos < 0:  # fetcher not started: where it would start
-                    pos = self.consumer.committed([tp], timeout=2)[0].offset
-            except KafkaException:
-                return  # the broker does not answer: that is reported by the error callback
-            unread[tp.partition] = max(0, high - max(pos, 0))
-            detail.append(f"p{tp.partition} at {pos} of {high}")
-        verdict = self.stall.observe(unread)
-        if verdict == STALLED:
-            self.health.paused(STAGE, "stalled", f"{sum(unread.values())} records unread and nothing read for "
-                               f"{self.stall.after_s:.0f}s ({', '.join(detail)})", self.stall.rejoin_after_s)
-        elif verdict == RECOVERED:
-            self.health.resumed(STAGE)
-        elif verdict == REJOIN:
-            log.error("stories: still reading nothing with records waiting (%s): rebuilding the Kafka clients",
-                      ", ".join(detail))
-            self._close()
 
     def _handle(self, m, shard: ShardState) -> None:
         try:

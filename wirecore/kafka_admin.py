@@ -119,3 +119,20 @@ def group_lag(settings: Settings, group: str, topics: list[str], timeout_s: floa
         raise KafkaUnavailable(f"Kafka broker {settings.bootstrap} unreachable: {exc.args[0]}") from None
     finally:
         consumer.close()
+
+
+def unread_records(consumer: Consumer, timeout_s: float = 2.0) -> tuple[dict[int, int], list[str]]:
+    """For a consumer's assigned partitions: records the broker holds beyond where the
+    consumer reads (its position, or its committed offset while its fetcher has not
+    started), and a readable ``p<partition> at <offset> of <high>`` per partition. For
+    topics without transaction markers (``wire.raw``, ``wire.items``) 0 means caught up."""
+    unread: dict[int, int] = {}
+    detail: list[str] = []
+    for tp in consumer.assignment():
+        _, high = consumer.get_watermark_offsets(tp, timeout=timeout_s, cached=False)
+        pos = consumer.position([tp])[0].offset
+        if pos < 0:
+            pos = consumer.committed([tp], timeout=timeout_s)[0].offset
+        unread[tp.partition] = max(0, high - max(pos, 0))
+        detail.append(f"p{tp.partition} at {pos} of {high}")
+    return unread, detail

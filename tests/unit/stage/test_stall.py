@@ -140,3 +140,35 @@ def test_an_assignment_restarts_the_quiet_time():
     assert not w.due()
     now.t += 20
     assert w.due()
+
+
+def test_the_parse_loop_reports_a_stall_too():
+    from processors.parse_loop import ParseLoop
+
+    stop = threading.Event()
+    health = WorkerHealth()
+    loop = ParseLoop(Settings(), "w-test", health, stop, clock=FakeClock())
+    now = Now()
+    loop.stall = StallWatch(after_s=20, rejoin_after_s=45, check_every_s=5, now=now)
+    opened: list[StalledConsumer] = []
+
+    def fake_open() -> None:
+        loop.consumer = StalledConsumer(stop, polls=30)
+        opened.append(loop.consumer)
+        loop.stall.assigned()
+        health.started("parse")
+
+    loop._open = fake_open
+    orig, reasons = loop._run_batch, []
+
+    def timed_batch() -> None:
+        now.t += 1
+        orig()
+        rep = health.report()
+        if not rep["ready"]:
+            reasons.append(rep["stages"]["parse"]["reason"])
+
+    loop._run_batch = timed_batch
+    loop.run()
+    assert reasons and reasons[0].startswith("stalled: 50 records unread")
+    assert len(opened) == 1  # 30 s: reported, not yet rebuilt

@@ -47,7 +47,9 @@ class EngineConfig:
     match at ``dated_join`` or above counting as reaching it when item and story share a rare
     year; a story opened only because of a
     name/headline conflict is merged with the one it was kept out of when a later item scores
-    ``shadow_merge`` on both (see docs/story-engine.md for why each rule is there and what was
+    ``shadow_merge`` on both, and a one-item story is merged into the story an item joins
+    when the item scores ``single_merge`` on it (see docs/story-engine.md for why each rule is
+    there and what was
     tried and dropped: a story-size penalty, a top-term coverage test, near-miss shadows,
     recent item vectors);
     the fields after ``place_bonus`` bound work and memory and rarely need touching.
@@ -67,6 +69,10 @@ class EngineConfig:
     shadow_merge: float = 0.5  # a story opened although only a name/headline conflict kept
     # its item out of another remembers that one; a later item scoring this (conflicts
     # ignored) on both merges them: order robustness for events whose items disagree on names
+    single_merge: float = 0.3  # an item joining a story and scoring this (no conflict) on a
+    # one-item story merges that story in: a one-item story is an item that found no story
+    # when it arrived, often an early split of the event; an item matching both is the evidence
+    # (0 = off; bigger stories still need ``merge_threshold``)
     place_bonus: float = 0.04  # per shared dateline place, capped at two places
     recency_bonus: float = 0.08  # added for an item dated inside the story's span...
     recency_half_life_hours: float = 12.0  # ...halving for every this many hours outside it

@@ -104,3 +104,30 @@ def test_merge_time_is_event_time_not_arrival():
     assert bridge.story.first_published_at == (T0 + timedelta(hours=0)).strftime(
         "%Y-%m-%dT%H:%M:%SZ")
     assert bridge.demoted == ["s"]
+
+
+def test_an_item_joining_a_story_absorbs_a_one_item_story_it_also_matches():
+    """``_bridged``: a one-item story the joining item scores ``single_merge`` on (without a
+    conflict) is merged in; a bigger story still needs ``merge_threshold``; 0 turns it off."""
+    from processors.stories.model import EngineConfig
+    from processors.stories.scoring import Match
+
+    engine = StoryEngine()
+    joined = engine.stories[engine.assign(doc("q1", QUAKE_1, 0)).story_id]
+    single = engine.stories[engine.assign(doc("e1", ELECTION, 1)).story_id]
+    cut = engine.config.single_merge
+    assert 0 < cut < engine.config.merge_threshold
+
+    def second(story, score, conflict=False):
+        return [Match(story, score, score, None, [], conflict=conflict, raw=score)]
+
+    assert single.item_count == 1
+    assert engine._bridged(second(single, cut), joined) == [single]
+    assert engine._bridged(second(single, cut - 0.01), joined) == []  # too weak
+    assert engine._bridged(second(single, 0.9, conflict=True), joined) == []  # a conflict
+    single.item_count = 2  # a grown story needs the ordinary merge score
+    assert engine._bridged(second(single, cut), joined) == []
+    assert engine._bridged(second(single, engine.config.merge_threshold), joined) == [single]
+    single.item_count = 1
+    off = StoryEngine(EngineConfig(single_merge=0.0))
+    assert off._bridged(second(single, cut), joined) == []

@@ -11,18 +11,22 @@ from wirestream.queries import QUERIES, search_items
 
 class FakeItems:
     """Matching rows (published_at, source, story_id, item_id, headline, content_hash), answered
-    in the search SQL's order (published_at, item_id, content_hash all descending)."""
+    in the search SQL's order: published_at descending, rows of one instant in any order (a
+    shuffle, as ClickHouse reading several parts may give them)."""
 
-    def __init__(self, rows: list[tuple]):
+    def __init__(self, rows: list[tuple], seed: int = 0):
         self.rows = rows
         self.fetches: list[int] = []
+        self.rng = random.Random(seed)
 
     def query(self, sql: str, params: dict):
         assert sql == QUERIES["search"].sql.replace("{db}", "news")
         self.fetches.append(params["fetch"])
-        ordered = sorted(self.rows, key=lambda r: (r[0], r[3], r[5]), reverse=True)
-        return ["published_at", "source", "story_id", "item_id", "headline"], [
-            list(r[:5]) for r in ordered[: params["fetch"]]]
+        shuffled = self.rows[:]
+        self.rng.shuffle(shuffled)
+        ordered = sorted(shuffled, key=lambda r: r[0], reverse=True)
+        return ["published_at", "source", "story_id", "item_id", "headline", "content_hash"], [
+            list(r) for r in ordered[: params["fetch"]]]
 
     def expected(self, limit: int) -> list[tuple[str, str]]:
         seen, out = set(), []
@@ -43,8 +47,9 @@ def test_each_item_once_by_its_newest_version_ties_by_item_id():
             (at(10), "anp", "S", "a", "A2", "h2"), (at(9), "anp", "S", "c", "C", "h1"),
             (at(5), "anp", "S", "b", "B old", "h0")]
     reader = FakeItems(rows)
-    _, found = search_items(reader, "news", "x", "2000-01-01", 2)
-    assert [r[3] for r in found] == ["a", "b"]
+    cols, found = search_items(reader, "news", "x", "2000-01-01", 2)
+    assert [r[3] for r in found] == ["a", "b"] and found[0][4] == "A2"  # a's newest: highest hash
+    assert cols == ["published_at", "source", "story_id", "item_id", "headline"] and len(found[0]) == 5
     _, found = search_items(reader, "news", "x", "2000-01-01", 10)
     assert [r[3] for r in found] == ["a", "b", "c"] and [r[0] for r in found][-1] == at(9)
 
@@ -66,7 +71,7 @@ def test_random_rows_match_limit_by():
     for _ in range(200):
         rows = [(at(rng.randrange(30)), "anp", "S", f"i{rng.randrange(25):02d}", "H", f"h{rng.randrange(3)}")
                 for _ in range(rng.randrange(1, 120))]
-        reader = FakeItems(rows)
+        reader = FakeItems(rows, seed=rng.randrange(1000))
         limit = rng.choice([1, 3, 10, 50])
         _, found = search_items(reader, "news", "x", "2000-01-01", limit)
         assert [(r[0], r[3]) for r in found] == reader.expected(limit)

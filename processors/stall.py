@@ -34,8 +34,8 @@ RECOVERED = "recovered"
 
 @dataclass
 class StallWatch:
-    after_s: float = 20.0  # read nothing this long before asking the broker for the lag
-    rejoin_after_s: float = 45.0  # stalled this long: rebuild the clients
+    after_s: float = 10.0  # read nothing this long before asking the broker for the lag
+    rejoin_after_s: float = 15.0  # stalled this long: rebuild the clients
     check_every_s: float = 5.0  # at most one lag request per this many seconds
     now: Callable[[], float] = time.monotonic
     last_progress: float = field(default=0.0)

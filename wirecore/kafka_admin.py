@@ -129,10 +129,15 @@ def unread_records(consumer: Consumer, timeout_s: float = 2.0) -> tuple[dict[int
     unread: dict[int, int] = {}
     detail: list[str] = []
     for tp in consumer.assignment():
-        _, high = consumer.get_watermark_offsets(tp, timeout=timeout_s, cached=False)
+        low, high = consumer.get_watermark_offsets(tp, timeout=timeout_s, cached=False)
         pos = consumer.position([tp])[0].offset
-        if pos < 0:
-            pos = consumer.committed([tp], timeout=timeout_s)[0].offset
-        unread[tp.partition] = max(0, high - max(pos, 0))
-        detail.append(f"p{tp.partition} at {pos} of {high}")
+        where = str(pos)
+        if pos < 0:  # no fetcher yet: it would start at the committed offset, if the group says
+            try:
+                pos = consumer.committed([tp], timeout=timeout_s)[0].offset
+                where = f"{pos} (committed; not fetching)"
+            except KafkaException as exc:  # e.g. an unstable (pending transactional) offset
+                pos, where = low, f"? (committed offset unreadable: {exc.args[0].str() if exc.args else exc})"
+        unread[tp.partition] = max(0, high - max(pos, low, 0))
+        detail.append(f"p{tp.partition} at {where} of {high}")
     return unread, detail

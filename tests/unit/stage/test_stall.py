@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 
-from confluent_kafka import TopicPartition
+from confluent_kafka import KafkaError, KafkaException, TopicPartition
 
 from processors.health import WorkerHealth
 from processors.stall import RECOVERED, REJOIN, STALLED, StallWatch
@@ -69,9 +69,11 @@ def test_a_reported_stall_that_turns_out_caught_up_recovers():
 class StalledConsumer:
     """Assigned partition 0, polls return nothing, the broker holds 50 unread records."""
 
-    def __init__(self, stop: threading.Event, polls: int, then: list | None = None) -> None:
+    def __init__(self, stop: threading.Event, polls: int, then: list | None = None,
+                 committed_error: KafkaError | None = None) -> None:
         self.stop, self.polls, self.then = stop, polls, then or []
         self.closed = False
+        self.committed_error = committed_error
 
     def consume(self, num_messages: int, timeout: float):
         if self.polls == 0:
@@ -91,6 +93,8 @@ class StalledConsumer:
         return [TopicPartition("wire.items", 0, -1001)]  # fetcher never started
 
     def committed(self, tps, timeout=None):
+        if self.committed_error is not None:
+            raise KafkaException(self.committed_error)
         return [TopicPartition("wire.items", 0, 100)]
 
     def close(self) -> None:
@@ -126,7 +130,7 @@ def test_the_stories_loop_reports_a_stall_on_readyz_and_rebuilds_its_clients():
     loop.run()
     reasons = [r for _, ready, r in readiness if not ready]
     assert reasons and reasons[0].startswith("stalled: 50 records unread")  # 150 - committed 100
-    assert "p0 at 100 of 150" in reasons[0]
+    assert "p0 at 100 (committed; not fetching) of 150" in reasons[0]
     first_unready = next(t for t, ready, _ in readiness if not ready)
     assert first_unready - 1000 <= 21  # reported once nothing was read for 20 s
     assert len(consumers) == 2 and consumers[0].closed  # rebuilt after 45 s more of it
@@ -172,3 +176,16 @@ def test_the_parse_loop_reports_a_stall_too():
     loop.run()
     assert reasons and reasons[0].startswith("stalled: 50 records unread")
     assert len(opened) == 1  # 30 s: reported, not yet rebuilt
+
+
+def test_an_unreadable_committed_offset_is_a_stall_not_a_silent_skip():
+    """The fetcher never started and the group cannot even say where it would (an unstable,
+    pending transactional offset commit times out the lookup): that is reported too, with the
+    error, counting every record the partition holds."""
+    from wirecore.kafka_admin import unread_records
+
+    consumer = StalledConsumer(threading.Event(), polls=0,
+                               committed_error=KafkaError(KafkaError._TIMED_OUT, "timed out"))
+    unread, detail = unread_records(consumer)
+    assert unread == {0: 150}
+    assert detail[0].startswith("p0 at ? (committed offset unreadable:") and detail[0].endswith("of 150")

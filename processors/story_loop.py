@@ -56,6 +56,10 @@ TXN_CALL_TIMEOUT_S = 30.0  # what librdkafka is asked to keep to
 TXN_CALL_GRACE_S = 15.0  # past timeout + grace a call counts as hung (librdkafka#5456)
 MAX_ABANDONED = 3  # more producers hung at once than this: end the worker loudly
 CLIENT_ERROR_QUIET_S = 5.0  # paused by the error callback: resume once it has been quiet this long
+# The transactional producer does not re-bootstrap when its broker is gone: re-bootstrapping
+# drops the known brokers, and a group coordinator cached from one of them hangs
+# send_offsets_to_transaction for good (confluentinc/librdkafka#5511).
+NO_REBOOTSTRAP = {"metadata.recovery.strategy": "none"}
 
 
 class HungCall(Exception):
@@ -126,7 +130,7 @@ class StoryLoop:
             "linger.ms": 5,
             "message.max.bytes": s.max_message_bytes + 65536,
             "queue.buffering.max.kbytes": 262144,
-        })  # no re-bootstrap: Settings.kafka_conf says why
+        } | NO_REBOOTSTRAP)
         # fences our previous incarnation (or a producer abandoned in a hung call), aborts its txn
         self._txn_call("init_transactions", self.producer.init_transactions, TXN_CALL_TIMEOUT_S)
         self.consumer = Consumer(s.kafka_conf() | QUIET | {

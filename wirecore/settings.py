@@ -148,16 +148,8 @@ class Settings(BaseSettings):
         return self.topology.group(name)
 
     def kafka_conf(self) -> dict[str, str]:
-        """librdkafka settings shared by every confluent-kafka client.
-
-        No re-bootstrap (``metadata.recovery.strategy=none``): when every known broker is down,
-        librdkafka 2.16 otherwise drops them and bootstraps again, and a client whose group or
-        transaction coordinator was one of the dropped brokers waits on it for good (the stories
-        producer's ``send_offsets_to_transaction``, confluentinc/librdkafka#5511; a sink consumer's
-        group requests "1 out-queue" forever after a broker restart in a clean CI run). The known
-        brokers are retried instead, names resolved again on every reconnect."""
-        conf = {"bootstrap.servers": self.bootstrap, "security.protocol": self.kafka_security_protocol,
-                "metadata.recovery.strategy": "none"}
+        """librdkafka settings shared by every confluent-kafka client."""
+        conf = {"bootstrap.servers": self.bootstrap, "security.protocol": self.kafka_security_protocol}
         if self.kafka_sasl_mechanism:
             conf["sasl.mechanism"] = self.kafka_sasl_mechanism
             conf["sasl.username"] = self.kafka_sasl_username or ""

@@ -101,33 +101,43 @@ class StalledConsumer:
         self.closed = True
 
 
-def test_the_stories_loop_reports_a_stall_on_readyz_and_rebuilds_its_clients():
-    stop = threading.Event()
-    health = WorkerHealth()
-    loop = StoryLoop(Settings(), "w-test", health, stop, clock=FakeClock())
+def run_stalled(loop, stage: str, open_consumer) -> list[tuple[float, bool, str | None]]:
+    """Run ``loop`` with fake clients (``open_consumer(loop)`` plays ``_open``), every poll one
+    second of a fake clock; returns (time, ready, reason) after each poll."""
     now = Now()
     loop.stall = StallWatch(after_s=20, rejoin_after_s=45, check_every_s=5, now=now)
-    consumers: list[StalledConsumer] = []
     readiness: list[tuple[float, bool, str | None]] = []
 
     def fake_open() -> None:
-        loop.consumer = StalledConsumer(stop, polls=200 if not consumers else 3)
-        consumers.append(loop.consumer)
-        loop.producer = None
-        loop.shards[0] = ShardState(EngineConfig())
-        health.started("stories")
+        open_consumer(loop)
+        loop.health.started(stage)
 
     loop._open = fake_open
     orig_batch = loop._run_batch
 
-    def timed_batch() -> None:  # every poll is one second of the fake clock
+    def timed_batch() -> None:
         now.t += 1
         orig_batch()
-        rep = health.report()
-        readiness.append((now.t, rep["ready"], rep["stages"]["stories"]["reason"]))
+        rep = loop.health.report()
+        readiness.append((now.t, rep["ready"], rep["stages"][stage]["reason"]))
 
     loop._run_batch = timed_batch
     loop.run()
+    return readiness
+
+
+def test_the_stories_loop_reports_a_stall_on_readyz_and_rebuilds_its_clients():
+    stop = threading.Event()
+    loop = StoryLoop(Settings(), "w-test", WorkerHealth(), stop, clock=FakeClock())
+    consumers: list[StalledConsumer] = []
+
+    def open_consumer(loop) -> None:
+        loop.consumer = StalledConsumer(stop, polls=200 if not consumers else 3)
+        consumers.append(loop.consumer)
+        loop.producer = None
+        loop.shards[0] = ShardState(EngineConfig())
+
+    readiness = run_stalled(loop, "stories", open_consumer)
     reasons = [r for _, ready, r in readiness if not ready]
     assert reasons and reasons[0].startswith("stalled: 50 records unread")  # 150 - committed 100
     assert "p0 at 100 (committed; not fetching) of 150" in reasons[0]
@@ -150,30 +160,15 @@ def test_the_parse_loop_reports_a_stall_too():
     from processors.parse_loop import ParseLoop
 
     stop = threading.Event()
-    health = WorkerHealth()
-    loop = ParseLoop(Settings(), "w-test", health, stop, clock=FakeClock())
-    now = Now()
-    loop.stall = StallWatch(after_s=20, rejoin_after_s=45, check_every_s=5, now=now)
+    loop = ParseLoop(Settings(), "w-test", WorkerHealth(), stop, clock=FakeClock())
     opened: list[StalledConsumer] = []
 
-    def fake_open() -> None:
+    def open_consumer(loop) -> None:
         loop.consumer = StalledConsumer(stop, polls=30)
         opened.append(loop.consumer)
         loop.stall.assigned()
-        health.started("parse")
 
-    loop._open = fake_open
-    orig, reasons = loop._run_batch, []
-
-    def timed_batch() -> None:
-        now.t += 1
-        orig()
-        rep = health.report()
-        if not rep["ready"]:
-            reasons.append(rep["stages"]["parse"]["reason"])
-
-    loop._run_batch = timed_batch
-    loop.run()
+    reasons = [r for _, ready, r in run_stalled(loop, "parse", open_consumer) if not ready]
     assert reasons and reasons[0].startswith("stalled: 50 records unread")
     assert len(opened) == 1  # 30 s: reported, not yet rebuilt
 

@@ -10,6 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
+from wirecore.errors import UsageError
 from wirecore.settings import Settings, load_settings
 
 _overrides: dict[str, Any] = {}
@@ -22,8 +25,14 @@ def set_overrides(**values: Any) -> None:
 
 
 def settings() -> Settings:
-    """Settings from env/.env with this invocation's flags on top."""
-    return load_settings(**_overrides)
+    """Settings from env/.env with this invocation's flags on top. A bad value is a usage
+    error (exit 2) naming the variable, not a validation traceback."""
+    try:
+        return load_settings(**_overrides)
+    except ValidationError as exc:
+        bad = "; ".join(f"WIRESTREAM_{'_'.join(map(str, e['loc'])).upper()}={e.get('input')!r}: {e['msg']}"
+                        for e in exc.errors())
+        raise UsageError(f"invalid setting: {bad}") from None
 
 
 def data_dir_override() -> Path | None:

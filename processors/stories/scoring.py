@@ -128,24 +128,17 @@ def score_stories(
         return []
     join = cfg.join_threshold
     rare = 1.0 + math.log(1.0 / cfg.dated_share)  # the IDF of a term that share of stories hold
-    id_parts, w_parts, lengths, norm_l, first_l, last_l = [], [], [], [], [], []
-    nan = math.nan
-    for s in stories:  # one pass over the candidates' fields, not one per field
-        id_parts.append(s.term_ids)
-        w_parts.append(s.weights)
-        lengths.append(len(s.term_ids))
-        norm_l.append(s.norm)
-        first_l.append(nan if s.first_ts is None else s.first_ts)
-        last_l.append(nan if s.last_ts is None else s.last_ts)
+    id_parts = [s.term_ids for s in stories]  # comprehensions: cheaper than one loop
+    lengths = list(map(len, id_parts))  # with six appends per story
     cat_ids = np.concatenate(id_parts)
-    cat_w = np.concatenate(w_parts)
+    cat_w = np.concatenate([s.weights for s in stories])
     owner = np.repeat(np.arange(n), lengths)
     pos = np.searchsorted(vec.ids, cat_ids)
     pos[pos == len(vec.ids)] = 0
     hit = vec.ids[pos] == cat_ids if len(vec.ids) else np.zeros(len(cat_ids), dtype=bool)
     owner, pos = owner[hit], pos[hit]
     dots = np.bincount(owner, weights=vec.weights[pos] * cat_w[hit], minlength=n)
-    norms = np.array(norm_l)
+    norms = np.array([s.norm for s in stories])
     sims = np.divide(dots, norms, out=np.zeros(n), where=norms > 0)
     factor = np.ones(n)
     bonus = np.zeros(n)
@@ -159,16 +152,18 @@ def score_stories(
         for i, story in enumerate(stories):
             if story.months and not doc_months & story.months:
                 factor[i] *= cfg.month_conflict
-    gaps: list[float | None] = [None] * n
+    gaps: list[float] | None = None  # NaN: undated
     if ts is not None:
-        first = np.array(first_l)
-        last = np.array(last_l)
+        nan = math.nan
+        first = np.array([nan if s.first_ts is None else s.first_ts for s in stories])
+        last = np.array([nan if s.last_ts is None else s.last_ts for s in stories])
         gap = np.maximum(np.maximum(first - ts, ts - last), 0.0) / 3600.0
         dated = ~np.isnan(gap) & (sims > 0)
         bonus[dated] += cfg.recency_bonus * 0.5 ** (gap[dated] / cfg.recency_half_life_hours)
-        gaps = [None if g != g else g for g in gap.tolist()]
-    shared: list[list[str]] = [[] for _ in range(n)]
+        gaps = gap.tolist()
+    shared: list[list[str]] | None = None
     if places:
+        shared = [[] for _ in range(n)]
         for i, story in enumerate(stories):
             shared[i] = sorted(places.intersection(p.lower() for p in story.places))
             bonus[i] += cfg.place_bonus * min(2, len(shared[i]))
@@ -190,12 +185,17 @@ def score_stories(
         factor[heads] *= cfg.headline_conflict
         conflict |= heads
     bonus[conflict] = 0.0  # time and place do not make up for other main entities
-    scores_l = (sims * factor + bonus).tolist()
+    final = sims * factor + bonus
+    scores_l = final.tolist()
     sims_l, conflict_l, raw_l = sims.tolist(), conflict.tolist(), scores.tolist()
-    order = sorted(range(n), key=lambda i: (-scores_l[i], stories[i].seq))
-    keep = max(3, sum(1 for x in scores_l if x >= join))
-    return [Match(stories[i], scores_l[i], sims_l[i], gaps[i], shared[i], conflict_l[i],
-                  raw_l[i]) for i in order[:keep]]
+    order = sorted(zip((-final).tolist(), [s.seq for s in stories], range(n), strict=True))
+    keep = max(3, int(np.count_nonzero(final >= join)))
+    matches = []
+    for _, _, i in order[:keep]:
+        gap_i = None if gaps is None or gaps[i] != gaps[i] else gaps[i]
+        matches.append(Match(stories[i], scores_l[i], sims_l[i], gap_i,
+                             shared[i] if shared is not None else [], conflict_l[i], raw_l[i]))
+    return matches
 
 
 def headline_conflicts(

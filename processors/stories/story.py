@@ -121,6 +121,7 @@ class Story:
     months: frozenset[int] = frozenset()  # months the centroid names (derived, not stored)
     core: np.ndarray | None = None  # names most of its items share (derived, not stored)
     shadow: set[str] = field(default_factory=set)  # stories only a conflict kept it out of
+    posted: tuple[int, list[int]] | None = None  # (k, ``index_terms(k)``), derived, not stored
 
     def core_names(self, share: float) -> np.ndarray:
         """Name ids named by at least ``share`` of the story's items (and by two, once it has
@@ -132,11 +133,19 @@ class Story:
         return self.core
 
     def index_terms(self, k: int) -> list[int]:
-        """The k heaviest centroid terms (ties by id), the story's entries in the index."""
+        """The k heaviest centroid terms (ties by id), the story's entries in the index.
+
+        Cached until the centroid changes (``merge_centroid``): an item reads the story's
+        terms before and after it is absorbed, and the "before" is the last "after"."""
+        if self.posted is not None and self.posted[0] == k:
+            return self.posted[1]
         if len(self.term_ids) <= k:
-            return self.term_ids.tolist()
-        order = np.lexsort((self.term_ids, -self.weights))[:k]
-        return self.term_ids[order].tolist()
+            terms = self.term_ids.tolist()
+        else:
+            order = np.lexsort((self.term_ids, -self.weights))[:k]
+            terms = self.term_ids[order].tolist()
+        self.posted = (k, terms)
+        return terms
 
     def snapshot(self) -> StorySnapshot:
         return StorySnapshot(
@@ -206,6 +215,7 @@ def merge_centroid(
     left = old[~_members(old, uniq)] if len(old) else old
     story.term_ids = uniq
     story.weights = summed
+    story.posted = None
     if years is None:
         story.years = years_of(uniq)
     else:  # the years of ``ids`` are known: update the story's from what entered and left

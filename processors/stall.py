@@ -10,7 +10,9 @@ stage costs nothing), says "stalled" once, and "rejoin" when it lasts ``rejoin_a
 loop then rebuilds its clients, which restarts the offset fetch and the fetchers.
 
 ``StallWatch`` is pure (an injected clock, the lag passed in), so its decisions are
-unit-tested without Kafka; ``check_stall`` is the few lines both loops share around it.
+unit-tested without Kafka; ``check_stall`` is the few lines every loop (parse, stories, sink)
+shares around it. The sink has no ``WorkerHealth``: it passes a ``StallNote`` that its
+``/readyz`` reads.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from confluent_kafka import KafkaException
 
@@ -62,7 +65,7 @@ class StallWatch:
         t = self.now()
         return t - self.last_progress >= self.after_s and t - self.last_check >= self.check_every_s
 
-    def observe(self, unread: dict[int, int]) -> str | None:
+    def observe(self, unread: dict[Any, int]) -> str | None:
         """``unread``: partition -> records the broker holds beyond the loop's position.
         Returns STALLED when a stall starts, REJOIN when it has lasted ``rejoin_after_s``
         (the watch then starts over), RECOVERED when a reported stall turns out caught up,
@@ -86,7 +89,22 @@ class StallWatch:
         return None
 
 
-def check_stall(stage: str, watch: StallWatch, consumer, health: WorkerHealth, rebuild: Callable[[], None]) -> None:
+@dataclass
+class StallNote:
+    """The current stall of a stage that has no ``WorkerHealth`` (the sink): its reason, or
+    None. Same two calls as ``WorkerHealth``, so ``check_stall`` serves both."""
+
+    reason: str | None = None
+
+    def paused(self, stage: str, kind: str, reason: str, retry_s: float) -> None:  # noqa: ARG002
+        self.reason = f"{stage} {kind}: {reason}"
+
+    def resumed(self, stage: str) -> None:  # noqa: ARG002
+        self.reason = None
+
+
+def check_stall(stage: str, watch: StallWatch, consumer, health: WorkerHealth | StallNote,
+                rebuild: Callable[[], None]) -> None:
     """Called by a loop whose poll came back empty: when due, ask the broker for the lag and
     act on the watch's verdict (report on /readyz, clear it, or ``rebuild`` the clients)."""
     if not watch.due() or not consumer.assignment():

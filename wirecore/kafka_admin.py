@@ -121,14 +121,17 @@ def group_lag(settings: Settings, group: str, topics: list[str], timeout_s: floa
         consumer.close()
 
 
-def unread_records(consumer: Consumer, timeout_s: float = 2.0) -> tuple[dict[int, int], list[str]]:
+def unread_records(consumer: Consumer, timeout_s: float = 2.0) -> tuple[dict[tuple[str, int], int], list[str]]:
     """For a consumer's assigned partitions: records the broker holds beyond where the
     consumer reads (its position, or its committed offset while its fetcher has not
-    started), and a readable ``p<partition> at <offset> of <high>`` per partition. For
-    topics without transaction markers (``wire.raw``, ``wire.items``) 0 means caught up."""
-    unread: dict[int, int] = {}
+    started), keyed by (topic, partition), and a readable ``p<partition> at <offset> of
+    <high>`` per partition (``<topic>:p<partition>`` when it reads several topics). 0 means
+    caught up, also on transactional topics: the position moves past commit markers."""
+    unread: dict[tuple[str, int], int] = {}
     detail: list[str] = []
-    for tp in consumer.assignment():
+    assigned = consumer.assignment()
+    several = len({tp.topic for tp in assigned}) > 1
+    for tp in assigned:
         low, high = consumer.get_watermark_offsets(tp, timeout=timeout_s, cached=False)
         pos = consumer.position([tp])[0].offset
         where = str(pos)
@@ -138,6 +141,7 @@ def unread_records(consumer: Consumer, timeout_s: float = 2.0) -> tuple[dict[int
                 where = f"{pos} (committed; not fetching)"
             except KafkaException as exc:  # e.g. an unstable (pending transactional) offset
                 pos, where = low, f"? (committed offset unreadable: {exc.args[0].str() if exc.args else exc})"
-        unread[tp.partition] = max(0, high - max(pos, low, 0))
-        detail.append(f"p{tp.partition} at {where} of {high}")
+        unread[(tp.topic, tp.partition)] = max(0, high - max(pos, low, 0))
+        name = f"{tp.topic}:p{tp.partition}" if several else f"p{tp.partition}"
+        detail.append(f"{name} at {where} of {high}")
     return unread, detail

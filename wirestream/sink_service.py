@@ -100,6 +100,8 @@ def run_sink(settings: Settings, until_idle_s: float | None = None) -> int:
         stuck = consumer.retrier.stuck
         if stuck is not None:
             reasons.append(f"sink {stuck.line()}; what to do: {stuck.hint}")
+        if consumer.stalled.reason is not None:
+            reasons.append(consumer.stalled.reason)
         try:
             LockedClient().query("SELECT 1")
         except Exception as exc:  # noqa: BLE001

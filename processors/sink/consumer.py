@@ -9,6 +9,11 @@ intent and commit, ``BatchStore`` writes, ``Retrier`` is every wait. Per batch:
   3. commit ``last + 1``.
 A crash anywhere restarts at ``first`` with the intent in hand, rebuilds exactly that range,
 and the re-insert is dropped by ClickHouse (non_replicated_deduplication_window).
+
+A consumer that stays assigned but stops fetching (seen once after a broker restart) is
+caught by the same ``StallWatch`` as the other stages: reported on ``/readyz``, and after
+``rejoin_after_s`` the consumer is rebuilt. Buffered, unflushed messages are dropped then;
+they are re-read from the committed offset, with the recorded intent, like after a revoke.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from confluent_kafka import Consumer, KafkaError, Producer, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 
 from processors import metrics
 from processors.sink.batch import Batch, BatchLimits, Message, parse_intent
@@ -28,6 +33,7 @@ from processors.sink.dlq import KafkaDeadLetters
 from processors.sink.retrier import Retrier, SinkStopped
 from processors.sink.state import BatchBuilder, PartitionState
 from processors.sink.store import BatchStore, Writer
+from processors.stall import StallNote, StallWatch, check_stall
 from wirecore.retry import Clock, RetryPolicy, SystemClock
 from wirecore.settings import Settings
 
@@ -38,13 +44,18 @@ SINK_RETRY = RetryPolicy(initial=0.5, cap=30.0, give_up_after=6)  # stuck after 
 class SinkConsumer:
     def __init__(self, settings: Settings, writer_factory: Callable[[], Writer], *, consumer=None,
                  producer=None, clock: Clock | None = None, policy: RetryPolicy = SINK_RETRY,
-                 stop: threading.Event | None = None) -> None:
+                 stop: threading.Event | None = None,
+                 consumer_factory: Callable[[], Consumer] | None = None) -> None:
         """``consumer``/``producer`` default to real confluent-kafka clients; tests pass
-        wirecore.memory_kafka's, with a ``FakeClock``. ``stop`` ends the loop and every wait."""
+        wirecore.memory_kafka's, with a ``FakeClock``. ``stop`` ends the loop and every wait.
+        ``consumer_factory`` makes the consumer a stall rebuilds (default: a real one)."""
         self.stories_topic, self.dlq_topic = settings.topic("stories"), settings.topic("dlq")
         self.stop_event = stop or threading.Event()
         self.clock = clock or SystemClock(self.stop_event)
-        self._consumer = consumer or Consumer(consumer_conf(settings))
+        self._new_consumer = consumer_factory or (lambda: Consumer(consumer_conf(settings)))
+        self._consumer = consumer or self._new_consumer()
+        self.stall = StallWatch(now=self.clock.monotonic)
+        self.stalled = StallNote()  # what /readyz shows while the consumer reads nothing
         self._producer = producer or Producer(producer_conf(settings))
         self.batch_rows = settings.sink_batch_rows
         self.builder = BatchBuilder(
@@ -73,13 +84,17 @@ class SinkConsumer:
     def run(self, until_idle_s: float | None = None) -> None:
         """Consume until ``stop_event`` is set (or idle that long, for batch runs).
         Raises SinkStopped if it had to stop on its own (e.g. the DLQ stayed unwritable)."""
-        self._consumer.subscribe([self.stories_topic, self.dlq_topic], on_assign=self._on_assign,
-                                 on_revoke=self._on_revoke)
+        self._subscribe()
         last_activity = self.clock.monotonic()
         try:
             while not self.stop_event.is_set():
                 if self._poll(self.batch_rows, self.builder.next_due_in(0.2)):
                     last_activity = self.clock.monotonic()
+                    if self.stall.progressed():
+                        self.stalled.resumed("sink")
+                        log.info("sink: reading again")
+                else:
+                    check_stall("sink", self.stall, self._consumer, self.stalled, self._rejoin)
                 for st, batch, reason in self.builder.due():
                     self._flush(st, batch, reason)
                 idle_for = self.clock.monotonic() - last_activity
@@ -95,6 +110,23 @@ class SinkConsumer:
         finally:
             self._consumer.close()
             self._producer.flush(10)
+
+    def _subscribe(self) -> None:
+        self._consumer.subscribe([self.stories_topic, self.dlq_topic], on_assign=self._on_assign,
+                                 on_revoke=self._on_revoke)
+        self.stall.assigned()
+
+    def _rejoin(self) -> None:
+        """A new consumer in place of one that stopped fetching (``check_stall`` decided)."""
+        for topic, partition in list(self.builder.partitions):
+            self.builder.revoke(topic, partition)
+        try:
+            self._consumer.close()
+        except (KafkaException, RuntimeError) as exc:
+            log.warning("closing the stalled consumer: %s", exc)
+        self._consumer = self._new_consumer()
+        self.committer.consumer = self._consumer
+        self._subscribe()
 
     def _poll(self, n: int, timeout: float) -> int:
         got = 0
@@ -126,6 +158,7 @@ class SinkConsumer:
 
     def _resume(self) -> None:
         self._consumer.resume(self._consumer.assignment())
+        self.stall.assigned()  # the quiet time of a pause is not a stall
 
     def _idle(self, seconds: float) -> None:
         """Wait while paused: this only keeps group membership alive; but a rebalance served

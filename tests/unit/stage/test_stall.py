@@ -182,5 +182,5 @@ def test_an_unreadable_committed_offset_is_a_stall_not_a_silent_skip():
     consumer = StalledConsumer(threading.Event(), polls=0,
                                committed_error=KafkaError(KafkaError._TIMED_OUT, "timed out"))
     unread, detail = unread_records(consumer)
-    assert unread == {0: 150}
+    assert unread == {("wire.items", 0): 150}
     assert detail[0].startswith("p0 at ? (committed offset unreadable:") and detail[0].endswith("of 150")

@@ -394,7 +394,7 @@ def test_an_old_database_is_upgraded_in_place(tmp_path):
                   column_names=list(COLUMNS["dlq"]))
 
     applied = run_migrations(client, DB)
-    assert applied[0] == "008_items_versions" and applied[-1] == "015_lookups_and_held_stories"
+    assert applied[0] == "008_items_versions" and applied[-1] == "016_items_compress_blocks"
     d = Db(client)
     assert [t["item_id"] for t in d.named("timeline", story_id="S")] == ["a", "b"]
     (detail,) = d.rows("SELECT body FROM {db}.story_timeline WHERE item_id = 'b'")
@@ -403,6 +403,9 @@ def test_an_old_database_is_upgraded_in_place(tmp_path):
     assert d.rows("SELECT count() AS n FROM {db}.dlq FINAL") == [{"n": 1}]
     keys = dict(client.query(f"SELECT name, sorting_key FROM system.tables WHERE database = '{DB}'").result_rows)
     assert keys["items"] == "published_at, item_id, content_hash"
+    (engine,) = client.query(
+        f"SELECT engine_full FROM system.tables WHERE database = '{DB}' AND name = 'items'").result_rows
+    assert "max_compress_block_size = 65536" in engine[0]  # 016: small blocks for scattered reads
     assert [r["item_id"] for r in d.named("search", q="SECOND", since="2000-01-01", limit=5)] == ["b"]
     parts = d.rows("SELECT count() AS n, countIf(has(projections, 'facets')) AS with_facets, "
                    "sum(secondary_indices_compressed_bytes > 0) AS with_index "

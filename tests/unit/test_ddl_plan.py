@@ -36,9 +36,10 @@ def test_a_fresh_install_gets_the_search_index_and_facets_without_building_them(
 def test_repairing_items_adds_the_search_index_and_facets():
     steps = repair_statements("items")
     assert [s.migration for s in steps][0] == "008_items_versions"
-    assert [s.kind for s in steps] == ["create_table"] + ["alter"] * 5
+    assert [s.kind for s in steps] == ["create_table"] + ["alter"] * 6
     assert any("search_words" in s.sql for s in steps) and any("facets" in s.sql for s in steps)
     assert any("PROJECTION IF NOT EXISTS by_item_id" in s.sql for s in steps)  # 015
+    assert steps[-1].migration == "016_items_compress_blocks"  # a re-created items keeps small blocks
 
 
 def test_015_adds_the_item_id_projection_and_stories_clear():

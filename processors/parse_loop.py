@@ -21,7 +21,7 @@ from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, Topi
 from processors import metrics
 from processors.health import WorkerHealth
 from processors.stages import parse_stage, shard_partition, story_shard
-from processors.stall import StallWatch, check_stall
+from processors.stall import StallWatch, check_stall, note_progress
 from schemas.models import InvalidItem, dumps
 from wirecore.deadletter import build_dead_letter
 from wirecore.retry import Backoff, Clock, RetryPolicy, SystemClock
@@ -112,8 +112,7 @@ class ParseLoop:
             self._maybe_resume()
             check_stall(STAGE, self.stall, self.consumer, self.health, self._close)
             return
-        if self.stall.progressed():
-            self.health.resumed(STAGE)
+        note_progress(STAGE, self.stall, self.health)
         if self.producer.flush(30) > 0 or self.failed:
             err, self.failed = (self.failed or [KafkaError(KafkaError._TIMED_OUT, "deliveries pending")])[0], []
             raise KafkaException(err)  # nothing committed: the batch is parsed again

@@ -103,6 +103,13 @@ class StallNote:
         self.reason = None
 
 
+def note_progress(stage: str, watch: StallWatch, health: WorkerHealth | StallNote) -> None:
+    """Called by a loop that read records: ends a reported stall (``/readyz`` ready again)."""
+    if watch.progressed():
+        health.resumed(stage)
+        log.info("%s: reading again", stage)
+
+
 def check_stall(stage: str, watch: StallWatch, consumer, health: WorkerHealth | StallNote,
                 rebuild: Callable[[], None]) -> None:
     """Called by a loop whose poll came back empty: when due, ask the broker for the lag and

@@ -37,7 +37,7 @@ from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, Topi
 from processors import metrics
 from processors.health import WorkerHealth
 from processors.stages import decode_item
-from processors.stall import StallWatch, check_stall
+from processors.stall import StallWatch, check_stall, note_progress
 from processors.stories import EngineConfig
 from processors.story_state import ShardState
 from schemas.models import InvalidItem, dumps
@@ -233,8 +233,7 @@ class StoryLoop:
             if self.shards:  # restored: a stall is not the restore itself
                 check_stall(STAGE, self.stall, self.consumer, self.health, self._close)
             return
-        if self.stall.progressed():
-            self.health.resumed(STAGE)
+        note_progress(STAGE, self.stall, self.health)
         producer = self.producer
         producer.begin_transaction()
         self.in_transaction = True

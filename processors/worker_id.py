@@ -32,8 +32,9 @@ def worker_identity(configured: str | None, data_dir: Path, role: str = "", max_
     slots = root / "worker-slots"
     slots.mkdir(parents=True, exist_ok=True)
     tag = hashlib.sha1(str(root).encode()).hexdigest()[:6] + (f"-{role}" if role else "")
+    prefix = f"{role}-" if role else ""
     for slot in range(max_slots):
-        fh = open(slots / f"{role}{'-' if role else ''}slot-{slot}.lock", "a")  # noqa: SIM115 - held for the process lifetime
+        fh = open(slots / f"{prefix}slot-{slot}.lock", "a")  # noqa: SIM115 - held for the process lifetime
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

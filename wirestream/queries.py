@@ -126,11 +126,11 @@ def search_items(reader: Reader, database: str, text: str, since: str, limit: in
     while True:
         cols, rows = reader.query(sql, {"q": text, "since": since, "fetch": fetch})
         cols = cols[:5]  # content_hash only orders one item's versions at one instant
-        rows = sorted(rows, key=lambda r: r[5], reverse=True)  # then stably by instant and item
         complete = len(rows) < fetch
         groups, last = 0, object()
         keyed = []
-        for row in sorted(rows, key=lambda r: r[0], reverse=True):  # number the instants, newest first
+        # number the instants, newest first; within one, the highest content hash first
+        for row in sorted(rows, key=lambda r: (r[0], r[5]), reverse=True):
             if row[0] != last:
                 groups, last = groups + 1, row[0]
             keyed.append((groups, row[3], row[:5]))

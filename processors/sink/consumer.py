@@ -33,7 +33,7 @@ from processors.sink.dlq import KafkaDeadLetters
 from processors.sink.retrier import Retrier, SinkStopped
 from processors.sink.state import BatchBuilder, PartitionState
 from processors.sink.store import BatchStore, Writer
-from processors.stall import StallNote, StallWatch, check_stall
+from processors.stall import StallNote, StallWatch, check_stall, note_progress
 from wirecore.retry import Clock, RetryPolicy, SystemClock
 from wirecore.settings import Settings
 
@@ -90,9 +90,7 @@ class SinkConsumer:
             while not self.stop_event.is_set():
                 if self._poll(self.batch_rows, self.builder.next_due_in(0.2)):
                     last_activity = self.clock.monotonic()
-                    if self.stall.progressed():
-                        self.stalled.resumed("sink")
-                        log.info("sink: reading again")
+                    note_progress("sink", self.stall, self.stalled)
                 else:
                     check_stall("sink", self.stall, self._consumer, self.stalled, self._rejoin)
                 for st, batch, reason in self.builder.due():

@@ -43,6 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import processors.stories  # noqa: E402, F401 - run_engine looks it up in sys.modules
 from processors.stories import StoryDoc  # noqa: E402
 from processors.stories.baselines import TfidfBaseline  # noqa: E402
+from wirecore.heap import FrozenHeap  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data" / "ecbplus"
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -88,6 +89,7 @@ def peak_rss_mb() -> float:
 
 
 SHORT_WORDS = 0
+CHUNK = 256  # items per featurise_many call, as ``wirestream cluster`` reads them
 
 
 def run_engine(base: list[tuple[str, str]], n: int, package: Any = None) -> tuple[float, int, float]:
@@ -96,10 +98,21 @@ def run_engine(base: list[tuple[str, str]], n: int, package: Any = None) -> tupl
     mod = package or sys.modules["processors.stories"]
     engine = mod.StoryEngine(mod.EngineConfig())
     docs = list(make_stream(base, n, words=SHORT_WORDS))
+    many = getattr(sys.modules.get(f"{mod.__name__}.features"), "featurise_many", None)
+    heap = FrozenHeap()  # as the stages run any engine: the GC kept off its state
     t = time.process_time()
-    for doc in docs:
-        engine.assign(doc)
-    return n / (time.process_time() - t), engine.live_stories, peak_rss_mb()
+    for start in range(0, n, CHUNK):
+        chunk = docs[start:start + CHUNK]
+        if many is None:  # an engine from before batch features: one item at a time
+            for doc in chunk:
+                engine.assign(doc)
+        else:  # as the stories stage and ``cluster`` run it: features a chunk at a time
+            for doc, features in zip(chunk, many(chunk, engine.config.stem_len), strict=True):
+                engine.assign(doc, features)
+        heap.settle(len(chunk))
+    rate = n / (time.process_time() - t)
+    heap.release()
+    return rate, engine.live_stories, peak_rss_mb()
 
 
 def load_ref_engine(ref: str) -> Any:
@@ -121,9 +134,10 @@ def load_ref_engine(ref: str) -> Any:
     return importlib.import_module("ref_stories")
 
 
-def run_command(base: list[tuple[str, str]], n: int) -> tuple[float, float]:
+def run_command(base: list[tuple[str, str]], n: int, jobs: str | None = None) -> tuple[float, float]:
     """Items/s of the whole ``wirestream cluster`` command (a subprocess reading JSON lines
-    and writing decisions), startup included: (per CPU second, per wall second)."""
+    and writing decisions), startup included: (per CPU second of it and its helper
+    processes, per wall second). ``jobs``: its ``--jobs`` (None: its default)."""
     with tempfile.TemporaryDirectory(prefix="bench-cluster-") as tmp:
         src = Path(tmp) / "in.jsonl"
         with src.open("wb") as f:
@@ -134,7 +148,8 @@ def run_command(base: list[tuple[str, str]], n: int) -> tuple[float, float]:
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         t = time.perf_counter()
         subprocess.run([sys.executable, "-m", "wirestream.cli", "cluster", "-i", str(src),
-                        "-o", str(Path(tmp) / "out.jsonl")], check=True,
+                        "-o", str(Path(tmp) / "out.jsonl"), *(["--jobs", jobs] if jobs else [])],
+                       check=True,
                        cwd=Path(__file__).resolve().parents[1])  # this tree's wirestream
         wall = time.perf_counter() - t
         after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -182,13 +197,17 @@ def main() -> None:
     if ref_rates:
         print(f"{args.ref} median: {statistics.median(ref_rates):,.0f} items/s; ratio "
               f"{statistics.median(rates) / statistics.median(ref_rates):.2f}x")
-    if args.command:
-        cmd = [run_command(base, args.items) for _ in range(args.runs)]
-        cpu, wall = [c for c, _ in cmd], [w for _, w in cmd]
-        print(f"wirestream cluster: per CPU second {', '.join(f'{r:,.0f}' for r in cpu)} "
-              f"(median {statistics.median(cpu):,.0f}); per wall second "
-              f"{', '.join(f'{r:,.0f}' for r in wall)} (median {statistics.median(wall):,.0f}) "
-              "items/s")
+    if args.command:  # default (a helper process on a 2-core machine) and --jobs 0, interleaved
+        cmd: dict[str, list[tuple[float, float]]] = {"default --jobs": [], "--jobs 0": []}
+        for _ in range(args.runs):
+            cmd["default --jobs"].append(run_command(base, args.items))
+            cmd["--jobs 0"].append(run_command(base, args.items, "0"))
+        for label, runs in cmd.items():
+            cpu, wall = [c for c, _ in runs], [w for _, w in runs]
+            print(f"wirestream cluster ({label}): per wall second "
+                  f"{', '.join(f'{r:,.0f}' for r in wall)} (median {statistics.median(wall):,.0f}); "
+                  f"per CPU second {', '.join(f'{r:,.0f}' for r in cpu)} "
+                  f"(median {statistics.median(cpu):,.0f}) items/s")
     b_rate = run_baseline(base, args.baseline_items)
     e_rate = run_engine(base, args.baseline_items)[0]
     print(f"on the first {args.baseline_items} items: engine {e_rate:,.0f} items/s, "

@@ -10,7 +10,8 @@ from datetime import datetime
 import orjson
 
 from processors.parsing import parse_raw_item
-from processors.stories import Assignment, StoryDoc, StoryEngine
+from processors.stories import Assignment, EngineConfig, StoryDoc, StoryEngine
+from processors.stories.features import ItemFeatures, featurise_many
 from schemas.models import InvalidItem, RawMeta, StoryEvent, StorySnapshot, WireItem
 from wirecore.settings import Settings
 from wirecore.topology import DUPLICATE
@@ -44,9 +45,10 @@ def to_story_doc(item: WireItem) -> StoryDoc:
 
 
 def story_stage(
-    engine: StoryEngine, item: WireItem, *, redelivery: bool, raw_ts_ms: int | None
+    engine: StoryEngine, item: WireItem, *, redelivery: bool, raw_ts_ms: int | None,
+    features: ItemFeatures | None = None,
 ) -> tuple[StoryEvent, Assignment]:
-    a = engine.assign(to_story_doc(item))
+    a = engine.assign(to_story_doc(item), features)
     event = StoryEvent(
         item=item, story_id=a.story_id, relation=a.relation, score=float(a.score),
         evidence=a.evidence, story=a.story, raw_timestamp_ms=raw_ts_ms, redelivery=redelivery,
@@ -75,11 +77,18 @@ def seen_record(content_hash: str | None, story_id: str) -> str:
     return f"{content_hash or ''}\t{story_id}"
 
 
+def item_features(items: list[WireItem], config: EngineConfig) -> list[ItemFeatures]:
+    """The engine's features of a batch of items, computed together (``featurise_many``)."""
+    return featurise_many([to_story_doc(item) for item in items], config.stem_len)
+
+
 def story_step(
-    engine: StoryEngine, item: WireItem, seen: str | None, raw_ts_ms: int | None
+    engine: StoryEngine, item: WireItem, seen: str | None, raw_ts_ms: int | None,
+    features: ItemFeatures | None = None,
 ) -> tuple[StoryEvent, dict[str, dict | None]]:
     """One item through the stories stage: (event to emit, engine state changes).
 
+    ``features``: the item's ``item_features``, when computed ahead with its batch.
     ``seen`` is the ``seen_record`` of this item_id's last handled version in this shard
     (None: never; a record written before story ids were kept holds the hash alone). The same
     content again is a redelivery (a republished page, or the parse stage replaying after a
@@ -96,7 +105,8 @@ def story_step(
     redelivery = seen is not None and seen_hash == (item.content_hash or "")
     if redelivery and seen_story:
         return redelivered(engine, item, seen_story, raw_ts_ms), {}
-    event, assignment = story_stage(engine, item, redelivery=redelivery, raw_ts_ms=raw_ts_ms)
+    event, assignment = story_stage(engine, item, redelivery=redelivery, raw_ts_ms=raw_ts_ms,
+                                    features=features)
     return event, assignment.state_changes
 
 

@@ -32,16 +32,18 @@ import logging
 import threading
 import time
 
-from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Producer, TopicPartition
 
 from processors import metrics
 from processors.health import WorkerHealth
-from processors.stages import decode_item
+from processors.stages import decode_item, item_features
 from processors.stall import StallWatch, check_stall, note_progress
 from processors.stories import EngineConfig
+from processors.stories.features import ItemFeatures
 from processors.story_state import ShardState
-from schemas.models import InvalidItem, dumps
+from schemas.models import InvalidItem, WireItem, dumps
 from wirecore.deadletter import build_dead_letter
+from wirecore.heap import FrozenHeap
 from wirecore.retry import Backoff, Clock, RetryPolicy, SystemClock
 from wirecore.settings import Settings
 from wirecore.topology import STORY_WORKERS
@@ -119,6 +121,7 @@ class StoryLoop:
         self.client_error_at: float | None = None  # last broker-down report of the error callback
         self.abandoned: list[tuple[Producer, threading.Thread]] = []  # hung in a call: never touched
         self.stall = StallWatch()
+        self.heap = FrozenHeap()  # the engines' state: long-lived, acyclic (wirecore.heap)
 
     # -- clients ---------------------------------------------------------------------------
     def _open(self) -> None:
@@ -148,6 +151,7 @@ class StoryLoop:
 
     def _close(self) -> None:
         self.shards.clear()
+        self.heap.release()
         if self.consumer is not None:
             with contextlib.suppress(KafkaException, RuntimeError):
                 self.consumer.close()
@@ -239,14 +243,24 @@ class StoryLoop:
         self.in_transaction = True
         next_offsets: dict[int, int] = {}
         touched: set[int] = set()
+        batch: list[tuple[Message, ShardState, WireItem | InvalidItem]] = []
         for m in msgs:
             p = m.partition()
             shard = self.shards.get(p)
             if shard is None:  # revoked during this poll; its new owner reprocesses it
                 continue
-            self._handle(m, shard)
+            try:
+                batch.append((m, shard, decode_item(m.value())))
+            except InvalidItem as exc:
+                batch.append((m, shard, exc))
             touched.add(p)
             next_offsets[p] = m.offset() + 1
+        features = iter(self._features([x for _, _, x in batch if isinstance(x, WireItem)]))
+        for m, shard, item in batch:
+            if isinstance(item, WireItem):
+                self._handle(m, shard, item, next(features))
+            else:
+                self._dead_letter(m, item)
         state_bytes = 0
         for p in touched:
             for key, value in self.shards[p].take_pending().items():
@@ -259,6 +273,7 @@ class StoryLoop:
         self._txn_call("commit_transaction", producer.commit_transaction, TXN_CALL_TIMEOUT_S)
         self.in_transaction = False
         metrics.STORY_BATCH_ITEMS.observe(len(msgs))
+        self.heap.settle(len(msgs))
         metrics.STORY_STATE_BYTES.inc(state_bytes)
         if self.backoff.attempt or self.client_error_at is not None:
             self.backoff.reset()
@@ -278,20 +293,33 @@ class StoryLoop:
         self.client_error_at = None
         self.health.resumed(STAGE)
 
-    def _handle(self, m, shard: ShardState) -> None:
+    def _features(self, items: list[WireItem]) -> list[ItemFeatures | None]:
+        """The batch's engine features in one pass (``featurise_many``: SimHashes of the whole
+        poll at once). Should one item break the batch computation, every item goes without:
+        the engine then computes each item's own, and the error surfaces at that one item,
+        exactly as if the batch had never been formed."""
         try:
-            item = decode_item(m.value())
-            event = shard.step(item, raw_ts_ms(m.headers()))
+            return list(item_features(items, self.engine_cfg))
+        except Exception:  # noqa: BLE001 - re-raised per item by the engine; see docstring
+            log.warning("features of a batch of %d items failed; computing them per item", len(items))
+            return [None] * len(items)
+
+    def _handle(self, m: Message, shard: ShardState, item: WireItem, features: ItemFeatures | None) -> None:
+        try:
+            event = shard.step(item, raw_ts_ms(m.headers()), features)
         except InvalidItem as exc:
-            metrics.ITEMS.labels(STAGE, "dead_letter").inc()
-            metrics.DEAD_LETTERS.labels(STAGE, exc.reason.split(":")[0][:60]).inc()
-            dl = build_dead_letter(stage=STAGE, reason=exc.reason, topic=m.topic(), partition=m.partition(),
-                                   offset=m.offset(), value=m.value(), key=m.key(), headers=m.headers())
-            self._produce(self.dlq_topic, m.key(), dumps(dl))
+            self._dead_letter(m, exc)
             return
         metrics.RELATIONS.labels(event.relation).inc()
         metrics.ITEMS.labels(STAGE, "redelivery" if event.redelivery else "ok").inc()
         self._produce(self.stories_topic, event.story_id.encode(), dumps(event))
+
+    def _dead_letter(self, m: Message, exc: InvalidItem) -> None:
+        metrics.ITEMS.labels(STAGE, "dead_letter").inc()
+        metrics.DEAD_LETTERS.labels(STAGE, exc.reason.split(":")[0][:60]).inc()
+        dl = build_dead_letter(stage=STAGE, reason=exc.reason, topic=m.topic(), partition=m.partition(),
+                               offset=m.offset(), value=m.value(), key=m.key(), headers=m.headers())
+        self._produce(self.dlq_topic, m.key(), dumps(dl))
 
     def _produce(self, topic: str, key: bytes | None, value: bytes | None, partition: int = -1) -> None:
         while True:

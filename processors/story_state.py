@@ -10,11 +10,13 @@ coalesced per transaction: a story touched by 300 items of one batch is written 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 import orjson
 
 from processors.stages import seen_record, story_step
 from processors.stories import EngineConfig, StoryEngine
+from processors.stories.features import ItemFeatures
 from schemas.models import StoryEvent, WireItem
 
 SEEN_PREFIX = "i:"
@@ -28,7 +30,7 @@ class ShardState:
         self.config = config
         self.engine = engine or StoryEngine(config)
         self.seen: dict[str, str] = seen or {}
-        self.pending: dict[str, bytes | None] = {}
+        self.pending: dict[str, Any] = {}  # key -> JSON-able value or bytes; None: delete
 
     @classmethod
     def restore(cls, config: EngineConfig, records: Iterable[tuple[bytes, bytes | None]]) -> ShardState:
@@ -47,11 +49,13 @@ class ShardState:
                 engine_items.append((key, value))
         return cls(config, StoryEngine.restore(config, engine_items), seen)
 
-    def step(self, item: WireItem, raw_ts_ms: int | None) -> StoryEvent:
-        """Decide one item; its state writes join ``pending`` until ``take_pending``."""
-        event, changes = story_step(self.engine, item, self.seen.get(item.item_id), raw_ts_ms)
-        for key, value in changes.items():
-            self.pending[key] = None if value is None else orjson.dumps(value)
+    def step(self, item: WireItem, raw_ts_ms: int | None,
+             features: ItemFeatures | None = None) -> StoryEvent:
+        """Decide one item (``features``: its ``item_features``, if computed with its batch);
+        its state writes join ``pending`` until ``take_pending``."""
+        event, changes = story_step(self.engine, item, self.seen.get(item.item_id), raw_ts_ms,
+                                    features)
+        self.pending.update(changes)
         if not event.redelivery or "\t" not in self.seen[item.item_id]:  # the latest version and its story
             record = seen_record(item.content_hash, event.story_id)
             self.seen[item.item_id] = record
@@ -59,7 +63,9 @@ class ShardState:
         return event
 
     def take_pending(self) -> dict[str, bytes | None]:
-        """The coalesced writes since the last call (to produce inside the transaction)."""
-        out, self.pending = self.pending, {}
-        return out
+        """The coalesced writes since the last call (to produce inside the transaction),
+        encoded only now: a story touched by many items of one batch is encoded once."""
+        pending, self.pending = self.pending, {}
+        return {key: value if isinstance(value, bytes) or value is None else orjson.dumps(value)
+                for key, value in pending.items()}
 

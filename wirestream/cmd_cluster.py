@@ -7,8 +7,12 @@ the work lives in ``processors.stories``.
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import sys
+from collections import deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import IO, Annotated, Any
 
@@ -16,7 +20,9 @@ import orjson
 import typer
 
 from processors.stories import EngineConfig, StoryDoc, StoryEngine
+from processors.stories.features import ItemFeatures, featurise_many
 from schemas.models import InvalidItem, WireItem
+from wirecore.heap import FrozenHeap
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA_DIR = REPO_ROOT.parent / "shared" / "data" / "ecbplus"
@@ -66,30 +72,98 @@ def doc_of_wire_item(row: dict[str, Any]) -> StoryDoc:
     )
 
 
-def cluster_lines(
-    lines: Iterable[bytes], out: IO[bytes], err: IO[str], config: EngineConfig | None = None
-) -> int:
-    """Write one decision per good line, in input order; return the number of bad lines."""
-    engine = StoryEngine(config or EngineConfig())
-    bad = 0
-    for n, line in enumerate(lines, start=1):
+Prepared = tuple[list[StoryDoc], list[ItemFeatures], list[tuple[int, str]]]
+
+
+def prepare_chunk(first_line: int, lines: list[bytes], stem_len: int) -> Prepared:
+    """Parse a chunk of input lines and compute the engine's features of the good ones:
+    (docs, their features, (line number, reason) of each bad line). Pure, so it can run in
+    a helper process while the engine decides on the chunk before."""
+    docs: list[StoryDoc] = []
+    errors: list[tuple[int, str]] = []
+    for n, line in enumerate(lines, start=first_line):
         if not line.strip():
             continue
         try:
-            doc = parse_cluster_line(line)
+            docs.append(parse_cluster_line(line))
         except InvalidItem as exc:
-            err.write(f"line {n}: {exc.reason}\n")
-            bad += 1
-            continue
-        a = engine.assign(doc)
-        record = {"id": doc.id, "story_id": a.story_id, "relation": a.relation,
-                  "score": round(a.score, 6), "evidence": a.evidence}
-        if a.merged:
-            record["merged"] = a.merged
-        if a.demoted:
-            record["demoted"] = a.demoted
-        out.write(orjson.dumps(record) + b"\n")
+            errors.append((n, exc.reason))
+    return docs, featurise_many(docs, stem_len), errors
+
+
+def cluster_lines(
+    lines: Iterable[bytes], out: IO[bytes], err: IO[str], config: EngineConfig | None = None,
+    chunk: int = 256, helpers: int = 0,
+) -> int:
+    """Write one decision per good line, in input order; return the number of bad lines.
+
+    Lines are read ``chunk`` at a time and prepared (parsed, text features computed in one
+    pass) by ``prepare_chunk``; with ``helpers`` > 0 that runs in helper processes while
+    this one decides, the one step that must stay in order. Decisions are the same either way.
+    """
+    engine = StoryEngine(config or EngineConfig())
+    heap = FrozenHeap()  # the engine's state is long-lived and acyclic: keep the GC off it
+    bad = 0
+    try:
+        for docs, features, errors in _prepared(_chunks(lines, chunk), engine.config.stem_len,
+                                                helpers):
+            for n, reason in errors:
+                err.write(f"line {n}: {reason}\n")
+            bad += len(errors)
+            for doc, feats in zip(docs, features, strict=True):
+                a = engine.assign(doc, feats)
+                record = {"id": doc.id, "story_id": a.story_id, "relation": a.relation,
+                          "score": round(a.score, 6), "evidence": a.evidence}
+                if a.merged:
+                    record["merged"] = a.merged
+                if a.demoted:
+                    record["demoted"] = a.demoted
+                out.write(orjson.dumps(record) + b"\n")
+            heap.settle(len(docs))
+    finally:
+        heap.release()
     return bad
+
+
+def _chunks(lines: Iterable[bytes], size: int) -> Iterator[tuple[int, list[bytes]]]:
+    """(number of the first line, lines) of ``size`` lines at a time."""
+    batch: list[bytes] = []
+    first = 1
+    for n, line in enumerate(lines, start=1):
+        batch.append(line)
+        if len(batch) >= size:
+            yield first, batch
+            first, batch = n + 1, []
+    if batch:
+        yield first, batch
+
+
+def _prepared(chunks: Iterator[tuple[int, list[bytes]]], stem_len: int, helpers: int) -> Iterator[Prepared]:
+    """``prepare_chunk`` of each chunk, in order. The first chunk is prepared here, so a
+    small input never pays for starting a process; after it, ``helpers`` processes work up
+    to two chunks each ahead of the engine (memory stays bounded on any input size)."""
+    first = next(chunks, None)
+    if first is None:
+        return
+    yield prepare_chunk(*first, stem_len)
+    if helpers <= 0:
+        for c in chunks:
+            yield prepare_chunk(*c, stem_len)
+        return
+    ahead = 2 * helpers
+    with ProcessPoolExecutor(helpers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        pending: deque[Future[Prepared]] = deque()
+        for c in chunks:
+            pending.append(pool.submit(prepare_chunk, *c, stem_len))
+            if len(pending) > ahead:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def default_helpers() -> int:
+    """One helper process when this machine has a second core to give it, else none."""
+    return 1 if len(os.sched_getaffinity(0)) > 1 else 0
 
 
 def _open_in(path: str) -> Iterator[bytes]:
@@ -103,20 +177,25 @@ def _open_in(path: str) -> Iterator[bytes]:
 def cluster(
     input: Annotated[str, typer.Option("--input", "-i", help="JSON lines, or - for stdin")] = "-",
     output: Annotated[str, typer.Option("--output", "-o", help="JSON lines, or - for stdout")] = "-",
+    jobs: Annotated[int | None, typer.Option(
+        "--jobs", "-j", min=0,
+        help="helper processes that parse lines and compute text features ahead of the engine "
+             "(default: 1 when a second core is available, else 0)")] = None,
 ) -> None:
     """Assign items to stories, in file order.
 
     Lines are {id, title, text, published_at, lang} or ``wirestream parse`` records
     (WireItem), so ``wirestream parse ... | wirestream cluster`` composes.
     """
+    helpers = default_helpers() if jobs is None else jobs
     try:
         lines = _open_in(input)
         if output == "-":
-            bad = cluster_lines(lines, sys.stdout.buffer, sys.stderr)
+            bad = cluster_lines(lines, sys.stdout.buffer, sys.stderr, helpers=helpers)
             sys.stdout.buffer.flush()
         else:
             with open(output, "wb") as out:
-                bad = cluster_lines(lines, out, sys.stderr)
+                bad = cluster_lines(lines, out, sys.stderr, helpers=helpers)
     except OSError as exc:
         sys.stderr.write(f"{exc.filename}: {exc.strerror}\n")
         raise typer.Exit(1) from None

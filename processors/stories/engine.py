@@ -12,7 +12,9 @@ from its state in between.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
+import itertools
 from collections.abc import Iterable
 from typing import Any
 
@@ -273,15 +275,17 @@ class StoryEngine:
         cfg = self.config
         if kept.simhash is None or not stories:
             return None
-        pool = [(s, it) for s in stories for it in s.items if it.simhash is not None]
-        if not pool:
-            return None
-        hashes = np.fromiter((it.simhash for _, it in pool), dtype=np.uint64, count=len(pool))
+        parts = [s.simhashes() for s in stories]
+        hashes = np.concatenate([p[0] for p in parts]) if len(parts) > 1 else parts[0][0]
         bits = np.bitwise_count(hashes ^ np.uint64(kept.simhash))
         close = np.flatnonzero(bits <= cfg.revision_max_hamming).tolist()
+        if not close:
+            return None
+        ends = list(itertools.accumulate(len(p[1]) for p in parts))
         best: tuple[int, int, str, Story] | None = None
         for i in close:
-            story, item = pool[i]
+            k = bisect.bisect_right(ends, i)
+            story, item = stories[k], parts[k][1][i - (ends[k - 1] if k else 0)]
             shorter, longer = sorted((kept.n_tokens, item.n_tokens))
             if shorter < cfg.revision_min_length_ratio * longer:
                 continue
@@ -327,6 +331,7 @@ class StoryEngine:
     def _remember(self, story: Story, kept: KeptItem, replace_guid: bool,
                   changes: Changes) -> None:
         sid = story.story_id
+        story.copies = None
         if replace_guid and kept.guid:
             for old in [it for it in story.items if it.guid == kept.guid]:
                 story.items.remove(old)

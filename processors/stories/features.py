@@ -14,7 +14,15 @@ import numpy as np
 
 from processors.stories.model import StoryDoc
 from processors.stories.story import YEAR_IDS
-from processors.stories.text import extract_terms, hash_tokens, simhash, term_ids, tokenise
+from processors.stories.text import (
+    DocTerms,
+    extract_terms,
+    hash_tokens,
+    simhash,
+    simhash_many,
+    term_ids,
+    tokenise,
+)
 
 
 @dataclass(slots=True, frozen=True)
@@ -53,15 +61,30 @@ def featurise(
     if tokens is None:
         tokens = tokenise(text)
     terms = extract_terms(text, doc.lang, stem_len, tokens, doc.title)
+    return _features(doc, terms, simhash(terms.tokens), chash or content_hash(doc, tokens))
+
+
+def featurise_many(docs: list[StoryDoc], stem_len: int) -> list[ItemFeatures]:
+    """``featurise`` of each item, the SimHashes computed in one batch (``simhash_many``):
+    what a stage that reads items a poll at a time hands to ``StoryEngine.assign``."""
+    texts = [full_text(doc) for doc in docs]
+    terms = [extract_terms(text, doc.lang, stem_len, None, doc.title)
+             for doc, text in zip(docs, texts, strict=True)]
+    hashes = simhash_many([t.tokens for t in terms])
+    return [_features(doc, t, h, content_hash(doc, t.tokens))
+            for doc, t, h in zip(docs, terms, hashes, strict=True)]
+
+
+def _features(doc: StoryDoc, terms: DocTerms, simhash_value: int | None, chash: str) -> ItemFeatures:
     tf, names = terms.tf, terms.names
     words = dict(zip(term_ids(list(tf)), tf, strict=True))
     pairs = sorted(words.items())  # a Python sort of ~30 pairs beats argsort + fromiter
     return ItemFeatures(
-        content_hash=chash or content_hash(doc, tokens),
+        content_hash=chash,
         names=terms.names,
         lang=terms.lang,
         head_names=sorted(term_ids(sorted(terms.head_names))),
-        simhash=simhash(terms.tokens),
+        simhash=simhash_value,
         n_tokens=len(terms.tokens),
         words=words,
         ids=np.array([p[0] for p in pairs], dtype=np.uint32),

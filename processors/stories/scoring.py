@@ -18,7 +18,9 @@ gap is still reported as evidence.
 
 from __future__ import annotations
 
+import heapq
 import math
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -245,9 +247,8 @@ def name_conflicts(
     total = float(nw.sum())
     if total <= 0:
         return np.zeros(n, dtype=bool)
-    present = np.zeros((int(rows.max()) + 1, len(vec.ids)), dtype=bool)
-    present[owner[owner <= rows.max()], pos[owner <= rows.max()]] = True
-    item_missing = ((~present[rows]) @ nw) / total
+    covered = np.bincount(owner, weights=nw[pos], minlength=int(rows.max()) + 1)[rows]
+    item_missing = (total - covered) / total
     cores = [s.core_names(cfg.conflict_share) for s in stories]
     cat = np.concatenate(cores)
     if len(cat) == 0:
@@ -286,14 +287,9 @@ def find_candidates(
                 acc[sid] = get(sid, 0.0) + w
     if len(acc) <= max_candidates:  # all of them: their order does not matter to the scorer
         return [stories[sid] for sid in acc], len(acc)
-    # The heaviest, ties by story id (deterministic): the k-th weight by a partial sort, the
-    # few at least as heavy picked in numpy, then sorted by (-weight, id) in Python.
-    sids = list(acc)
-    w = np.fromiter(acc.values(), dtype=np.float64, count=len(sids))
-    kth = -np.partition(-w, max_candidates - 1)[max_candidates - 1]
-    best = sorted([(-w_, sids[i]) for i, w_ in zip((w >= kth).nonzero()[0].tolist(),
-                                                   w[w >= kth].tolist(), strict=True)])
-    return [stories[sid] for _, sid in best[:max_candidates]], len(acc)
+    # The heaviest, ties by story id (deterministic), in one C-level partial sort.
+    best = heapq.nsmallest(max_candidates, zip(map(operator.neg, acc.values()), acc, strict=True))
+    return [stories[sid] for _, sid in best], len(acc)
 
 
 def _round(value: float | None) -> float | None:

@@ -16,6 +16,7 @@ from processors.health import WorkerHealth
 from processors.stories import EngineConfig
 from processors.story_loop import StoryLoop
 from processors.story_state import ShardState
+from schemas.models import WireItem
 from wirecore.retry import FakeClock
 from wirecore.settings import Settings
 
@@ -242,3 +243,38 @@ def test_a_broker_outage_seen_by_the_error_callback_pauses_once_and_resumes_when
     time.sleep(0.01)
     loop.run()  # idle polls, no input: the broker answers again, partitions assigned
     assert health.report()["ready"] and loop.client_error_at is None
+
+
+def test_a_batch_whose_features_fail_is_decided_item_by_item(monkeypatch):
+    """The poll's features are computed in one pass; if that pass fails, the items are still
+    decided (the engine computes each one's own), never dropped or dead-lettered as a group."""
+    def broken(items, config):
+        raise ValueError("batch features broke")
+
+    monkeypatch.setattr(story_loop, "item_features", broken)
+    loop, calls, *_ = make_loop([[FakeMessage(0, good_item(1)), FakeMessage(1, good_item(2))]])
+    loop.run()
+    produced = [c[1] for c in calls if c[0] == "produce"]
+    assert produced.count("wire.stories") == 2 and "wire.dlq" not in produced
+    assert calls[-2:] == [("offsets", [(0, 2)]), ("commit",)]
+
+
+def test_the_loop_decides_a_batch_as_one_item_at_a_time():
+    """Batch features give the events the engine gives one item at a time."""
+    items = [good_item(n) for n in range(6)]
+    loop, calls, *_ = make_loop([[FakeMessage(n, v) for n, v in enumerate(items)]])
+    seen: list = []
+    orig_open = loop._open
+
+    def recording_open() -> None:
+        orig_open()
+        step = loop.shards[0].step
+        loop.shards[0].step = lambda *a: (seen.append(step(*a)), seen[-1])[1]
+
+    loop._open = recording_open
+    loop.run()
+    alone = ShardState(EngineConfig())
+    expected = [alone.step(WireItem.from_dict(orjson.loads(v)), 1000) for v in items]
+    assert [(e.story_id, e.relation, e.score, e.story.version) for e in seen] == [
+        (e.story_id, e.relation, e.score, e.story.version) for e in expected]
+    assert {e.relation for e in seen} >= {"new", "update"}

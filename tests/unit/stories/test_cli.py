@@ -63,3 +63,62 @@ def test_cluster_reads_wirestream_parse_records():
     assert [o["relation"] for o in out] == ["new", "update"]
     assert out[0]["story_id"] == out[1]["story_id"] and len(out[0]["story_id"]) == 16
 
+
+
+def _many_lines(n: int) -> list[bytes]:
+    """``n`` lines of two alternating events with varied words, a bad line every 97th and a
+    blank line every 89th, so chunks end in every kind of line."""
+    lines = []
+    for i in range(n):
+        if i % 97 == 50:
+            lines.append(b"{broken")
+            continue
+        if i % 89 == 7:
+            lines.append(b"")
+            continue
+        title, text = (QUAKE_1, QUAKE_2)[i % 2]
+        words = text.split()
+        del words[i % len(words)]
+        lines.append(orjson.dumps({"id": f"i{i}", "title": f"{title} {i // 40}", "text": " ".join(words),
+                                   "published_at": f"2026-01-24T{i % 24:02d}:00:00Z"}))
+    return lines
+
+
+def test_helper_processes_give_the_same_decisions_and_errors():
+    """Lines prepared in a helper process (``--jobs``) are decided exactly as in one process,
+    errors reported with the same line numbers, whatever the chunk size."""
+    import io
+
+    from wirestream.cmd_cluster import cluster_lines
+
+    lines = _many_lines(300)
+    runs = []
+    for helpers, chunk in ((0, 1000), (0, 7), (1, 7), (2, 64)):
+        out, err = io.BytesIO(), io.StringIO()
+        bad = cluster_lines(iter(lines), out, err, chunk=chunk, helpers=helpers)
+        runs.append((bad, out.getvalue(), err.getvalue()))
+    assert runs[0][0] == 3 and "line 51: not JSON" in runs[0][2]
+    assert len(runs[0][1].splitlines()) == 300 - 3 - 4
+    assert {orjson.loads(x)["relation"] for x in runs[0][1].splitlines()} >= {"new", "update"}
+    assert all(r == runs[0] for r in runs[1:])
+
+
+def test_cluster_command_with_a_helper_process(tmp_path):
+    """The console script as a user runs it on a file larger than one chunk, with ``--jobs 1``
+    and ``--jobs 0``: the same output, exit 2 for the bad lines."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    src = tmp_path / "in.jsonl"
+    src.write_bytes(b"\n".join(_many_lines(600)) + b"\n")
+    exe = Path(sys.executable).parent / "wirestream"
+    outs = []
+    for jobs in ("1", "0"):
+        dst = tmp_path / f"out{jobs}.jsonl"
+        proc = subprocess.run([str(exe), "cluster", "-i", str(src), "-o", str(dst), "--jobs", jobs],
+                              capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 2, proc.stderr
+        assert proc.stderr.count("not JSON") == 6
+        outs.append(dst.read_bytes())
+    assert outs[0] == outs[1] and len(outs[0].splitlines()) == 600 - 6 - 7

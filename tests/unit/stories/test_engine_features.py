@@ -1,11 +1,13 @@
-"""Features computed ahead (``featurise``) give exactly the decisions the engine makes alone."""
+"""Features computed ahead (``featurise``, or a batch with ``featurise_many``) give exactly the
+decisions the engine makes alone."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
 from processors.stories import EngineConfig, StoryDoc, StoryEngine
-from processors.stories.features import featurise
+from processors.stories.features import featurise, featurise_many
+from processors.stories.text import simhash, simhash_many, tokenise
 from tests.unit.stories.docs import QUAKE_1, QUAKE_2
 
 
@@ -32,3 +34,27 @@ def test_decisions_are_the_same_with_features_computed_ahead():
         assert (a.story_id, a.relation, a.score, a.evidence, a.state_changes) == (
             b.story_id, b.relation, b.score, b.evidence, b.state_changes)
     assert {a.relation for a in map(StoryEngine(cfg).assign, _docs())} >= {"new", "duplicate"}
+
+
+def test_batch_features_equal_one_by_one_whatever_the_batch():
+    """``featurise_many`` hashes a whole batch in one pass of array operations; shingles must
+    never cross from one item into the next, and too-short items keep no SimHash."""
+    cfg = EngineConfig()
+    docs = _docs() + [StoryDoc(id="tiny", title="Short", text="only five words here", published_at=None),
+                      StoryDoc(id="empty", title="", text="", published_at=None)]
+    one_by_one = [featurise(d, cfg.stem_len) for d in docs]
+    assert one_by_one[-1].simhash is None and one_by_one[-2].simhash is None
+    assert sum(f.simhash is not None for f in one_by_one) >= 60
+    for size in (1, 2, 7, len(docs)):
+        batched = [f for s in range(0, len(docs), size)
+                   for f in featurise_many(docs[s:s + size], cfg.stem_len)]
+        assert [(f.simhash, f.content_hash, f.ids.tolist(), f.log_tf.tolist(), f.name_ids)
+                for f in batched] == [(f.simhash, f.content_hash, f.ids.tolist(), f.log_tf.tolist(),
+                                       f.name_ids) for f in one_by_one], size
+
+
+def test_simhash_of_a_batch_is_each_items_own():
+    rows = [tokenise(f"{t} {x}") for t, x in ((QUAKE_1, QUAKE_2), (QUAKE_2, QUAKE_1))]
+    rows.insert(1, ["too", "short"])
+    assert simhash_many(rows) == [simhash(r) for r in rows]
+    assert simhash_many(rows)[1] is None and simhash_many([]) == []

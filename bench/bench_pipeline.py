@@ -62,7 +62,8 @@ def fresh_settings(tag: str, **env: str):
     from wirecore.kafka_admin import ensure_topics
     from wirecore.settings import load_settings
 
-    os.environ.pop("WIRESTREAM_PARSE_ENGINE", None)  # each contender says its own engine
+    os.environ.pop("WIRESTREAM_PARSE_ENGINE", None)  # each contender says its own engine...
+    os.environ.pop("WIRESTREAM_UP_STORY_WORKERS", None)  # ...and its own stories workers
     os.environ["WIRESTREAM_TOPIC_PREFIX"] = f"bench{tag}{uuid.uuid4().hex[:6]}."
     os.environ["WIRESTREAM_DATA_DIR"] = tempfile.mkdtemp(prefix=f"bench-pipeline-{tag}-")
     os.environ.update(env)
@@ -114,12 +115,14 @@ def bucket_quantile(buckets: dict[str, float], q: float) -> float:
     return prev_le
 
 
-def run_full(n: int) -> dict[str, float]:
+def run_full(n: int, story_workers: int = 1) -> dict[str, float]:
+    """``wirestream up``'s processes (parse worker, ``story_workers`` stories workers, sink),
+    first publish -> last row readable in ClickHouse."""
     from producers.publisher import RawPublisher
     from wirestream.reader import open_reader
     from wirestream.up import Pipeline
 
-    s = fresh_settings("full")
+    s = fresh_settings(f"full{story_workers}", WIRESTREAM_UP_STORY_WORKERS=str(story_workers))
     items = raw_items(n)
     pipeline = Pipeline(s)
     try:
@@ -140,7 +143,8 @@ def run_full(n: int) -> dict[str, float]:
         elapsed = time.perf_counter() - t0
         cpu = sum(cpu_seconds(p) for p in pids) - cpu0
         pipeline.wait_drained(120)
-        state = sum(scrape(s.metrics_port + 1, "wirestream_story_state_bytes_total").values())
+        state = sum(sum(scrape(port, "wirestream_story_state_bytes_total").values())
+                    for port in [s.metrics_port + 1] + [s.metrics_port + 1 + k for k in range(2, story_workers + 1)])
         stored = reader.query(count_sql)[1][0][0]
     finally:
         pipeline.stop()
@@ -148,14 +152,15 @@ def run_full(n: int) -> dict[str, float]:
     return {"items_s": n / elapsed, "cpu_ms": 1000 * cpu / n, "state_b": state / n}
 
 
-def run_cluster(n: int) -> float:
+def run_cluster(n: int, jobs: str | None = None) -> float:
     docs = [{"id": d["guid"], "title": d["headline"], "text": d["body"], "published_at": d["published_at"],
              "lang": d["language"]} for d in make_docs(n)]
     path = Path(tempfile.mkdtemp(prefix="bench-cluster-")) / "items.jsonl"
     path.write_bytes(b"\n".join(orjson.dumps(d) for d in docs) + b"\n")
     exe = Path(sys.executable).parent / "wirestream"
     t0 = time.perf_counter()
-    subprocess.run([str(exe), "cluster", "-i", str(path), "-o", os.devnull], check=True)
+    subprocess.run([str(exe), "cluster", "-i", str(path), "-o", os.devnull, *(["--jobs", jobs] if jobs else [])],
+                   check=True)
     return n / (time.perf_counter() - t0)
 
 
@@ -322,17 +327,23 @@ def main() -> None:
     ap.add_argument("--rate", type=float, default=50.0)
     ap.add_argument("--fresh-seconds", type=float, default=20.0)
     ap.add_argument("--skip", default="",
-                    help="comma list of contenders to skip: full,cluster,bare,one,one-plain,two,two-plain,fresh")
+                    help="comma list of contenders to skip: "
+                         "full,full-2,cluster,cluster-1,bare,one,one-plain,two,two-plain,fresh")
     args = ap.parse_args()
     if not os.environ.get("WIRESTREAM_KAFKA_BOOTSTRAP"):
         sys.exit("set WIRESTREAM_KAFKA_BOOTSTRAP to a running broker")
     skip = set(filter(None, args.skip.split(",")))
-    res: dict[str, list] = {k: [] for k in ("full", "cluster", "bare", "one", "one-plain", "two", "two-plain")}
+    res: dict[str, list] = {k: [] for k in ("full", "full-2", "cluster", "cluster-1", "bare", "one", "one-plain",
+                                            "two", "two-plain")}
     for r in range(args.rounds):
         if "full" not in skip:
             res["full"].append(run_full(args.items))
+        if "full-2" not in skip:
+            res["full-2"].append(run_full(args.items, story_workers=2))
         if "cluster" not in skip:
             res["cluster"].append(run_cluster(args.items))
+        if "cluster-1" not in skip:
+            res["cluster-1"].append(run_cluster(args.items, jobs="0"))
         if "bare" not in skip:
             res["bare"].append(run_bare(args.items))
         for key, workers, engine in (("one", 1, "faust"), ("one-plain", 1, "plain"),
@@ -353,7 +364,13 @@ def main() -> None:
     print(f"\n{args.items} items, 4 language shards, medians of {args.rounds} rounds (items/s):")
     print(f"  full pipeline (worker + sink, e2e) {full:8,.0f}   {full / cluster:5.2f}x cluster  "
           f"{full / bare:5.2f}x bare")
-    print(f"  wirestream cluster (engine alone)  {cluster:8,.0f}")
+    full2, cluster1 = med("full-2", "items_s"), med("cluster-1")
+    print(f"  full, two stories workers (up)     {full2:8,.0f}   {full2 / cluster:5.2f}x cluster  "
+          f"{full2 / full:5.2f}x full")
+    print(f"  wirestream cluster (engine alone)  {cluster:8,.0f}   (default --jobs: a helper process "
+          "prepares lines)")
+    print(f"  wirestream cluster --jobs 0        {cluster1:8,.0f}   full = {full / cluster1:5.2f}x, "
+          f"full-2 = {full2 / cluster1:5.2f}x this")
     print(f"  bare loop (parse + engine, no txn) {bare:8,.0f}")
     print(f"  one worker, faust parse (stages)   {one:8,.0f}   {one / cluster:5.2f}x cluster")
     print(f"  one worker, plain parse (stages)   {one_p:8,.0f}   {one_p / cluster:5.2f}x cluster  "
@@ -365,9 +382,10 @@ def main() -> None:
         if res[key]:
             print(f"    {key:9}: parse stage done at {med(key, 'parse_items_s'):7,.0f} items/s, "
                   f"worker CPU {med(key, 'cpu_ms'):.2f} ms/item")
-    if res["full"]:
-        print(f"  CPU ms/item (worker + sink) {med('full', 'cpu_ms'):.2f}; "
-              f"changelog bytes/item (uncompressed) {med('full', 'state_b'):,.0f}")
+    for key in ("full", "full-2"):
+        if res[key]:
+            print(f"  {key}: CPU ms/item (workers + sink) {med(key, 'cpu_ms'):.2f}; "
+                  f"changelog bytes/item (uncompressed) {med(key, 'state_b'):,.0f}")
     if "fresh" not in skip:
         f = run_freshness(args.rate, args.fresh_seconds)
         print(f"  freshness at {args.rate:.0f} items/s ({f['events']} events): raw -> story event committed "

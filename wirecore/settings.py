@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     worker_stages: Literal["all", "parse", "stories"] = Field(
         "all", description="the stages one worker process runs: both, or only one (`up` runs parse and stories "
         "as two processes, so the stories loop has a core and an interpreter lock to itself)")
+    up_story_workers: int = Field(
+        1, ge=1, le=64, description="stories worker processes `wirestream up` starts on this machine (each takes "
+        "some of the wire.items partitions: more than WIRESTREAM_ITEMS_PARTITIONS would idle); the first "
+        "serves metrics port + 1, the k-th (k >= 2) metrics port + 1 + k")
     worker_port: int | None = Field(
         None, description="the worker's /metrics, /healthz, /readyz port (default: metrics port + 1; "
         "`up` gives its parse-only worker metrics port + 2)")

@@ -96,7 +96,11 @@ class Pipeline:
         # of its own (in one process the parse loop's Kafka calls take the stories loop's turns)
         self.children.append(spawn(s, "parse", "processors.app", {
             "WIRESTREAM_WORKER_STAGES": "parse", "WIRESTREAM_WORKER_PORT": str(s.metrics_port + 2)}))
-        self.children.append(spawn(s, "processors", "processors.app", {"WIRESTREAM_WORKER_STAGES": "stories"}))
+        for k in range(1, s.up_story_workers + 1):  # they share wire.items' partitions (story shards)
+            env = {"WIRESTREAM_WORKER_STAGES": "stories"}
+            if k > 1:  # the first keeps the default worker port (metrics + 1); parse has + 2
+                env["WIRESTREAM_WORKER_PORT"] = str(s.metrics_port + 1 + k)
+            self.children.append(spawn(s, "processors" if k == 1 else f"processors-{k}", "processors.app", env))
         self.children.append(spawn(s, "sink", "wirestream.sink_service"))
         if s.embedded:
             wait_for(lambda: read_owner(s.data_dir) is not None, self.children, 120, "the sink to open ClickHouse")

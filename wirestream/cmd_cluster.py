@@ -7,12 +7,14 @@ the work lives in ``processors.stories``.
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import sys
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import IO, Annotated, Any
 
@@ -26,6 +28,7 @@ from wirecore.heap import FrozenHeap
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA_DIR = REPO_ROOT.parent / "shared" / "data" / "ecbplus"
+log = logging.getLogger("wirestream.cluster")
 
 
 def parse_cluster_line(line: bytes) -> StoryDoc:
@@ -141,24 +144,38 @@ def _chunks(lines: Iterable[bytes], size: int) -> Iterator[tuple[int, list[bytes
 def _prepared(chunks: Iterator[tuple[int, list[bytes]]], stem_len: int, helpers: int) -> Iterator[Prepared]:
     """``prepare_chunk`` of each chunk, in order. The first chunk is prepared here, so a
     small input never pays for starting a process; after it, ``helpers`` processes work up
-    to two chunks each ahead of the engine (memory stays bounded on any input size)."""
+    to two chunks each ahead of the engine (memory stays bounded on any input size). Should
+    a helper die (killed, out of memory), the chunks it held and all after it are prepared
+    here: slower, never lost, never out of order."""
     first = next(chunks, None)
     if first is None:
         return
     yield prepare_chunk(*first, stem_len)
-    if helpers <= 0:
-        for c in chunks:
+    if helpers > 0:
+        ahead = 2 * helpers
+        pending: deque[tuple[tuple[int, list[bytes]], Future[Prepared] | None]] = deque()
+        with ProcessPoolExecutor(helpers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            try:
+                for c in chunks:
+                    pending.append((c, None))  # held before submit: a broken pool refuses it
+                    pending[-1] = (c, pool.submit(prepare_chunk, *c, stem_len))
+                    if len(pending) > ahead:
+                        yield _result(pending[0][1])
+                        pending.popleft()
+                while pending:
+                    yield _result(pending[0][1])
+                    pending.popleft()
+            except BrokenProcessPool as exc:
+                log.warning("a helper process died (%s); preparing the rest in this process", exc)
+        for c, _ in pending:  # what the dead helper held, in order
             yield prepare_chunk(*c, stem_len)
-        return
-    ahead = 2 * helpers
-    with ProcessPoolExecutor(helpers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        pending: deque[Future[Prepared]] = deque()
-        for c in chunks:
-            pending.append(pool.submit(prepare_chunk, *c, stem_len))
-            if len(pending) > ahead:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
+    for c in chunks:
+        yield prepare_chunk(*c, stem_len)
+
+
+def _result(future: Future[Prepared] | None) -> Prepared:
+    assert future is not None  # only the last entry is None, and only while it is submitted
+    return future.result()
 
 
 def default_helpers() -> int:

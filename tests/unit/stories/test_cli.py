@@ -122,3 +122,31 @@ def test_cluster_command_with_a_helper_process(tmp_path):
         assert proc.stderr.count("not JSON") == 6
         outs.append(dst.read_bytes())
     assert outs[0] == outs[1] and len(outs[0].splitlines()) == 600 - 6 - 7
+
+
+def test_a_dead_helper_process_loses_no_line():
+    """A helper killed mid-run (OOM killer, an operator): the chunks it held and the rest are
+    prepared in the command's own process; the output is the one a run without helpers gives."""
+    import io
+    import multiprocessing
+
+    from wirestream.cmd_cluster import cluster_lines
+
+    lines = _many_lines(700)
+
+    def killing(lines_):
+        for n, line in enumerate(lines_):
+            if n == 400:  # the pool is running by now (it starts after the first chunk)
+                helpers = multiprocessing.active_children()
+                assert helpers, "no helper process to kill"
+                for proc in helpers:
+                    proc.kill()
+                    proc.join(10)
+            yield line
+
+    expected, got = (io.BytesIO(), io.StringIO()), (io.BytesIO(), io.StringIO())
+    bad_expected = cluster_lines(iter(lines), *expected, chunk=64, helpers=0)
+    bad_got = cluster_lines(killing(lines), *got, chunk=64, helpers=1)
+    assert bad_got == bad_expected == 7
+    assert got[0].getvalue() == expected[0].getvalue()
+    assert got[1].getvalue() == expected[1].getvalue()

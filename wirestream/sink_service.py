@@ -8,6 +8,7 @@ import logging
 import signal
 import threading
 import time
+from collections.abc import Callable
 
 from processors.sink.consumer import SinkConsumer
 from wirecore.clickhouse import (
@@ -95,27 +96,14 @@ def run_sink(settings: Settings, until_idle_s: float | None = None) -> int:
 
     consumer = SinkConsumer(settings, reopen_writer, stop=stop)
 
-    def ready() -> tuple[bool, list[str]]:
-        reasons = []
-        stuck = consumer.retrier.stuck
-        if stuck is not None:
-            reasons.append(f"sink {stuck.line()}; what to do: {stuck.hint}")
-        if consumer.stalled.reason is not None:
-            reasons.append(consumer.stalled.reason)
-        try:
-            LockedClient().query("SELECT 1")
-        except Exception as exc:  # noqa: BLE001
-            reasons.append(f"clickhouse: {str(exc).splitlines()[0]}")
-        try:
-            from wirecore.kafka_admin import group_lag
+    def unread() -> int:
+        from wirecore.kafka_admin import group_lag
 
-            lag = sum(p.lag for p in group_lag(settings, settings.group("sink"),
-                                               [consumer.stories_topic, consumer.dlq_topic], 5))
-            if lag > settings.ready_max_lag:
-                reasons.append(f"sink lag {lag} > {settings.ready_max_lag}")
-        except Exception as exc:  # noqa: BLE001
-            reasons.append(f"kafka: {str(exc).splitlines()[0]}")
-        return not reasons, reasons or ["ok"]
+        return sum(p.lag for p in group_lag(settings, settings.group("sink"),
+                                            [consumer.stories_topic, consumer.dlq_topic], 5))
+
+    def ready() -> tuple[bool, list[str]]:
+        return sink_readiness(consumer, lambda: LockedClient().query("SELECT 1"), unread, settings.ready_max_lag)
 
     try:
         listeners = start_listeners(settings, ready)
@@ -131,6 +119,30 @@ def run_sink(settings: Settings, until_idle_s: float | None = None) -> int:
             listener.stop()
         log.info("sink stopped after %.1fs, %d rows written", time.monotonic() - t0, consumer.rows_written)
     return 0
+
+
+def sink_readiness(consumer: SinkConsumer, ping: Callable[[], object], unread: Callable[[], int],
+                   max_lag: int) -> tuple[bool, list[str]]:
+    """``/readyz`` of the sink: (ready, reasons). Not ready while a batch is stuck on ClickHouse
+    (with what to do), while reading has stalled, when ClickHouse or Kafka do not answer, or
+    when more than ``max_lag`` records wait."""
+    reasons = []
+    stuck = consumer.retrier.stuck
+    if stuck is not None:
+        reasons.append(f"sink {stuck.line()}; what to do: {stuck.hint}")
+    if consumer.stalled.reason is not None:
+        reasons.append(consumer.stalled.reason)
+    try:
+        ping()
+    except Exception as exc:  # noqa: BLE001 - any failure to answer is the reason shown
+        reasons.append(f"clickhouse: {str(exc).splitlines()[0]}")
+    try:
+        lag = unread()
+        if lag > max_lag:
+            reasons.append(f"sink lag {lag} > {max_lag}")
+    except Exception as exc:  # noqa: BLE001
+        reasons.append(f"kafka: {str(exc).splitlines()[0]}")
+    return not reasons, reasons or ["ok"]
 
 
 def main() -> None:

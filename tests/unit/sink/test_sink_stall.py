@@ -77,3 +77,62 @@ def test_a_quiet_caught_up_sink_is_not_a_stall():
     sink.run(until_idle_s=120)
     assert writer.rows["items"] == 1
     assert clock.monotonic() > 120 and sink.stalled.reason is None and not made
+
+
+def test_readyz_over_http_names_the_stall_and_clears_when_reading_again():
+    """What an operator (or a k8s readiness probe) fetches: 503 with the stall's one line while
+    the sink is stalled, 200 once it reads again."""
+    import urllib.error
+    import urllib.request
+
+    import orjson
+
+    from wirestream.owner_api import HealthServer
+    from wirestream.sink_service import sink_readiness
+
+    broker = MemoryBroker()
+    broker.create(STORIES)
+    broker.create(DLQ)
+    clock = FakeClock()
+    sink = SinkConsumer(Settings(), lambda: FakeWriter([]), consumer=MemoryConsumer(broker, clock),
+                        producer=MemoryProducer(broker), clock=clock)
+    server = HealthServer(lambda: sink_readiness(sink, lambda: None, lambda: 0, 1000), "127.0.0.1", 0)
+    server.start()
+
+    def readyz() -> tuple[int, dict]:
+        try:
+            with urllib.request.urlopen(f"{server.url}/readyz", timeout=5) as resp:
+                return resp.status, orjson.loads(resp.read())
+        except urllib.error.HTTPError as exc:
+            return exc.code, orjson.loads(exc.read())
+
+    try:
+        assert readyz() == (200, {"ready": True, "reasons": ["ok"]})
+        sink.stalled.paused("sink", "stalled", "5 records unread for 12 s (wire.stories:p0 at 0 of 5)", 15)
+        status, body = readyz()
+        assert status == 503 and body["ready"] is False
+        assert body["reasons"] == ["sink stalled: 5 records unread for 12 s (wire.stories:p0 at 0 of 5)"]
+        sink.stalled.resumed("sink")
+        assert readyz()[0] == 200
+    finally:
+        server.stop()
+
+
+def test_readiness_names_every_reason_at_once():
+    clock = FakeClock()
+    broker = MemoryBroker()
+    sink = SinkConsumer(Settings(), lambda: FakeWriter([]), consumer=MemoryConsumer(broker, clock),
+                        producer=MemoryProducer(broker), clock=clock)
+
+    def down() -> None:
+        raise ConnectionError("Connection refused\nlong trace")
+
+    def no_broker() -> int:
+        raise RuntimeError("broker transport failure")
+
+    from wirestream.sink_service import sink_readiness
+
+    ok, reasons = sink_readiness(sink, down, no_broker, 10)
+    assert not ok and reasons == ["clickhouse: Connection refused", "kafka: broker transport failure"]
+    ok, reasons = sink_readiness(sink, lambda: None, lambda: 11, 10)
+    assert not ok and reasons == ["sink lag 11 > 10"]

@@ -87,9 +87,9 @@ class StoryIndex:
 
     def repost(self, story_id: str, old: list[int], new: list[int]) -> None:
         """Move a story's postings from its old heaviest terms to its new ones."""
-        new_set = set(new)
+        new_set, old_set = set(new), set(old)
         self.unpost(story_id, [t for t in old if t not in new_set])
-        self.post(story_id, new)
+        self.post(story_id, [t for t in new if t not in old_set])
 
     # -- kept items: duplicates and revisions -----------------------------------------
     def add_item(self, sid: str, item: KeptItem) -> None:

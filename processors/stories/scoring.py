@@ -152,7 +152,8 @@ def score_stories(
     doc_months = months_of(vec.ids) if len(vec.ids) >= cfg.month_min_terms else None
     if doc_months:
         for i, story in enumerate(stories):
-            if story.months and not doc_months & story.months:
+            months = story.month_set()
+            if months and not doc_months & months:
                 factor[i] *= cfg.month_conflict
     gaps: list[float] | None = None  # NaN: undated
     if ts is not None:

@@ -118,7 +118,7 @@ class Story:
     checkpoint: int = 0  # delta number the stored centroid checkpoint covers up to
     n_kept: int = 0  # next kept-item number
     years: frozenset[int] = frozenset()  # year term ids in the centroid (derived, not stored)
-    months: frozenset[int] = frozenset()  # months the centroid names (derived, not stored)
+    months: frozenset[int] | None = None  # ``month_set()``, derived, not stored
     core: np.ndarray | None = None  # names most of its items share (derived, not stored)
     shadow: set[str] = field(default_factory=set)  # stories only a conflict kept it out of
     posted: tuple[int, list[int]] | None = None  # (k, ``index_terms(k)``), derived, not stored
@@ -132,6 +132,13 @@ class Story:
             self.core = np.array(sorted(t for t, c in self.names.items() if c >= need),
                                  dtype=np.uint32)
         return self.core
+
+    def month_set(self) -> frozenset[int]:
+        """The months the centroid names. Cached until the centroid changes; only items of
+        ``month_min_terms`` terms ask, so a stream of short items never computes it."""
+        if self.months is None:
+            self.months = months_of(self.term_ids)
+        return self.months
 
     def simhashes(self) -> tuple[np.ndarray, list[KeptItem]]:
         """The kept items that have a SimHash, and their hashes as one array.
@@ -234,7 +241,7 @@ def merge_centroid(
     else:  # the years of ``ids`` are known: update the story's from what entered and left
         kept = story.years.difference(left.tolist()) if len(left) and story.years else story.years
         story.years = kept.union(years.intersection(entered.tolist())) if years else kept
-    story.months = months_of(uniq)
+    story.months = None  # read only for long items (``month_set``): computed on demand
     s64 = summed.astype(np.float64)
     story.norm = float(np.sqrt(np.dot(s64, s64)))
     return entered, left

@@ -181,13 +181,15 @@ class Story:
         )
 
     def header(self) -> dict[str, Any]:
-        """Everything but the centroid and the kept items: the small per-item write."""
+        """Everything but the centroid and the kept items: the small per-item write. Lists are
+        copies: the stories loop encodes a batch's writes when it commits, after later items
+        may have changed the story."""
         return {
             "seq": self.seq, "v": self.version, "h": self.headline, "f": self.first_ts,
             "l": self.last_ts, "a": self.active_ts, "la": self.last_arrival,
-            "c": self.item_count, "o": self.opener, "p": self.places, "ag": self.agencies,
-            "lg": self.languages, "nd": self.n_deltas, "ck": self.checkpoint,
-            "nk": self.n_kept, "hn": self.head_names, "sh": sorted(self.shadow),
+            "c": self.item_count, "o": self.opener, "p": list(self.places), "ag": list(self.agencies),
+            "lg": list(self.languages), "nd": self.n_deltas, "ck": self.checkpoint,
+            "nk": self.n_kept, "hn": list(self.head_names), "sh": sorted(self.shadow),
         }
 
     @classmethod

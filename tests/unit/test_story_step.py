@@ -160,3 +160,24 @@ def test_the_redelivery_record_survives_a_restore_and_old_records_still_work():
     old = legacy.step(_wire(2), None)
     assert old.redelivery and old.story_id == events[2].story_id
     assert legacy.seen["id2"] == f"h2\t{events[2].story_id}"  # rewritten with its story
+
+
+def test_a_batch_encodes_each_key_as_it_stood_when_last_written():
+    """The stories loop encodes a poll's state writes when it commits. A story touched by
+    several items of one poll gains places, agencies and languages on the way; what is encoded
+    must be each key's value as of its last write, exactly what encoding at once gives."""
+    def item(n: int, place: str, agency: str, lang: str) -> WireItem:
+        w = _wire(n)
+        return WireItem.from_dict(w.to_dict() | {"places": [place], "agencies": [agency], "language": lang})
+
+    batch = [item(0, "Valparaiso", "AP", "en"), item(1, "Vina del Mar", "EFE", "es"),
+             item(2, "Santiago", "AFP", "fr")]
+    lazily, at_once = ShardState(EngineConfig()), ShardState(EngineConfig())
+    expected: dict[str, bytes | None] = {}
+    for it in batch:
+        lazily.step(it, None)
+        event = at_once.step(it, None)
+        expected.update(at_once.take_pending())  # encoded right after the decision
+    assert event.relation == "update"  # one story, touched three times in the batch
+    assert event.story.places == ["Valparaiso", "Vina del Mar", "Santiago"]
+    assert lazily.take_pending() == expected

@@ -77,9 +77,20 @@ def seen_record(content_hash: str | None, story_id: str) -> str:
     return f"{content_hash or ''}\t{story_id}"
 
 
-def item_features(items: list[WireItem], config: EngineConfig) -> list[ItemFeatures]:
-    """The engine's features of a batch of items, computed together (``featurise_many``)."""
+def item_features(items: list[WireItem], config: EngineConfig) -> list[ItemFeatures | None]:
+    """The engine's features of a batch of items, computed together (``featurise_many``;
+    None for a repeat of an earlier item of the batch)."""
     return featurise_many([to_story_doc(item) for item in items], config.stem_len)
+
+
+def needs_features(engine: StoryEngine, item: WireItem, seen: str | None) -> bool:
+    """Whether ``story_step`` reads the item's features: not for a redelivery answered from
+    its ``seen`` record, nor for an exact copy of an item the engine keeps (both are common in
+    a replay after a restart, and the text analysis is most of an item's cost)."""
+    seen_hash, _, seen_story = (seen or "").partition("\t")
+    if seen is not None and seen_hash == (item.content_hash or "") and seen_story:
+        return False
+    return not (item.content_hash and item.content_hash in engine.index.by_hash)
 
 
 def story_step(

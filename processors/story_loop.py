@@ -255,10 +255,13 @@ class StoryLoop:
                 batch.append((m, shard, exc))
             touched.add(p)
             next_offsets[p] = m.offset() + 1
-        features = iter(self._features([x for _, _, x in batch if isinstance(x, WireItem)]))
-        for m, shard, item in batch:
+        wanted = [k for k, (_, shard, x) in enumerate(batch) if isinstance(x, WireItem) and shard.needs_features(x)]
+        features: list[ItemFeatures | None] = [None] * len(batch)
+        for k, f in zip(wanted, self._features([batch[k][2] for k in wanted]), strict=True):
+            features[k] = f
+        for (m, shard, item), feats in zip(batch, features, strict=True):
             if isinstance(item, WireItem):
-                self._handle(m, shard, item, next(features))
+                self._handle(m, shard, item, feats)
             else:
                 self._dead_letter(m, item)
         state_bytes = 0
@@ -294,8 +297,9 @@ class StoryLoop:
         self.health.resumed(STAGE)
 
     def _features(self, items: list[WireItem]) -> list[ItemFeatures | None]:
-        """The batch's engine features in one pass (``featurise_many``: SimHashes of the whole
-        poll at once). Should one item break the batch computation, every item goes without:
+        """The engine features of the batch's items that need them (not redeliveries, not
+        copies of kept items), in one pass (``featurise_many``: SimHashes of the whole poll at
+        once). Should one item break the batch computation, every item goes without:
         the engine then computes each item's own, and the error surfaces at that one item,
         exactly as if the batch had never been formed."""
         try:

@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from processors.stages import seen_record, story_step
+from processors.stages import needs_features, seen_record, story_step
 from processors.stories import EngineConfig, StoryEngine
 from processors.stories.features import ItemFeatures
 from schemas.models import StoryEvent, WireItem
@@ -61,6 +61,10 @@ class ShardState:
             self.seen[item.item_id] = record
             self.pending[SEEN_PREFIX + item.item_id] = record.encode()
         return event
+
+    def needs_features(self, item: WireItem) -> bool:
+        """Whether ``step`` would read the item's features (``stages.needs_features``)."""
+        return needs_features(self.engine, item, self.seen.get(item.item_id))
 
     def take_pending(self) -> dict[str, bytes | None]:
         """The coalesced writes since the last call (to produce inside the transaction),

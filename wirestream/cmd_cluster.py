@@ -7,9 +7,12 @@ the work lives in ``processors.stories``.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import logging
 import multiprocessing
 import os
+import signal
 import sys
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -75,13 +78,14 @@ def doc_of_wire_item(row: dict[str, Any]) -> StoryDoc:
     )
 
 
-Prepared = tuple[list[StoryDoc], list[ItemFeatures], list[tuple[int, str]]]
+Prepared = tuple[list[StoryDoc], list[ItemFeatures | None], list[tuple[int, str]]]
 
 
 def prepare_chunk(first_line: int, lines: list[bytes], stem_len: int) -> Prepared:
     """Parse a chunk of input lines and compute the engine's features of the good ones:
-    (docs, their features, (line number, reason) of each bad line). Pure, so it can run in
-    a helper process while the engine decides on the chunk before."""
+    (docs, their features or None for a repeat, (line number, reason) of each bad line). Runs
+    in a helper process while the engine decides on the chunk before; its only state is the
+    memory of hashes seen, which decides what is computed, never what is decided."""
     docs: list[StoryDoc] = []
     errors: list[tuple[int, str]] = []
     for n, line in enumerate(lines, start=first_line):
@@ -91,7 +95,18 @@ def prepare_chunk(first_line: int, lines: list[bytes], stem_len: int) -> Prepare
             docs.append(parse_cluster_line(line))
         except InvalidItem as exc:
             errors.append((n, exc.reason))
-    return docs, featurise_many(docs, stem_len), errors
+    features = featurise_many(docs, stem_len, _SEEN)
+    if len(_SEEN) > _SEEN_MAX:
+        _SEEN.clear()
+    _SEEN.update(f.content_hash for f in features if f is not None)
+    return docs, features, errors
+
+
+# Content hashes this process prepared before (a helper keeps its own). A repeat gets no
+# features: the engine answers an exact copy from its hash index, and computes them itself if
+# it ever needs them, so forgetting (the cap) costs time only, never a different decision.
+_SEEN: set[str] = set()
+_SEEN_MAX = 1 << 20
 
 
 def cluster_lines(
@@ -154,7 +169,8 @@ def _prepared(chunks: Iterator[tuple[int, list[bytes]]], stem_len: int, helpers:
     if helpers > 0:
         ahead = 2 * helpers
         pending: deque[tuple[tuple[int, list[bytes]], Future[Prepared] | None]] = deque()
-        with ProcessPoolExecutor(helpers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        with ProcessPoolExecutor(helpers, mp_context=multiprocessing.get_context("spawn"),
+                                 initializer=_helper_started) as pool, _sigterm_exits():
             try:
                 for c in chunks:
                     pending.append((c, None))  # held before submit: a broken pool refuses it
@@ -180,7 +196,39 @@ def _result(future: Future[Prepared] | None) -> Prepared:
 
 def default_helpers() -> int:
     """One helper process when this machine has a second core to give it, else none."""
-    return 1 if len(os.sched_getaffinity(0)) > 1 else 0
+    affinity = getattr(os, "sched_getaffinity", None)  # Linux; elsewhere the core count
+    cores = len(affinity(0)) if affinity is not None else os.cpu_count() or 1
+    return 1 if cores > 1 else 0
+
+
+def _helper_started() -> None:
+    """In a helper process: Ctrl-C is the command's to handle (it shuts the pool down, the
+    helpers finish their chunk and exit), and the helper ends with the command even when the
+    command is killed outright (Linux ``PR_SET_PDEATHSIG``; without it a killed command left
+    its helpers waiting for work for ever)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+    if os.getppid() == 1:  # the command died before the line above: nobody to work for
+        os._exit(0)
+
+
+@contextlib.contextmanager
+def _sigterm_exits() -> Iterator[None]:
+    """While helpers run, SIGTERM ends the command by the normal unwinding (the pool is shut
+    down on the way out) with status 143, as a shell reports a terminated process."""
+    def stop(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    try:
+        previous = signal.signal(signal.SIGTERM, stop)
+    except ValueError:  # not the main thread: its owner handles signals
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _open_in(path: str) -> Iterator[bytes]:

@@ -100,6 +100,8 @@ class Pipeline:
             env = {"WIRESTREAM_WORKER_STAGES": "stories"}
             if k > 1:  # the first keeps the default worker port (metrics + 1); parse has + 2
                 env["WIRESTREAM_WORKER_PORT"] = str(s.metrics_port + 1 + k)
+                if s.worker_id:  # one configured id for all would fence each other's transactions
+                    env["WIRESTREAM_WORKER_ID"] = f"{s.worker_id}-{k}"
             self.children.append(spawn(s, "processors" if k == 1 else f"processors-{k}", "processors.app", env))
         self.children.append(spawn(s, "sink", "wirestream.sink_service"))
         if s.embedded:

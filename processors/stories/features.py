@@ -8,6 +8,7 @@ decides exactly the same whether it was handed the features or computed them its
 
 from __future__ import annotations
 
+from collections.abc import Container
 from dataclasses import dataclass
 
 import numpy as np
@@ -64,15 +65,32 @@ def featurise(
     return _features(doc, terms, simhash(terms.tokens), chash or content_hash(doc, tokens))
 
 
-def featurise_many(docs: list[StoryDoc], stem_len: int) -> list[ItemFeatures]:
+def featurise_many(
+    docs: list[StoryDoc], stem_len: int, known: Container[str] = frozenset()
+) -> list[ItemFeatures | None]:
     """``featurise`` of each item, the SimHashes computed in one batch (``simhash_many``):
-    what a stage that reads items a poll at a time hands to ``StoryEngine.assign``."""
-    texts = [full_text(doc) for doc in docs]
-    terms = [extract_terms(text, doc.lang, stem_len, None, doc.title)
-             for doc, text in zip(docs, texts, strict=True)]
-    hashes = simhash_many([t.tokens for t in terms])
-    return [_features(doc, t, h, content_hash(doc, t.tokens))
-            for doc, t, h in zip(docs, terms, hashes, strict=True)]
+    what a stage that reads items a poll at a time hands to ``StoryEngine.assign``.
+
+    ``None`` for an item whose content hash is in ``known`` or repeats an earlier item of the
+    batch: the engine answers an exact copy from its hash index without reading features, and
+    computes its own in the rare case it needs them (the first copy was forgotten). A feed
+    that repeats itself must not pay the full text analysis for every repeat.
+    """
+    out: list[ItemFeatures | None] = [None] * len(docs)
+    rows: list[tuple[int, DocTerms, str]] = []
+    here: set[str] = set()
+    for i, doc in enumerate(docs):
+        text = full_text(doc)
+        tokens = tokenise(text)
+        chash = content_hash(doc, tokens)
+        if chash in known or chash in here:
+            continue
+        here.add(chash)
+        rows.append((i, extract_terms(text, doc.lang, stem_len, tokens, doc.title), chash))
+    hashes = simhash_many([terms.tokens for _, terms, _ in rows])
+    for (i, terms, chash), value in zip(rows, hashes, strict=True):
+        out[i] = _features(docs[i], terms, value, chash)
+    return out
 
 
 def _features(doc: StoryDoc, terms: DocTerms, simhash_value: int | None, chash: str) -> ItemFeatures:

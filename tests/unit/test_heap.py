@@ -53,3 +53,22 @@ def test_state_freed_by_reference_counting_is_freed_while_frozen():
         assert alive() is None
     finally:
         heap.release()
+
+
+def test_a_quiet_process_sweeps_on_time():
+    """One item per batch (a quiet feed) must not hold frozen garbage for 200,000 batches."""
+    now = [0.0]
+    heap = FrozenHeap(sweep_items=1_000_000, sweep_s=600, clock=lambda: now[0])
+    try:
+        garbage = Node()
+        alive = weakref.ref(garbage)
+        del garbage
+        heap.settle(1)
+        now[0] = 599.0
+        heap.settle(1)
+        assert alive() is not None and heap.sweeps == 0
+        now[0] = 600.0
+        heap.settle(1)
+        assert alive() is None and heap.sweeps == 1
+    finally:
+        heap.release()

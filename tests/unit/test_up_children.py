@@ -48,3 +48,12 @@ def test_more_stories_workers_get_ports_of_their_own(started):
 def test_zero_stories_workers_is_a_bad_setting(started):
     with pytest.raises(ValueError, match="up_story_workers"):
         started(WIRESTREAM_UP_STORY_WORKERS="0")
+
+
+def test_a_configured_worker_id_is_made_unique_per_stories_worker(started):
+    """A worker id set for the whole machine would give every stories worker the same
+    transactional.id: they would fence each other's transactions for ever."""
+    children = started(WIRESTREAM_UP_STORY_WORKERS="2", WIRESTREAM_WORKER_ID="box-a")
+    ids = [e.get("WIRESTREAM_WORKER_ID", "box-a") for _, _, e in children
+           if e.get("WIRESTREAM_WORKER_STAGES") == "stories"]
+    assert ids == ["box-a", "box-a-2"]

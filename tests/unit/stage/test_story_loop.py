@@ -278,3 +278,24 @@ def test_the_loop_decides_a_batch_as_one_item_at_a_time():
     assert [(e.story_id, e.relation, e.score, e.story.version) for e in seen] == [
         (e.story_id, e.relation, e.score, e.story.version) for e in expected]
     assert {e.relation for e in seen} >= {"new", "update"}
+
+
+def test_copies_and_redeliveries_are_not_featurised(monkeypatch):
+    """A replay after a restart re-reads items the shard has seen: their text analysis (most of
+    an item's cost) is skipped, and they are still answered (copy / redelivery)."""
+    asked: list[list[str]] = []
+    real = story_loop.item_features
+
+    def recording(items, config):
+        asked.append([i.item_id for i in items])
+        return real(items, config)
+
+    monkeypatch.setattr(story_loop, "item_features", recording)
+    copy = orjson.loads(good_item(1)) | {"item_id": "other-id"}  # same content hash h1
+    loop, calls, *_ = make_loop([[FakeMessage(0, good_item(1)), FakeMessage(1, good_item(2))],
+                                 [FakeMessage(2, good_item(1)), FakeMessage(3, orjson.dumps(copy)),
+                                  FakeMessage(4, good_item(3))]])
+    loop.run()
+    assert asked == [["id1", "id2"], ["id3"]]  # the redelivery of id1 and the copy: no features
+    produced = [c[1] for c in calls if c[0] == "produce"]
+    assert produced.count("wire.stories") == 5

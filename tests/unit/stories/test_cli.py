@@ -150,3 +150,38 @@ def test_a_dead_helper_process_loses_no_line():
     assert bad_got == bad_expected == 7
     assert got[0].getvalue() == expected[0].getvalue()
     assert got[1].getvalue() == expected[1].getvalue()
+
+
+def test_sigterm_ends_the_command_and_its_helpers(tmp_path):
+    """A supervisor's SIGTERM to the command alone: exit 143 and no helper left behind."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    src = tmp_path / "in.jsonl"
+    src.write_bytes(b"\n".join(_many_lines(300)) * 40 + b"\n")  # long enough to be mid-run
+    exe = Path(sys.executable).parent / "wirestream"
+    proc = subprocess.Popen([str(exe), "cluster", "-i", str(src), "-o", str(tmp_path / "out"), "--jobs", "1"],
+                            stderr=subprocess.PIPE, text=True)
+
+    def helpers() -> list[int]:
+        kids = Path(f"/proc/{proc.pid}/task/{proc.pid}/children")
+        return [int(p) for p in kids.read_text().split()] if kids.exists() else []
+
+    deadline = time.monotonic() + 60
+    while not helpers() and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    started = helpers()
+    assert started, "no helper process started"
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(30) == 143
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(os.path.exists(f"/proc/{p}") for p in started):
+        time.sleep(0.1)
+    left = [p for p in started if os.path.exists(f"/proc/{p}")
+            and "Z" not in Path(f"/proc/{p}/stat").read_text().split(")")[1].split()[0]]
+    assert not left, f"helpers still running: {left}"

@@ -38,19 +38,41 @@ def test_decisions_are_the_same_with_features_computed_ahead():
 
 def test_batch_features_equal_one_by_one_whatever_the_batch():
     """``featurise_many`` hashes a whole batch in one pass of array operations; shingles must
-    never cross from one item into the next, and too-short items keep no SimHash."""
+    never cross from one item into the next, and too-short items keep no SimHash. A repeat of
+    an earlier item of the batch, or of a hash the caller knows, gets None (the engine answers
+    copies from its hash index)."""
     cfg = EngineConfig()
     docs = _docs() + [StoryDoc(id="tiny", title="Short", text="only five words here", published_at=None),
                       StoryDoc(id="empty", title="", text="", published_at=None)]
     one_by_one = [featurise(d, cfg.stem_len) for d in docs]
     assert one_by_one[-1].simhash is None and one_by_one[-2].simhash is None
     assert sum(f.simhash is not None for f in one_by_one) >= 60
+
+    def key(f):
+        return (f.simhash, f.content_hash, f.ids.tolist(), f.log_tf.tolist(), f.name_ids)
+
+    copy = len(_docs()) - 1  # docs[3] again
     for size in (1, 2, 7, len(docs)):
         batched = [f for s in range(0, len(docs), size)
                    for f in featurise_many(docs[s:s + size], cfg.stem_len)]
-        assert [(f.simhash, f.content_hash, f.ids.tolist(), f.log_tf.tolist(), f.name_ids)
-                for f in batched] == [(f.simhash, f.content_hash, f.ids.tolist(), f.log_tf.tolist(),
-                                       f.name_ids) for f in one_by_one], size
+        if size > copy:  # the copy shares a batch with its original (index 3)
+            assert batched[copy] is None
+        assert [key(f) for f in batched if f is not None] == [
+            key(f) for f, b in zip(one_by_one, batched, strict=True) if b is not None], size
+    known = {one_by_one[0].content_hash}
+    assert featurise_many(docs[:2], cfg.stem_len, known)[0] is None
+
+
+def test_decisions_are_the_same_with_a_batchs_features_and_its_copies():
+    cfg = EngineConfig()
+    alone, batched = StoryEngine(cfg), StoryEngine(cfg)
+    docs = _docs() + _docs()[:10]  # the second pass: all copies
+    features = featurise_many(docs, cfg.stem_len)
+    assert sum(f is None for f in features) >= 11
+    for doc, f in zip(docs, features, strict=True):
+        a, b = alone.assign(doc), batched.assign(doc, f)
+        assert (a.story_id, a.relation, a.score, a.evidence, a.state_changes) == (
+            b.story_id, b.relation, b.score, b.evidence, b.state_changes)
 
 
 def test_simhash_of_a_batch_is_each_items_own():

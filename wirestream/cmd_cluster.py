@@ -1,8 +1,9 @@
 """``wirestream cluster`` and ``wirestream eval``: the story engine from the command line.
 
 ``cluster`` streams JSON lines through one ``StoryEngine`` in file order, exactly as the
-stream processor would; ``eval`` scores the engine and two baselines on ECB+. Both are thin:
-the work lives in ``processors.stories``.
+stream processor would: 256 lines at a time, parsed and featurised by a helper process while
+the engine decides the chunk before (``--jobs``); ``eval`` scores the engine and two baselines
+on ECB+. Both are thin: the work lives in ``processors.stories``.
 """
 
 from __future__ import annotations
@@ -250,7 +251,8 @@ def cluster(
     """Assign items to stories, in file order.
 
     Lines are {id, title, text, published_at, lang} or ``wirestream parse`` records
-    (WireItem), so ``wirestream parse ... | wirestream cluster`` composes.
+    (WireItem), so ``wirestream parse ... | wirestream cluster`` composes. Lines are read 256
+    at a time, so on a live pipe decisions come a chunk at a time.
     """
     helpers = default_helpers() if jobs is None else jobs
     try:

@@ -17,7 +17,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -28,6 +27,7 @@ import httpx
 import pytest
 
 from tests.support.paths import REPO, SAMPLE_PAGE
+from tests.support.ports import free_port
 from tests.support.waiting import wait_until
 from wirecore.topology import READS
 
@@ -44,12 +44,6 @@ pytestmark = [
     pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("CI"),
                        reason=f"{CHROMIUM} missing (apt-get install -y chromium); required when CI is set"),
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start(args: list[str], log: Path) -> subprocess.Popen:

@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from tests.support.paths import REPO
+from tests.support.ports import free_port
 from tests.support.waiting import wait_until
 from wirestream.owner_api import read_owner
 
@@ -51,12 +52,6 @@ def listening_ports(pid: int) -> dict[int, str]:
                 addr, port = f[1].rsplit(":", 1)
                 found[int(port, 16)] = addr
     return found
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_sink_listens_beyond_loopback_only_for_health_and_metrics(tmp_path, kafka_bootstrap):

@@ -12,12 +12,7 @@ import pytest
 
 from processors.health import WorkerHealth
 from processors.web import serve
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.support.ports import free_port
 
 
 def non_loopback_address() -> str | None:

@@ -87,10 +87,17 @@ def needs_features(engine: StoryEngine, item: WireItem, seen: str | None) -> boo
     """Whether ``story_step`` reads the item's features: not for a redelivery answered from
     its ``seen`` record, nor for an exact copy of an item the engine keeps (both are common in
     a replay after a restart, and the text analysis is most of an item's cost)."""
-    seen_hash, _, seen_story = (seen or "").partition("\t")
-    if seen is not None and seen_hash == (item.content_hash or "") and seen_story:
+    redelivery, seen_story = read_seen(item, seen)
+    if redelivery and seen_story:
         return False
     return not (item.content_hash and item.content_hash in engine.index.by_hash)
+
+
+def read_seen(item: WireItem, seen: str | None) -> tuple[bool, str]:
+    """(whether the item is a redelivery of its last handled version, the story it went to or
+    "" for a record written before story ids were kept), from its ``seen_record``."""
+    seen_hash, _, seen_story = (seen or "").partition("\t")
+    return seen is not None and seen_hash == (item.content_hash or ""), seen_story
 
 
 def story_step(
@@ -112,8 +119,7 @@ def story_step(
     are committed in one Kafka transaction, so a replay starts from the engine state of the
     last commit and the deterministic engine makes the same decisions again.
     """
-    seen_hash, _, seen_story = (seen or "").partition("\t")
-    redelivery = seen is not None and seen_hash == (item.content_hash or "")
+    redelivery, seen_story = read_seen(item, seen)
     if redelivery and seen_story:
         return redelivered(engine, item, seen_story, raw_ts_ms), {}
     event, assignment = story_stage(engine, item, redelivery=redelivery, raw_ts_ms=raw_ts_ms,

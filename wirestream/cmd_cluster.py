@@ -168,31 +168,28 @@ def _prepared(chunks: Iterator[tuple[int, list[bytes]]], stem_len: int, helpers:
         return
     yield prepare_chunk(*first, stem_len)
     if helpers > 0:
-        ahead = 2 * helpers
-        pending: deque[tuple[tuple[int, list[bytes]], Future[Prepared] | None]] = deque()
+        held: deque[tuple[int, list[bytes]]] = deque()  # chunks not yet yielded, in order
+        futures: deque[Future[Prepared]] = deque()  # futures[i] prepares held[i]
         with ProcessPoolExecutor(helpers, mp_context=multiprocessing.get_context("spawn"),
                                  initializer=_helper_started) as pool, _sigterm_exits():
             try:
                 for c in chunks:
-                    pending.append((c, None))  # held before submit: a broken pool refuses it
-                    pending[-1] = (c, pool.submit(prepare_chunk, *c, stem_len))
-                    if len(pending) > ahead:
-                        yield _result(pending[0][1])
-                        pending.popleft()
-                while pending:
-                    yield _result(pending[0][1])
-                    pending.popleft()
+                    held.append(c)  # before submit: a broken pool refuses it
+                    futures.append(pool.submit(prepare_chunk, *c, stem_len))
+                    if len(futures) > 2 * helpers:
+                        yield futures[0].result()
+                        futures.popleft()
+                        held.popleft()
+                while futures:
+                    yield futures[0].result()
+                    futures.popleft()
+                    held.popleft()
             except BrokenProcessPool as exc:
                 log.warning("a helper process died (%s); preparing the rest in this process", exc)
-        for c, _ in pending:  # what the dead helper held, in order
+        for c in held:  # what the dead helper held, in order
             yield prepare_chunk(*c, stem_len)
     for c in chunks:
         yield prepare_chunk(*c, stem_len)
-
-
-def _result(future: Future[Prepared] | None) -> Prepared:
-    assert future is not None  # only the last entry is None, and only while it is submitted
-    return future.result()
 
 
 def default_helpers() -> int:

@@ -1,9 +1,9 @@
 """``wirestream cluster`` and ``wirestream eval``: the story engine from the command line.
 
 ``cluster`` streams JSON lines through one ``StoryEngine`` in file order, exactly as the
-stream processor would: 256 lines at a time, parsed and featurised by a helper process while
-the engine decides the chunk before (``--jobs``); ``eval`` scores the engine and two baselines
-on ECB+. Both are thin: the work lives in ``processors.stories``.
+stream processor would: up to 256 lines at a time (fewer where a live input pauses), parsed
+and featurised by a helper process while the engine decides the chunk before (``--jobs``);
+``eval`` scores the engine and two baselines on ECB+. Both are thin: the work lives in ``processors.stories``.
 """
 
 from __future__ import annotations
@@ -29,10 +29,12 @@ from processors.stories import EngineConfig, StoryDoc, StoryEngine
 from processors.stories.features import ItemFeatures, featurise_many
 from schemas.models import InvalidItem, WireItem
 from wirecore.heap import FrozenHeap
+from wirestream.line_chunks import Chunk, chunks_of, fd_chunks
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA_DIR = REPO_ROOT.parent / "shared" / "data" / "ecbplus"
 log = logging.getLogger("wirestream.cluster")
+CHUNK_LINES = 256  # lines prepared (parsed, featurised) together: one helper task
 
 
 def parse_cluster_line(line: bytes) -> StoryDoc:
@@ -114,18 +116,27 @@ def cluster_lines(
     lines: Iterable[bytes], out: IO[bytes], err: IO[str], config: EngineConfig | None = None,
     chunk: int = 256, helpers: int = 0,
 ) -> int:
+    """``cluster_chunks`` of lines held in memory or read from a file object."""
+    return cluster_chunks(chunks_of(lines, chunk), out, err, config, helpers)
+
+
+def cluster_chunks(
+    chunks: Iterator[Chunk], out: IO[bytes], err: IO[str], config: EngineConfig | None = None,
+    helpers: int = 0,
+) -> int:
     """Write one decision per good line, in input order; return the number of bad lines.
 
-    Lines are read ``chunk`` at a time and prepared (parsed, text features computed in one
-    pass) by ``prepare_chunk``; with ``helpers`` > 0 that runs in helper processes while
-    this one decides, the one step that must stay in order. Decisions are the same either way.
+    Each chunk is prepared (parsed, text features computed in one pass) by
+    ``prepare_chunk``; with ``helpers`` > 0 that runs in helper processes while this one
+    decides, the one step that must stay in order. Decisions are the same either way. The
+    output is flushed after every chunk, so a reader of a live pipe sees each decision once
+    its chunk is decided (a chunk ends where a live input pauses: ``line_chunks``).
     """
     engine = StoryEngine(config or EngineConfig())
     heap = FrozenHeap()  # the engine's state is long-lived and acyclic: keep the GC off it
     bad = 0
     try:
-        for docs, features, errors in _prepared(_chunks(lines, chunk), engine.config.stem_len,
-                                                helpers):
+        for docs, features, errors in _prepared(chunks, engine.config.stem_len, helpers):
             for n, reason in errors:
                 err.write(f"line {n}: {reason}\n")
             bad += len(errors)
@@ -138,45 +149,36 @@ def cluster_lines(
                 if a.demoted:
                     record["demoted"] = a.demoted
                 out.write(orjson.dumps(record) + b"\n")
+            out.flush()
+            err.flush()
             heap.settle(len(docs))
     finally:
         heap.release()
     return bad
 
 
-def _chunks(lines: Iterable[bytes], size: int) -> Iterator[tuple[int, list[bytes]]]:
-    """(number of the first line, lines) of ``size`` lines at a time."""
-    batch: list[bytes] = []
-    first = 1
-    for n, line in enumerate(lines, start=1):
-        batch.append(line)
-        if len(batch) >= size:
-            yield first, batch
-            first, batch = n + 1, []
-    if batch:
-        yield first, batch
-
-
-def _prepared(chunks: Iterator[tuple[int, list[bytes]]], stem_len: int, helpers: int) -> Iterator[Prepared]:
+def _prepared(chunks: Iterator[Chunk], stem_len: int, helpers: int) -> Iterator[Prepared]:
     """``prepare_chunk`` of each chunk, in order. The first chunk is prepared here, so a
     small input never pays for starting a process; after it, ``helpers`` processes work up
-    to two chunks each ahead of the engine (memory stays bounded on any input size). Should
+    to two chunks each ahead of the engine (memory stays bounded on any input size), and
+    everything submitted is handed on before the next read when the input paused (an
+    ``idle`` chunk): a live pipe's decisions never wait for lines not yet written. Should
     a helper die (killed, out of memory), the chunks it held and all after it are prepared
     here: slower, never lost, never out of order."""
     first = next(chunks, None)
     if first is None:
         return
-    yield prepare_chunk(*first, stem_len)
+    yield prepare_chunk(first.first, first.lines, stem_len)
     if helpers > 0:
-        held: deque[tuple[int, list[bytes]]] = deque()  # chunks not yet yielded, in order
+        held: deque[Chunk] = deque()  # chunks not yet yielded, in order
         futures: deque[Future[Prepared]] = deque()  # futures[i] prepares held[i]
         with ProcessPoolExecutor(helpers, mp_context=multiprocessing.get_context("spawn"),
                                  initializer=_helper_started) as pool, _sigterm_exits():
             try:
                 for c in chunks:
                     held.append(c)  # before submit: a broken pool refuses it
-                    futures.append(pool.submit(prepare_chunk, *c, stem_len))
-                    if len(futures) > 2 * helpers:
+                    futures.append(pool.submit(prepare_chunk, c.first, c.lines, stem_len))
+                    while len(futures) > 2 * helpers or c.idle and futures:
                         yield futures[0].result()
                         futures.popleft()
                         held.popleft()
@@ -187,9 +189,9 @@ def _prepared(chunks: Iterator[tuple[int, list[bytes]]], stem_len: int, helpers:
             except BrokenProcessPool as exc:
                 log.warning("a helper process died (%s); preparing the rest in this process", exc)
         for c in held:  # what the dead helper held, in order
-            yield prepare_chunk(*c, stem_len)
+            yield prepare_chunk(c.first, c.lines, stem_len)
     for c in chunks:
-        yield prepare_chunk(*c, stem_len)
+        yield prepare_chunk(c.first, c.lines, stem_len)
 
 
 def default_helpers() -> int:
@@ -229,12 +231,20 @@ def _sigterm_exits() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _open_in(path: str) -> Iterator[bytes]:
+@contextlib.contextmanager
+def _input_chunks(path: str) -> Iterator[Iterator[Chunk]]:
+    """Chunks of ``path`` (``-``: stdin), read straight from its file descriptor (a stdin
+    without one, as in a test runner's, is read line by line)."""
     if path == "-":
-        yield from sys.stdin.buffer
+        try:
+            fd = sys.stdin.fileno()
+        except (OSError, ValueError, AttributeError):
+            yield chunks_of(sys.stdin.buffer, CHUNK_LINES)
+            return
+        yield fd_chunks(fd, CHUNK_LINES)
         return
     with open(path, "rb") as f:
-        yield from f
+        yield fd_chunks(f.fileno(), CHUNK_LINES)
 
 
 def cluster(
@@ -248,20 +258,23 @@ def cluster(
     """Assign items to stories, in file order.
 
     Lines are {id, title, text, published_at, lang} or ``wirestream parse`` records
-    (WireItem), so ``wirestream parse ... | wirestream cluster`` composes. Lines are read 256
-    at a time, so on a live pipe decisions come a chunk at a time.
+    (WireItem), so ``wirestream parse ... | wirestream cluster`` composes. Lines are read up to
+    256 at a time; on a live pipe each decision is written as soon as its line has arrived
+    and been decided.
     """
     helpers = default_helpers() if jobs is None else jobs
     try:
-        lines = _open_in(input)
-        if output == "-":
-            bad = cluster_lines(lines, sys.stdout.buffer, sys.stderr, helpers=helpers)
-            sys.stdout.buffer.flush()
-        else:
-            with open(output, "wb") as out:
-                bad = cluster_lines(lines, out, sys.stderr, helpers=helpers)
+        with _input_chunks(input) as chunks:
+            if output == "-":
+                bad = cluster_chunks(chunks, sys.stdout.buffer, sys.stderr, helpers=helpers)
+            else:
+                with open(output, "wb") as out:
+                    bad = cluster_chunks(chunks, out, sys.stderr, helpers=helpers)
+    except BrokenPipeError:
+        raise  # the reader went away (``| head``): click ends the command quietly
     except OSError as exc:
-        sys.stderr.write(f"{exc.filename}: {exc.strerror}\n")
+        where = exc.filename or ("-" if output == "-" else output)
+        sys.stderr.write(f"{'standard output' if where == '-' else where}: {exc.strerror}\n")
         raise typer.Exit(1) from None
     if bad:
         raise typer.Exit(2)

@@ -185,3 +185,47 @@ def test_sigterm_ends_the_command_and_its_helpers(tmp_path):
     left = [p for p in started if os.path.exists(f"/proc/{p}")
             and "Z" not in Path(f"/proc/{p}/stat").read_text().split(")")[1].split()[0]]
     assert not left, f"helpers still running: {left}"
+
+
+def test_cluster_on_a_live_pipe_writes_each_decision_before_the_input_ends():
+    """``tail -f feed.jsonl | wirestream cluster``: a decision is written once its line has
+    arrived, while the input is still open (it used to wait for 256 lines), with the helper
+    process running too (the lines it prepares are handed on before the next read)."""
+    import select
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    lines = _many_lines(400)
+    good = [x for x in lines if x.startswith(b'{"')]
+    exe = Path(sys.executable).parent / "wirestream"
+    proc = subprocess.Popen([str(exe), "cluster", "--jobs", "1"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    def read_lines(n: int, timeout_s: float = 60.0) -> list[bytes]:
+        out: list[bytes] = []
+        while len(out) < n:
+            ready, _, _ = select.select([proc.stdout], [], [], timeout_s)
+            assert ready, f"no decision within {timeout_s}s after {len(out)} of {n}"
+            out.append(proc.stdout.readline())
+        return out
+
+    try:
+        proc.stdin.write(good[0] + b"\n" + good[1] + b"\n")
+        proc.stdin.flush()
+        first = read_lines(2)  # the input is still open
+        assert [orjson.loads(x)["id"] for x in first] == [orjson.loads(good[0])["id"], orjson.loads(good[1])["id"]]
+        proc.stdin.write(b"\n".join(good[2:300]) + b"\n")  # the pool starts with these
+        proc.stdin.flush()
+        middle = read_lines(298)
+        proc.stdin.write(good[300] + b"\n")
+        proc.stdin.flush()
+        last = read_lines(1)  # prepared by the helper, handed on without waiting for more
+        assert orjson.loads(middle[-1])["id"] == orjson.loads(good[299])["id"]
+        assert orjson.loads(last[0])["id"] == orjson.loads(good[300])["id"]
+        proc.stdin.close()
+        assert proc.wait(60) == 0, proc.stderr.read()
+        assert proc.stdout.read() == b""
+    finally:
+        proc.kill()
+        proc.wait()

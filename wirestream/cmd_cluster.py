@@ -28,7 +28,9 @@ import typer
 from processors.stories import EngineConfig, StoryDoc, StoryEngine
 from processors.stories.features import ItemFeatures, featurise_many
 from schemas.models import InvalidItem, WireItem
+from wirecore.errors import UsageError
 from wirecore.heap import FrozenHeap
+from wirestream.context import settings
 from wirestream.line_chunks import Chunk, chunks_of, fd_chunks
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -50,7 +52,7 @@ def parse_cluster_line(line: bytes) -> StoryDoc:
     if "item_id" in row and "headline" in row:
         return doc_of_wire_item(row)
     item_id, title, text = row.get("id"), row.get("title") or "", row.get("text") or ""
-    if not isinstance(item_id, str | int) or item_id == "":
+    if not isinstance(item_id, str | int) or isinstance(item_id, bool) or item_id == "":
         raise InvalidItem("missing id")
     if not isinstance(title, str) or not isinstance(text, str):
         raise InvalidItem("title and text must be strings")
@@ -84,7 +86,8 @@ def doc_of_wire_item(row: dict[str, Any]) -> StoryDoc:
 Prepared = tuple[list[StoryDoc], list[ItemFeatures | None], list[tuple[int, str]]]
 
 
-def prepare_chunk(first_line: int, lines: list[bytes], stem_len: int) -> Prepared:
+def prepare_chunk(first_line: int, lines: list[bytes], stem_len: int,
+                  max_bytes: int | None = None) -> Prepared:
     """Parse a chunk of input lines and compute the engine's features of the good ones:
     (docs, their features or None for a repeat, (line number, reason) of each bad line). Runs
     in a helper process while the engine decides on the chunk before; its only state is the
@@ -92,6 +95,9 @@ def prepare_chunk(first_line: int, lines: list[bytes], stem_len: int) -> Prepare
     docs: list[StoryDoc] = []
     errors: list[tuple[int, str]] = []
     for n, line in enumerate(lines, start=first_line):
+        if max_bytes is not None and len(line) > max_bytes + 1:  # + its newline
+            errors.append((n, f"longer than {max_bytes} bytes (WIRESTREAM_MAX_ITEM_BYTES)"))
+            continue
         if not line.strip():
             continue
         try:
@@ -114,15 +120,15 @@ _SEEN_MAX = 1 << 20
 
 def cluster_lines(
     lines: Iterable[bytes], out: IO[bytes], err: IO[str], config: EngineConfig | None = None,
-    chunk: int = 256, helpers: int = 0,
+    chunk: int = 256, helpers: int = 0, max_bytes: int | None = None,
 ) -> int:
     """``cluster_chunks`` of lines held in memory or read from a file object."""
-    return cluster_chunks(chunks_of(lines, chunk), out, err, config, helpers)
+    return cluster_chunks(chunks_of(lines, chunk), out, err, config, helpers, max_bytes)
 
 
 def cluster_chunks(
     chunks: Iterator[Chunk], out: IO[bytes], err: IO[str], config: EngineConfig | None = None,
-    helpers: int = 0,
+    helpers: int = 0, max_bytes: int | None = None,
 ) -> int:
     """Write one decision per good line, in input order; return the number of bad lines.
 
@@ -130,13 +136,15 @@ def cluster_chunks(
     ``prepare_chunk``; with ``helpers`` > 0 that runs in helper processes while this one
     decides, the one step that must stay in order. Decisions are the same either way. The
     output is flushed after every chunk, so a reader of a live pipe sees each decision once
-    its chunk is decided (a chunk ends where a live input pauses: ``line_chunks``).
+    its chunk is decided (a chunk ends where a live input pauses: ``line_chunks``). A line
+    longer than ``max_bytes`` is a bad line, as an item that size is everywhere else.
     """
     engine = StoryEngine(config or EngineConfig())
     heap = FrozenHeap()  # the engine's state is long-lived and acyclic: keep the GC off it
     bad = 0
     try:
-        for docs, features, errors in _prepared(chunks, engine.config.stem_len, helpers):
+        for docs, features, errors in _prepared(chunks, engine.config.stem_len, helpers,
+                                                max_bytes):
             for n, reason in errors:
                 err.write(f"line {n}: {reason}\n")
             bad += len(errors)
@@ -157,7 +165,8 @@ def cluster_chunks(
     return bad
 
 
-def _prepared(chunks: Iterator[Chunk], stem_len: int, helpers: int) -> Iterator[Prepared]:
+def _prepared(chunks: Iterator[Chunk], stem_len: int, helpers: int,
+              max_bytes: int | None = None) -> Iterator[Prepared]:
     """``prepare_chunk`` of each chunk, in order. The first chunk is prepared here, so a
     small input never pays for starting a process; after it, ``helpers`` processes work up
     to two chunks each ahead of the engine (memory stays bounded on any input size), and
@@ -168,7 +177,7 @@ def _prepared(chunks: Iterator[Chunk], stem_len: int, helpers: int) -> Iterator[
     first = next(chunks, None)
     if first is None:
         return
-    yield prepare_chunk(first.first, first.lines, stem_len)
+    yield prepare_chunk(first.first, first.lines, stem_len, max_bytes)
     if helpers > 0:
         held: deque[Chunk] = deque()  # chunks not yet yielded, in order
         futures: deque[Future[Prepared]] = deque()  # futures[i] prepares held[i]
@@ -177,7 +186,8 @@ def _prepared(chunks: Iterator[Chunk], stem_len: int, helpers: int) -> Iterator[
             try:
                 for c in chunks:
                     held.append(c)  # before submit: a broken pool refuses it
-                    futures.append(pool.submit(prepare_chunk, c.first, c.lines, stem_len))
+                    futures.append(pool.submit(prepare_chunk, c.first, c.lines, stem_len,
+                                                   max_bytes))
                     while len(futures) > 2 * helpers or c.idle and futures:
                         yield futures[0].result()
                         futures.popleft()
@@ -189,9 +199,9 @@ def _prepared(chunks: Iterator[Chunk], stem_len: int, helpers: int) -> Iterator[
             except BrokenProcessPool as exc:
                 log.warning("a helper process died (%s); preparing the rest in this process", exc)
         for c in held:  # what the dead helper held, in order
-            yield prepare_chunk(c.first, c.lines, stem_len)
+            yield prepare_chunk(c.first, c.lines, stem_len, max_bytes)
     for c in chunks:
-        yield prepare_chunk(c.first, c.lines, stem_len)
+        yield prepare_chunk(c.first, c.lines, stem_len, max_bytes)
 
 
 def default_helpers() -> int:
@@ -232,7 +242,7 @@ def _sigterm_exits() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _input_chunks(path: str) -> Iterator[Iterator[Chunk]]:
+def _input_chunks(path: str, max_bytes: int) -> Iterator[Iterator[Chunk]]:
     """Chunks of ``path`` (``-``: stdin), read straight from its file descriptor (a stdin
     without one, as in a test runner's, is read line by line)."""
     if path == "-":
@@ -241,10 +251,20 @@ def _input_chunks(path: str) -> Iterator[Iterator[Chunk]]:
         except (OSError, ValueError, AttributeError):
             yield chunks_of(sys.stdin.buffer, CHUNK_LINES)
             return
-        yield fd_chunks(fd, CHUNK_LINES)
+        yield fd_chunks(fd, CHUNK_LINES, max_bytes)
         return
     with open(path, "rb") as f:
-        yield fd_chunks(f.fileno(), CHUNK_LINES)
+        yield fd_chunks(f.fileno(), CHUNK_LINES, max_bytes)
+
+
+def _refuse_overwriting_input(input: str, output: str) -> None:
+    """``-o`` naming the input itself (or a link to it) would truncate it before a line is
+    read: the input would be gone and the command would report success on nothing."""
+    if input == "-" or output == "-":
+        return
+    with contextlib.suppress(OSError):  # a missing output is fine; a missing input is reported later
+        if os.path.samefile(input, output):
+            raise UsageError(f"--output {output} is the input file itself: choose another output")
 
 
 def cluster(
@@ -260,16 +280,20 @@ def cluster(
     Lines are {id, title, text, published_at, lang} or ``wirestream parse`` records
     (WireItem), so ``wirestream parse ... | wirestream cluster`` composes. Lines are read up to
     256 at a time; on a live pipe each decision is written as soon as its line has arrived
-    and been decided.
+    and been decided. A line longer than WIRESTREAM_MAX_ITEM_BYTES is a bad line.
     """
     helpers = default_helpers() if jobs is None else jobs
+    _refuse_overwriting_input(input, output)
+    max_bytes = settings().max_item_bytes
     try:
-        with _input_chunks(input) as chunks:
+        with _input_chunks(input, max_bytes) as chunks:
             if output == "-":
-                bad = cluster_chunks(chunks, sys.stdout.buffer, sys.stderr, helpers=helpers)
+                bad = cluster_chunks(chunks, sys.stdout.buffer, sys.stderr, helpers=helpers,
+                                     max_bytes=max_bytes)
             else:
                 with open(output, "wb") as out:
-                    bad = cluster_chunks(chunks, out, sys.stderr, helpers=helpers)
+                    bad = cluster_chunks(chunks, out, sys.stderr, helpers=helpers,
+                                         max_bytes=max_bytes)
     except BrokenPipeError:
         raise  # the reader went away (``| head``): click ends the command quietly
     except OSError as exc:
@@ -298,8 +322,10 @@ def eval_command(
     try:
         seed_list = [int(s) for s in seeds.split(",") if s.strip()]
     except ValueError:
-        sys.stderr.write(f"--seeds: expected integers, got {seeds!r}\n")
-        raise typer.Exit(2) from None
+        raise UsageError(f"--seeds: expected integers, got {seeds!r}") from None
+    split_list = [s.strip() for s in splits.split(",") if s.strip()]
+    if not seed_list or not split_list:
+        raise UsageError("--seeds and --splits need at least one value each")
     table = Table(title=f"Story grouping on ECB+ ({'short' if short else 'full'} text, "
                         f"{len(seed_list)} orders)")
     for col in ("split", "method", "B3 P", "B3 R", "B3 F1", "worst F1", "pair P", "pair R",
@@ -311,12 +337,17 @@ def eval_command(
          ev.baseline_clusterer(ev.BASELINE_THRESHOLD)),
         ("singletons", ev.singleton_clusterer),
     ]
-    for split in [s.strip() for s in splits.split(",") if s.strip()]:
+    for split in split_list:
         path = data_dir / f"ecbplus_{split}.jsonl"
         if not path.exists():
             sys.stderr.write(f"{path}: not found\n")
             raise typer.Exit(1)
-        data = ev.load_split(path, short=short)
+        try:
+            data = ev.load_split(path, short=short)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        if not data:
+            raise UsageError(f"{path}: no labelled documents to score")
         for name, clusterer in methods:
             s = ev.evaluate(data, clusterer, seed_list)
             table.add_row(

@@ -37,31 +37,40 @@ def chunks_of(lines: Iterable[bytes], size: int) -> Iterator[Chunk]:
         yield Chunk(first, batch, True)
 
 
-def fd_chunks(fd: int, size: int) -> Iterator[Chunk]:
+def fd_chunks(fd: int, size: int, max_line: int | None = None) -> Iterator[Chunk]:
     """Chunks of the lines read from ``fd``, ending early (``idle``) where the input pauses.
 
     Reads whatever is available (``os.read`` blocks only while nothing is), so a line is
     handed on as soon as its newline arrives. A partial line is kept as a list of parts
-    until its newline comes: a 50 MB line costs one join, not a copy per read.
+    until its newline comes: a 50 MB line costs one join, not a copy per read. With
+    ``max_line``, no more than that many bytes (plus one read) of a line are held: a longer
+    line is handed on cut short, still longer than ``max_line``, for the caller to reject,
+    so one endless line cannot take all memory.
     """
     batch: list[bytes] = []
     first = n = 0
     partial: list[bytes] = []
+    held = 0  # bytes in ``partial``
     while True:
         data = os.read(fd, READ_BYTES)
         if not data:
             break
         if b"\n" not in data:
-            partial.append(data)
+            if max_line is None or held <= max_line:
+                partial.append(data)
+                held += len(data)
             continue
         if partial:
+            if max_line is not None and held > max_line:  # cut short: the rest is dropped
+                data = data[data.index(b"\n"):]
             partial.append(data)
             data = b"".join(partial)
-            partial = []
+            partial, held = [], 0
         lines = data.split(b"\n")
         tail = lines.pop()
         if tail:
             partial.append(tail)
+            held = len(tail)
         for line in lines:
             n += 1
             if not batch:

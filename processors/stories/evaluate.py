@@ -50,18 +50,24 @@ def shorten(title: str, text: str) -> tuple[str, str]:
 
 
 def load_split(path: Path, short: bool = False) -> list[LabelledDoc]:
+    """The labelled documents of one split file; ``ValueError`` naming the line when one is
+    not a labelled document (scores of a silently shortened split would mislead)."""
     out = []
-    for line in path.read_bytes().splitlines():
+    for n, line in enumerate(path.read_bytes().splitlines(), start=1):
         if not line.strip():
             continue
-        row = orjson.loads(line)
-        title, text = row["title"], row["text"]
-        if short:
-            title, text = shorten(title, text)
-        doc = StoryDoc(id=row["id"], title=title, text=text,
-                       published_at=parse_time(row.get("published_at")),
-                       lang=row.get("lang") or "en")
-        out.append(LabelledDoc(doc, row["story_id"]))
+        try:
+            row = orjson.loads(line)
+            title, text = row["title"], row["text"]
+            if short:
+                title, text = shorten(title, text)
+            doc = StoryDoc(id=str(row["id"]), title=title, text=text,
+                           published_at=parse_time(row.get("published_at")),
+                           lang=row.get("lang") or "en")
+            out.append(LabelledDoc(doc, str(row["story_id"])))
+        except (orjson.JSONDecodeError, TypeError, KeyError, AttributeError) as exc:
+            what = f"missing {exc}" if isinstance(exc, KeyError) else str(exc)
+            raise ValueError(f"{path}: line {n}: not a labelled document ({what})") from None
     return out
 
 

@@ -57,3 +57,12 @@ def test_a_live_pipe_hands_on_what_has_arrived():
 def test_in_memory_lines_come_in_full_chunks():
     chunks = list(chunks_of([b"a\n", b"b\n", b"c\n"], 2))
     assert chunks == [Chunk(1, [b"a\n", b"b\n"], False), Chunk(3, [b"c\n"], True)]
+
+
+def test_an_endless_line_is_held_only_up_to_the_limit(tmp_path):
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(b"a\n" + b"x" * (20 * READ_BYTES) + b"\nb\n")
+    with open(path, "rb") as f:
+        lines = [line for c in fd_chunks(f.fileno(), 256, max_line=READ_BYTES) for line in c.lines]
+    assert lines[0] == b"a\n" and lines[2] == b"b\n" and len(lines) == 3
+    assert READ_BYTES < len(lines[1]) <= 3 * READ_BYTES  # cut short, still over the limit

@@ -229,3 +229,46 @@ def test_cluster_on_a_live_pipe_writes_each_decision_before_the_input_ends():
     finally:
         proc.kill()
         proc.wait()
+
+
+def test_cluster_refuses_to_write_over_its_input(tmp_path):
+    """``-o`` naming the input (or a link to it) used to truncate the input and exit 0."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    src = tmp_path / "in.jsonl"
+    content = b"\n".join(_many_lines(20)) + b"\n"
+    src.write_bytes(content)
+    link = tmp_path / "link.jsonl"
+    link.symlink_to(src)
+    exe = Path(sys.executable).parent / "wirestream"
+    for out in (src, link):
+        proc = subprocess.run([str(exe), "cluster", "-i", str(src), "-o", str(out)],
+                              capture_output=True, text=True, timeout=60)
+        assert proc.returncode == 2, proc.stderr
+        assert "is the input file itself" in proc.stderr
+        assert src.read_bytes() == content
+
+
+def test_an_overlong_line_is_a_bad_line_and_its_neighbours_go_on(tmp_path):
+    """A line over WIRESTREAM_MAX_ITEM_BYTES is reported by number, exit 2, without holding
+    it whole in memory; the lines around it are decided. A boolean id is no id."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    good = [x for x in _many_lines(6) if x.startswith(b'{"')]
+    huge = orjson.dumps({"id": "huge", "title": "t", "text": "word " * 100_000})  # ~500 kB
+    src = tmp_path / "in.jsonl"
+    src.write_bytes(b"\n".join([good[0], huge, good[1], b'{"id": true, "title": "x", "text": "y"}',
+                                good[2]]) + b"\n")
+    exe = Path(sys.executable).parent / "wirestream"
+    proc = subprocess.run([str(exe), "cluster", "-i", str(src), "--jobs", "0"], capture_output=True,
+                          text=True, timeout=60, env=os.environ | {"WIRESTREAM_MAX_ITEM_BYTES": "65536"})
+    assert proc.returncode == 2, proc.stderr
+    assert "line 2: longer than 65536 bytes" in proc.stderr
+    assert "line 4: missing id" in proc.stderr
+    ids = [orjson.loads(x)["id"] for x in proc.stdout.splitlines()]
+    assert ids == [orjson.loads(g)["id"] for g in good[:3]]

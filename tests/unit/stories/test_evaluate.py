@@ -53,3 +53,28 @@ def test_eval_command_prints_a_worst_order_column(tmp_path):
     assert "worst F1" in result.stdout
     engine_row = next(line for line in result.stdout.splitlines() if "engine" in line)
     assert "1.000" in engine_row  # two reports of one quake: one story in every order
+
+
+@pytest.mark.parametrize(("content", "args", "message"), [
+    (b"", ["--splits", "tiny"], "no labelled documents"),
+    (b'{"id": "q1", "title": "t", "text": "x", "story_id": "q"}\ngarbage\n', ["--splits", "tiny"],
+     "line 2: not a labelled document"),
+    (b'{"id": "q1", "title": "t", "text": "x"}\n', ["--splits", "tiny"], "missing 'story_id'"),
+    (b'{"id": "q1", "title": "t", "text": "x", "story_id": "q"}\n', ["--splits", "tiny", "--seeds", ""],
+     "at least one value"),
+    (b'{"id": "q1", "title": "t", "text": "x", "story_id": "q"}\n', ["--splits", ""], "at least one value"),
+])
+def test_eval_refuses_what_it_cannot_score(tmp_path, content, args, message):
+    """An empty or broken split, no seeds, no splits: one line and exit 2, never a traceback
+    or a table of perfect scores over nothing."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    (tmp_path / "ecbplus_tiny.jsonl").write_bytes(content)
+    exe = Path(sys.executable).parent / "wirestream"
+    proc = subprocess.run([str(exe), "eval", "--data-dir", str(tmp_path), *args],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert message in proc.stderr and "Traceback" not in proc.stderr
+    assert "B3 F1" not in proc.stdout

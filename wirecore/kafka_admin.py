@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from confluent_kafka import Consumer, KafkaException, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from wirecore.errors import KafkaUnavailable
@@ -119,6 +119,28 @@ def group_lag(settings: Settings, group: str, topics: list[str], timeout_s: floa
         raise KafkaUnavailable(f"Kafka broker {settings.bootstrap} unreachable: {exc.args[0]}") from None
     finally:
         consumer.close()
+
+
+def group_members(settings: Settings, groups: list[str], timeout_s: float = 10.0) -> dict[str, int]:
+    """Active members of each consumer group (0: nobody consumes it now). A group the broker
+    does not know (never joined) counts as 0."""
+    client = admin(settings)  # held until the answers are in: a dropped client never answers
+    futures = client.describe_consumer_groups(groups, request_timeout=timeout_s)
+    out: dict[str, int] = {}
+    for group, future in futures.items():
+        try:
+            out[group] = len(future.result(timeout=timeout_s).members)
+        except TimeoutError:
+            raise KafkaUnavailable(f"Kafka broker {settings.bootstrap} did not describe group {group} "
+                                   f"within {timeout_s:.0f}s") from None
+        except KafkaException as exc:
+            err = exc.args[0] if exc.args else None
+            if err is not None and hasattr(err, "code") and err.code() in (
+                    KafkaError.GROUP_ID_NOT_FOUND, KafkaError._NOENT):
+                out[group] = 0
+                continue
+            raise KafkaUnavailable(f"Kafka broker {settings.bootstrap} unreachable: {err}") from None
+    return out
 
 
 def unread_records(consumer: Consumer, timeout_s: float = 2.0) -> tuple[dict[tuple[str, int], int], list[str]]:

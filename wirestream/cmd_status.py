@@ -42,6 +42,8 @@ def status_command(
             from rich.console import Console
 
             Console().print(render(snapshot))
+        if snapshot["unconsumed"]:  # a script must not read "all fine" from a stalled pipeline
+            raise typer.Exit(3)
         return
     live_view(s, interval, stories)
 
@@ -88,19 +90,21 @@ def render(st: dict) -> Group:
         topics.add_row(name, str(t["partitions"]) if t["exists"] else "[red]missing[/red]",
                        str(t["high_watermark"]), rate)
     lag = Table(title="Consumer lag", title_justify="left")
-    for col in ("group", "topic", "lag"):
-        lag.add_column(col, justify="right" if col == "lag" else "left")
+    for col in ("group", "consumers", "topic", "lag"):
+        lag.add_column(col, justify="right" if col in ("lag", "consumers") else "left")
     for group, g in st["lag"].items():
+        members = "?" if g.get("consumers") is None else str(g["consumers"])
         if not g["topics"]:
-            lag.add_row(group, "—", "—")
+            lag.add_row(group, members, "—", "—")
         for topic, n in g["topics"].items():
-            lag.add_row(group, topic, f"[yellow]{n}[/yellow]" if n else "0")
+            lag.add_row(group, members, topic, f"[yellow]{n}[/yellow]" if n else "0")
     dlq = st["dlq"]
     ch = "?" if dlq["clickhouse"] is None else str(dlq["clickhouse"])
     items = "?" if st["items_in_clickhouse"] is None else str(st["items_in_clickhouse"])
     summary = Text.from_markup(
         f"dead letters: topic {dlq['topic']}, ClickHouse {ch}    items in ClickHouse: {items}")
     parts = [topics, lag, summary]
+    parts += [Text(line, style="red") for line in st.get("unconsumed", [])]
     if st.get("clickhouse_error"):
         parts.append(Text(f"ClickHouse: {st['clickhouse_error']}", style="red"))
     latest = Table(title="Latest stories", title_justify="left", expand=True)

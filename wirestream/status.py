@@ -23,6 +23,7 @@ class KafkaReading:
     at: float
     lags: dict[str, list[PartitionLag]]  # group -> partitions
     sink: dict | None = None  # the sink's /readyz at the same moment ({"ready", "reasons"}), None if not up
+    members: dict[str, int] = field(default_factory=dict)  # group -> active consumers
 
     def highs(self) -> dict[str, int]:
         out: dict[str, int] = {}
@@ -47,8 +48,10 @@ def group_topics(settings: Settings) -> dict[str, list[str]]:
 
 def read_kafka(settings: Settings, timeout_s: float = 5.0) -> KafkaReading:
     """Raises ``KafkaUnavailable`` (one line) when the broker does not answer."""
-    lags = {g: kafka_admin.group_lag(settings, g, topics, timeout_s) for g, topics in group_topics(settings).items()}
-    return KafkaReading(time.monotonic(), lags, read_sink_ready(settings))
+    groups = group_topics(settings)
+    lags = {g: kafka_admin.group_lag(settings, g, topics, timeout_s) for g, topics in groups.items()}
+    members = kafka_admin.group_members(settings, list(groups), timeout_s)
+    return KafkaReading(time.monotonic(), lags, read_sink_ready(settings), members)
 
 
 def read_sink_ready(settings: Settings, timeout_s: float = 3.0) -> dict | None:
@@ -100,11 +103,16 @@ def build_status(settings: Settings, kafka: KafkaReading, clickhouse: ClickHouse
             "messages_per_s": (rates or {}).get(name),
         }
     lag = {}
+    stalled = []
     for group, parts in kafka.lags.items():
         by_topic: dict[str, int] = {}
         for p in parts:
             by_topic[p.topic] = by_topic.get(p.topic, 0) + p.lag
-        lag[group] = {"total": sum(by_topic.values()), "topics": by_topic}
+        members = kafka.members.get(group)
+        lag[group] = {"total": sum(by_topic.values()), "topics": by_topic, "consumers": members}
+        if members == 0 and lag[group]["total"]:
+            stalled.append(f"{group}: {lag[group]['total']} message(s) waiting and no consumer "
+                           "running (start the pipeline: `wirestream up --follow`, or its worker/sink)")
     return {
         "topics": topics,
         "lag": lag,
@@ -116,6 +124,7 @@ def build_status(settings: Settings, kafka: KafkaReading, clickhouse: ClickHouse
         ],
         "items_in_clickhouse": clickhouse.items,
         "sink": kafka.sink,
+        "unconsumed": stalled,  # work waiting that nothing reads: `status --once` exits 3
         # a stuck sink is shown where ClickHouse problems are (the terminal view renders it red)
         "clickhouse_error": clickhouse.error or next(
             (r for r in (kafka.sink or {}).get("reasons", []) if r.startswith("sink stuck")), None),

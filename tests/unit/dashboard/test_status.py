@@ -36,7 +36,8 @@ def test_status_json_shape_and_numbers():
     raw = st["topics"]["t1.wire.raw"]
     assert raw == {"exists": True, "partitions": 2, "high_watermark": 18, "messages_per_s": 5.0}
     assert st["topics"]["t1.wire.items"]["messages_per_s"] == 0.0
-    assert st["lag"]["t1.wirestream-processors"] == {"total": 5, "topics": {"t1.wire.raw": 4, "t1.wire.items": 1}}
+    assert st["lag"]["t1.wirestream-processors"] == {"total": 5, "topics": {"t1.wire.raw": 4, "t1.wire.items": 1},
+                                                     "consumers": None}
     assert st["lag"]["t1.wirestream-sink"]["total"] == 2  # nothing committed on the dlq yet: all of it
     assert st["dlq"] == {"topic": 2, "clickhouse": 2}
     assert st["items_in_clickhouse"] == 8
@@ -49,7 +50,8 @@ def test_missing_topics_and_no_earlier_reading():
     empty = KafkaReading(1.0, {"t1.wirestream-processors": [], "t1.wirestream-sink": []})
     st = build_status(S, empty, ClickHouseReading(error="waiting"), throughput(None, empty))
     assert all(not t["exists"] and t["high_watermark"] == 0 for t in st["topics"].values())
-    assert st["lag"]["t1.wirestream-sink"] == {"total": 0, "topics": {}}
+    assert st["lag"]["t1.wirestream-sink"] == {"total": 0, "topics": {}, "consumers": None}
+    assert st["unconsumed"] == []
     assert st["dlq"] == {"topic": 0, "clickhouse": None} and st["clickhouse_error"] == "waiting"
 
 
@@ -61,3 +63,16 @@ def test_render_does_not_crash_on_either_shape():
     console = Console(record=True, width=100)
     console.print(render(build_status(S, reading(1.0, (1, 1), (1, 1)), ClickHouseReading(items=2, dlq=0))))
     assert "t1.wire.raw" in console.export_text()
+
+
+def test_work_waiting_with_no_consumer_is_called_out():
+    """Lag with nobody in the group is a stalled pipeline, not a busy one; lag with
+    consumers, or no lag, is not."""
+    second = reading(12.0, (10, 8), (6, 8), dlq_high=2)
+    second.members = {"t1.wirestream-processors": 0, "t1.wirestream-sink": 1}
+    st = build_status(S, second, ClickHouseReading(items=8, dlq=2))
+    assert st["lag"]["t1.wirestream-processors"]["consumers"] == 0
+    assert len(st["unconsumed"]) == 1 and st["unconsumed"][0].startswith("t1.wirestream-processors: 5 message")
+    second.members = {"t1.wirestream-processors": 2, "t1.wirestream-sink": 0}  # sink group: lag 2
+    assert [x.split(":")[0] for x in build_status(S, second, ClickHouseReading())["unconsumed"]] == [
+        "t1.wirestream-sink"]

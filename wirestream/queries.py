@@ -92,10 +92,13 @@ QUERIES: dict[str, NamedQuery] = {q.name: q for q in [
         FROM {db}.items FINAL
         WHERE published_at >= now64(3) - toIntervalHour({hours:UInt32})
         GROUP BY relation ORDER BY items DESC""", ("hours",)),
-    NamedQuery("dlq", "dead letters by stage and reason (a re-sent dead letter counts once)", """
-        SELECT stage, reason, count() AS letters, max(failed_at) AS last_failed_at
+    # Reasons carry the offending value ("published_at 2027-… is beyond …", "unknown time zone
+    # 'X'"): grouped by the reason with quoted values and numbers/times masked, one example kept.
+    NamedQuery("dlq", "dead letters by stage and kind of reason (a re-sent dead letter counts once)", """
+        SELECT stage, replaceRegexpAll(reason, '\\x27[^\\x27]*\\x27|"[^"]*"|[0-9][0-9:.TZ+-]*', '…') AS reason_kind,
+               count() AS letters, max(failed_at) AS last_failed_at, any(reason) AS example
         FROM {db}.dlq FINAL
-        GROUP BY stage, reason ORDER BY letters DESC LIMIT {limit:UInt32}""", ("limit",)),
+        GROUP BY stage, reason_kind ORDER BY letters DESC LIMIT {limit:UInt32}""", ("limit",)),
 ]}
 
 

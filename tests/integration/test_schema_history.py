@@ -178,6 +178,17 @@ def test_a_resent_dead_letter_counts_once(db):
         db.writer.write([TableInsert("dlq", [row])], f"dlq{i}")
     assert db.rows("SELECT count() AS n FROM {db}.dlq FINAL") == [{"n": 2}]
     assert db.named("dlq", limit=5)[0]["letters"] == 2
+    for i, when in enumerate(("2027-01-01T00:00:00Z", "2031-05-06T07:08:09Z")):  # one kind, two values
+        late = DeadLetter(stage="parse", reason=f"published_at {when} is beyond the future tolerance "
+                                                f"(3600 s after 2026-01-0{i + 1}T00:00:00Z)",
+                          origin_topic=None, origin_partition=None, origin_offset=None,
+                          original=b"<item>%d</item>" % i, headers={}, failed_at=iso(NOW))
+        row = rows_for_dead_letter(dumps(late), "wire.dlq", 0, 20 + i)["dlq"][0]
+        db.writer.write([TableInsert("dlq", [row])], f"late{i}")
+    kinds = {r["reason_kind"]: r for r in db.named("dlq", limit=5)}
+    late_kind = "published_at … is beyond the future tolerance (… s after …)"
+    assert kinds[late_kind]["letters"] == 2 and kinds[late_kind]["example"].startswith("published_at 20")
+    assert kinds["empty item"]["letters"] == 2
     db.client.command(f"OPTIMIZE TABLE {DB}.dlq FINAL")
     assert db.rows("SELECT count() AS n FROM {db}.dlq") == db.rows("SELECT count() AS n FROM {db}.dlq FINAL")
 

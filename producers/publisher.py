@@ -43,7 +43,9 @@ class RawPublisher:
             "message.timeout.ms": int(timeout_s * 1000),
             "client.id": "wirestream-producer",
             "message.max.bytes": settings.max_message_bytes + 65536,
-            "log_level": 3,  # librdkafka warnings (e.g. "coordinator load in progress: retrying") are noise here
+            # librdkafka's own log is off: an unreachable broker printed ~20 connect failures a
+            # second; the broker check below and every delivery report say it once, in words
+            "log_level": 0,
         }
         self._producer = Producer(conf)
         self._topic = topic or settings.topic("raw")

@@ -15,9 +15,7 @@ log = logging.getLogger("wirestream.sink")
 
 
 def read_limits(settings: Settings) -> ReadLimits:
-    return ReadLimits(max_execution_s=settings.api_query_timeout_s,
-                      max_memory_bytes=settings.api_max_memory_bytes,
-                      max_result_rows=settings.api_max_result_rows)
+    return ReadLimits.from_settings(settings)
 
 
 def start_listeners(settings: Settings, ready: Callable[[], tuple[bool, list[str]]]) -> list:

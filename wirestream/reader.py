@@ -20,6 +20,9 @@ from wirecore.clickhouse_codes import Code, code_of
 from wirecore.errors import UsageError, WirestreamError
 from wirecore.settings import Settings
 from wirestream.owner_api import read_owner
+from wirestream.sql_guard import ReadLimits
+
+LIMIT_CODES = frozenset({Code.TIMEOUT_EXCEEDED, Code.MEMORY_LIMIT_EXCEEDED, Code.TOO_MANY_ROWS_OR_BYTES})
 
 
 class QueryError(WirestreamError):
@@ -37,11 +40,15 @@ class Reader(Protocol):
 
 
 class DirectReader:
-    """A clickhouse-connect client; ``write=False`` sends ``readonly=1`` with every query."""
+    """A clickhouse-connect client. ``write=False`` sends ``readonly=1`` with every query and
+    the same limits the read API has (``ReadLimits``): in-process chdb, a query without them
+    (``SELECT number FROM system.numbers``) grew until the kernel killed the command."""
 
-    def __init__(self, client, database: str | None = None, write: bool = False):
+    def __init__(self, client, database: str | None = None, write: bool = False,
+                 limits: ReadLimits | None = None):
         self._client = client
-        self._settings = {} if write else {"readonly": 1}
+        self._limits = None if write else limits or ReadLimits()
+        self._settings = {} if self._limits is None else self._limits.settings()
         if database:
             client.database = database  # unqualified names: chdb USEs it per call, HTTP sends it
 
@@ -50,8 +57,12 @@ class DirectReader:
             cols, rows = query_rows(self._client, sql, parameters, settings=self._settings or None)
         except Exception as exc:  # noqa: BLE001 - surface the server's message, one line
             message = str(exc).strip().splitlines()[0]
-            if self._settings.get("readonly") and code_of(exc) == Code.READONLY:
+            code = code_of(exc)
+            if self._settings.get("readonly") and code == Code.READONLY:
                 raise QueryNotAllowed(f"read-only: {message} (add --write to change data)") from None
+            if self._limits is not None and code in LIMIT_CODES:
+                raise QueryError(f"{message} — {self._limits.describe()}; narrow the query "
+                                 "(WHERE, LIMIT) or raise WIRESTREAM_API_* limits") from None
             raise QueryError(message) from None
         return cols, orjson.loads(orjson.dumps(rows, default=str, option=orjson.OPT_NAIVE_UTC | orjson.OPT_UTC_Z))
 
@@ -96,4 +107,5 @@ def open_reader(settings: Settings, write: bool = False) -> Reader:
         if not settings.chdb_path.exists():
             raise ClickHouseUnavailable(
                 f"no embedded database at {settings.chdb_path} yet: run `wirestream up` first")
-    return DirectReader(open_client(settings.dsn), settings.clickhouse_database, write=write)
+    return DirectReader(open_client(settings.dsn), settings.clickhouse_database, write=write,
+                        limits=ReadLimits.from_settings(settings))

@@ -24,6 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from wirecore.errors import UsageError
+from wirecore.settings import Settings
 
 
 class QueryRefused(UsageError):
@@ -128,6 +129,17 @@ class ReadLimits:
     max_memory_bytes: int = 1 << 30
     max_result_rows: int = 100_000
     max_result_bytes: int = 64 << 20
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ReadLimits:
+        """The configured limits (``WIRESTREAM_API_*``): the read API's and every direct read's."""
+        return cls(max_execution_s=settings.api_query_timeout_s,
+                   max_memory_bytes=settings.api_max_memory_bytes,
+                   max_result_rows=settings.api_max_result_rows)
+
+    def describe(self) -> str:
+        return (f"reads are limited to {self.max_execution_s:g} s, {self.max_memory_bytes >> 20} MiB "
+                f"of memory and {self.max_result_rows} rows")
 
     def settings(self) -> dict[str, str | int | float]:
         """In order: ``readonly`` last, because after it no setting can change."""

@@ -31,3 +31,4 @@ def test_the_reader_is_read_only(chdb_reader):  # noqa: F811
     reader, db, _ = chdb_reader
     with pytest.raises(QueryNotAllowed):
         reader.query("DROP TABLE items")
+

@@ -19,6 +19,10 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 
+# What may be pasted into DDL text: an unquoted ClickHouse identifier (the database), and a
+# cluster name (rendered inside '…': letters, digits, _ . - and {macro}s such as {cluster}).
+IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+CLUSTER_NAME = re.compile(r"^(?:[A-Za-z0-9_.-]|\{[A-Za-z_][A-Za-z0-9_]*\})+$")
 ZK_PATH = "'/clickhouse/tables/{shard}/{database}/{table}', '{replica}'"
 _CREATE = r"CREATE (?:OR REPLACE )?(?:TABLE|VIEW|MATERIALIZED VIEW|DATABASE)(?: IF NOT EXISTS)?"
 _TARGET = re.compile(
@@ -110,14 +114,30 @@ def cluster_variant(sql: str, cluster: str = "{cluster}") -> str:
     return sql.replace("non_replicated_deduplication_window", "replicated_deduplication_window")
 
 
+def check_names(database: str, ttl_days: int | None = None, cluster: str | None = None) -> None:
+    """``ValueError`` for a value that is not safe or meaningful to paste into the DDL: names
+    are not quoted there, and a TTL of 0 or fewer days would expire every row."""
+    if not IDENTIFIER.match(database):
+        raise ValueError(f"database {database!r} is not a ClickHouse identifier "
+                         "(letters, digits and _, not starting with a digit)")
+    if cluster is not None and not CLUSTER_NAME.match(cluster):
+        raise ValueError(f"cluster {cluster!r} is not a cluster name (letters, digits, _ . - and "
+                         "{macro}s such as {cluster})")
+    if ttl_days is not None and ttl_days < 1:
+        raise ValueError(f"a TTL of {ttl_days} day(s) would expire every row: give 1 or more days, "
+                         "or no TTL at all")
+
+
 def render(sql: str, database: str, ttl_days: int | None = None) -> str:
-    ttl = f"TTL toDateTime(published_at) + INTERVAL {int(ttl_days)} DAY" if ttl_days else ""
+    check_names(database, ttl_days)
+    ttl = f"TTL toDateTime(published_at) + INTERVAL {int(ttl_days)} DAY" if ttl_days is not None else ""
     return sql.replace("{db}", database).replace("{ttl_items}", ttl)
 
 
 def full_ddl(database: str, ttl_days: int | None = None, cluster: str | None = None) -> str:
     """Every object's final definition, rendered, ``;``-terminated: what a person applies by
     hand to a new database or cluster (upgrades in place go through the migration runner)."""
+    check_names(database, ttl_days, cluster)
     parts = ["CREATE DATABASE IF NOT EXISTS {db}"] + [s.sql for s in final_statements()]
     text = ";\n\n".join(parts) + ";\n"
     if cluster:

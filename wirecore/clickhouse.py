@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import clickhouse_connect
@@ -21,15 +22,22 @@ from wirecore.errors import ClickHouseUnavailable, PoisonError, SchemaError
 from wirecore.migrations import MIGRATIONS_TABLE, check_dedup_windows, run_migrations  # noqa: F401 - re-exported
 
 
+def chdb_path(dsn: str) -> Path | None:
+    """The directory of an embedded (``chdb:``) DSN; None for a server or an in-memory chdb."""
+    if not dsn.startswith("chdb:"):
+        return None
+    path = dsn.split("://", 1)[1] if "://" in dsn else dsn[5:]
+    return Path(path) if path else None
+
+
 def open_client(dsn: str):
-    """Connect; turn every connection failure into ClickHouseUnavailable with one clear line."""
+    """Connect; turn every connection failure into ClickHouseUnavailable with one clear line.
+    An embedded DSN's directory is created: callers that only read check it exists first."""
     try:
         if dsn.startswith("chdb:"):
-            path = dsn.split("://", 1)[1] if "://" in dsn else dsn[5:]
+            path = chdb_path(dsn)
             if path:
-                import os
-
-                os.makedirs(path, exist_ok=True)
+                path.mkdir(parents=True, exist_ok=True)
             return clickhouse_connect.get_client(dsn=dsn)
         return clickhouse_connect.get_client(dsn=dsn, connect_timeout=5, send_receive_timeout=60)
     except (OSError, ClickHouseError, RuntimeError) as exc:

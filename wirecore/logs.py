@@ -42,3 +42,10 @@ def configure_logging(level: str = "INFO", fmt: str = "plain") -> None:
     # client libraries log every request at INFO: only their warnings are news for people
     for noisy in ("httpx", "httpcore", "urllib3", "aiokafka", "kafka"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+
+
+def quiet_client_retries() -> None:
+    """For one-shot commands (sql, query, status): a failed connection is reported in their
+    one ``error:`` line, so the HTTP client's retry and driver warnings before it are noise."""
+    for noisy in ("urllib3", "clickhouse_connect"):
+        logging.getLogger(noisy).setLevel(max(logging.ERROR, logging.getLogger().level))

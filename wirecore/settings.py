@@ -9,12 +9,22 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal, get_args
 
-from pydantic import Field, SecretStr, model_validator
+from annotated_types import Ge, Gt, Le, Lt
+from pydantic import Field, PrivateAttr, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from schemas.ddl import IDENTIFIER
+from wirecore.errors import UsageError
 from wirecore.topology import Topology
+
+# Ranges every number setting must be in (declared once here, named in the error message):
+# a zero, negative, NaN or infinite value would silently disable what it bounds.
+Port = Annotated[int, Field(ge=1, le=65535)]
+Count = Annotated[int, Field(ge=1)]
+Seconds = Annotated[float, Field(gt=0)]  # NaN/inf are refused for every field (allow_inf_nan)
+SECRET_FILES = ("kafka_sasl_password", "clickhouse_dsn")  # WIRESTREAM_<NAME>_FILE may hold them
 
 
 class Settings(BaseSettings):
@@ -23,6 +33,7 @@ class Settings(BaseSettings):
         env_file=os.environ.get("WIRESTREAM_ENV_FILE", ".env"),
         env_file_encoding="utf-8",
         extra="ignore",
+        allow_inf_nan=False,
     )
 
     data_dir: Path = Field(Path(".wirestream"), description="local broker data and chdb live here")
@@ -31,19 +42,19 @@ class Settings(BaseSettings):
     kafka_bootstrap: str | None = Field(
         None, description="bootstrap servers; unset = run the local broker from deploy/kafka"
     )
-    kafka_port: int = Field(9092, description="port of the local broker (controller: port+1)")
+    kafka_port: int = Field(9092, ge=1, le=65534, description="port of the local broker (controller: port+1)")
     kafka_security_protocol: str = "PLAINTEXT"
     kafka_sasl_mechanism: str | None = None
     kafka_sasl_username: str | None = None
     kafka_sasl_password: SecretStr | None = None
     kafka_ssl_ca_location: str | None = None
     topic_prefix: str = Field("", description="prepended to every topic and group name")
-    topic_partitions: int = Field(3, description="partitions of wire.raw (the parse stage's parallelism)")
-    stories_partitions: int = Field(
+    topic_partitions: Count = Field(3, description="partitions of wire.raw (the parse stage's parallelism)")
+    stories_partitions: Count = Field(
         1, description="partitions of wire.stories = the sink's unit of work: every partition's batch is its own "
         "insert into every table, so more partitions mean more, smaller inserts (embedded chdb has one sink "
         "anyway); raise it to spread several sinks over a ClickHouse server")
-    items_partitions: int = Field(
+    items_partitions: Count = Field(
         4, description="partitions of wire.items = story shards; up to this many stories workers share the load")
     story_shard: Literal["language", "source", "none"] = Field(
         "language", description="what keys wire.items: stories never span two shards")
@@ -57,27 +68,28 @@ class Settings(BaseSettings):
         1, ge=1, le=64, description="stories worker processes `wirestream up` starts on this machine (each takes "
         "some of the wire.items partitions: more than WIRESTREAM_ITEMS_PARTITIONS would idle); the first "
         "serves metrics port + 1, the k-th (k >= 2) metrics port + 1 + k")
-    worker_port: int | None = Field(
+    worker_port: Port | None = Field(
         None, description="the worker's /metrics, /healthz, /readyz port (default: metrics port + 1; "
         "`up` gives its parse-only worker metrics port + 2)")
     worker_id: str | None = Field(
         None, description="stable worker identity (transactional.id, group.instance.id); "
                           "unset = host + data dir + a free slot")
-    topic_replication: int = 1
+    topic_replication: Count = 1
 
     # ClickHouse
     clickhouse_dsn: SecretStr | None = Field(
         None, description="clickhouse-connect DSN; unset = chdb:///<data_dir>/chdb (embedded)"
     )
-    clickhouse_database: str = "wirestream"
-    clickhouse_ttl_days: int | None = Field(None, description="drop item rows older than this")
+    clickhouse_database: str = Field("wirestream", pattern=IDENTIFIER.pattern,
+                                     description="a ClickHouse identifier: it is part of every statement")
+    clickhouse_ttl_days: Count | None = Field(None, description="drop item rows older than this; unset = never")
 
     # Stages
-    max_item_bytes: int = Field(1 << 20, description="larger raw items go to the DLQ")
-    max_document_bytes: int = Field(
+    max_item_bytes: Count = Field(1 << 20, description="larger raw items go to the DLQ")
+    max_document_bytes: Count = Field(
         16 << 20, description="larger fetched documents (files, HTTP bodies, decompressed) are "
         "refused to the DLQ with a prefix; JSON-lines files are streamed line by line instead")
-    fetch_deadline_s: float = Field(60.0, description="total time one URL fetch may take")
+    fetch_deadline_s: Seconds = Field(60.0, description="total time one URL fetch may take")
     fetch_allow_private: str = Field(
         "", description="comma-separated hosts/CIDRs a URL source may reach although they are "
         "loopback/private/link-local (the configured URL's own address is always allowed)")
@@ -87,35 +99,71 @@ class Settings(BaseSettings):
         """Topic/producer message limit: a story event or dead letter (base64) of the largest
         accepted item must fit, with room for the story snapshot and evidence."""
         return max(8 << 20, 3 * self.max_item_bytes)
-    future_tolerance_s: int = Field(900, description="published_at further ahead -> DLQ")
-    story_idle_hours: float = Field(72.0, description="stories idle this long are closed")
-    sink_batch_rows: int = Field(5000, description="a sink batch closes at this many rows")
-    sink_batch_bytes: int = Field(8 << 20, description="a sink batch closes at this many bytes")
-    sink_batch_ms: int = Field(
+    future_tolerance_s: int = Field(900, ge=0, description="published_at further ahead -> DLQ")
+    story_idle_hours: float = Field(72.0, gt=0, description="stories idle this long are closed")
+    sink_batch_rows: Count = Field(5000, description="a sink batch closes at this many rows")
+    sink_batch_bytes: Count = Field(8 << 20, description="a sink batch closes at this many bytes")
+    sink_batch_ms: Count = Field(
         150, description="a sink batch closes this long after its first row (or at rows/bytes): "
         "the freshness floor of a quiet stream; a backlog still fills whole batches")
     metrics_port: int = Field(
-        9464, description="sink: /metrics, /healthz, /readyz; worker: the same on port+1")
-    dashboard_port: int = 8000
+        9464, ge=1, le=65535 - 65,  # `up`'s workers listen on up to metrics port + 1 + 64
+        description="sink: /metrics, /healthz, /readyz; worker: the same on port+1")
+    dashboard_port: Port = 8000
     http_host: str = Field(
         "127.0.0.1", description="bind address of /metrics, /healthz, /readyz (0.0.0.0 in containers); "
         "the SQL read API never follows it: it stays on 127.0.0.1")
-    api_port: int = Field(0, description="port of the sink's SQL read API on 127.0.0.1 (0 = any free port; "
-                          "readers find it in <data_dir>/chdb.owner.json)")
-    api_query_timeout_s: float = Field(30.0, description="read API: a query is killed after this long")
-    api_max_memory_bytes: int = Field(1 << 30, description="read API: memory one query may use")
-    api_max_result_rows: int = Field(100_000, description="read API: rows one query may return")
-    log_level: str = Field("INFO", description="DEBUG | INFO | WARNING | ERROR, for every process")
-    log_format: str = Field("plain", description="plain | json (one JSON object per line)")
-    ready_max_lag: int = Field(10000, description="/readyz fails above this consumer lag")
+    api_port: int = Field(0, ge=0, le=65535, description="port of the sink's SQL read API on 127.0.0.1 "
+                          "(0 = any free port; readers find it in <data_dir>/chdb.owner.json)")
+    api_query_timeout_s: Seconds = Field(30.0, description="read API: a query is killed after this long")
+    api_max_memory_bytes: Count = Field(1 << 30, description="read API: memory one query may use")
+    api_max_result_rows: Count = Field(100_000, description="read API: rows one query may return")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = Field(
+        "INFO", description="for every process (any case)")
+    log_format: Literal["plain", "json"] = Field("plain", description="json = one JSON object per line")
+    ready_max_lag: int = Field(10000, ge=0, description="/readyz fails above this consumer lag")
+
+    _unreadable: dict[str, str] = PrivateAttr(default_factory=dict)
+
+    @field_validator("data_dir", mode="before")
+    @classmethod
+    def _data_dir_not_empty(cls, value: object) -> object:
+        """``Path("")`` is the current directory: an empty value is a mistake, not a choice."""
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("must not be empty (use . for the current directory)")
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_any_case(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _format_any_case(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
 
     @model_validator(mode="after")
     def _secret_files(self) -> Settings:
-        for name in ("kafka_sasl_password", "clickhouse_dsn"):
-            path = os.environ.get(f"WIRESTREAM_{name.upper()}_FILE")
+        """Read ``WIRESTREAM_<SECRET>_FILE``. An unreadable file is reported (naming the
+        variable) by the first command that needs the secret (``secret()``), so ``parse`` or
+        ``ddl`` still run with a Kafka password file that is only mounted for the worker."""
+        for name in SECRET_FILES:
+            env = f"WIRESTREAM_{name.upper()}_FILE"
+            path = os.environ.get(env)
             if path and getattr(self, name) is None:
-                setattr(self, name, SecretStr(Path(path).read_text().strip()))
+                try:
+                    setattr(self, name, SecretStr(Path(path).read_text(encoding="utf-8").strip()))
+                except (OSError, UnicodeDecodeError) as exc:
+                    why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+                    self._unreadable[name] = f"{env}={path!r}: cannot read it: {why}"
         return self
+
+    def secret(self, name: str) -> SecretStr | None:
+        """A secret setting; ``UsageError`` (exit 2) if its ``*_FILE`` could not be read."""
+        if name in self._unreadable:
+            raise UsageError(self._unreadable[name])
+        return getattr(self, name)
 
     # derived ---------------------------------------------------------------------------
     @property
@@ -128,8 +176,9 @@ class Settings(BaseSettings):
 
     @property
     def dsn(self) -> str:
-        if self.clickhouse_dsn is not None:
-            return self.clickhouse_dsn.get_secret_value()
+        dsn = self.secret("clickhouse_dsn")
+        if dsn is not None:
+            return dsn.get_secret_value()
         return f"chdb://{self.chdb_path}"
 
     @property
@@ -157,12 +206,49 @@ class Settings(BaseSettings):
         if self.kafka_sasl_mechanism:
             conf["sasl.mechanism"] = self.kafka_sasl_mechanism
             conf["sasl.username"] = self.kafka_sasl_username or ""
-            if self.kafka_sasl_password is not None:
-                conf["sasl.password"] = self.kafka_sasl_password.get_secret_value()
+            password = self.secret("kafka_sasl_password")
+            if password is not None:
+                conf["sasl.password"] = password.get_secret_value()
         if self.kafka_ssl_ca_location:
             conf["ssl.ca.location"] = self.kafka_ssl_ca_location
         return conf
 
 
 def load_settings(**overrides) -> Settings:
-    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    """Settings from the environment, the env file and ``overrides`` (None = not given).
+
+    ``WIRESTREAM_ENV_FILE`` names a file that must exist (a typo would silently drop every
+    setting in it; ``/dev/null`` means none); the default ``.env`` is read when present. An env
+    file that is not UTF-8 is a ``UsageError`` naming it, not a decoding traceback.
+    """
+    named = os.environ.get("WIRESTREAM_ENV_FILE")
+    env_file = Path(named if named is not None else ".env")
+    if named is not None and (not env_file.exists() or env_file.is_dir()):
+        raise UsageError(f"WIRESTREAM_ENV_FILE={named!r}: no such file (use /dev/null for none)")
+    try:
+        return Settings(_env_file=env_file, **{k: v for k, v in overrides.items() if v is not None})
+    except UnicodeDecodeError as exc:
+        raise UsageError(f"env file {env_file.resolve()} is not UTF-8 text (byte {exc.start}): "
+                         "fix or remove it") from None
+
+
+def allowed_range(field: str) -> str | None:
+    """The declared range of a number setting, e.g. ``1 to 65534`` (for error messages)."""
+    info = Settings.model_fields.get(field)
+    if info is None:
+        return None
+    constraints = list(info.metadata)
+    for arg in get_args(info.annotation):  # `Count | None`: the bounds sit on the union member
+        for meta in getattr(arg, "__metadata__", ()):
+            constraints += getattr(meta, "metadata", [])
+    low = high = None
+    for c in constraints:
+        if isinstance(c, Ge | Gt):
+            low = f"{c.ge}" if isinstance(c, Ge) else f"more than {c.gt}"
+        elif isinstance(c, Le | Lt):
+            high = f"{c.le}" if isinstance(c, Le) else f"less than {c.lt}"
+    if low and high:
+        return f"{low} to {high}"
+    if low:
+        return f"at least {low}" if low[0].isdigit() else low
+    return f"at most {high}" if high else None

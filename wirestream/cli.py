@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from wirecore.errors import UsageError
-from wirecore.logs import configure_logging
+from wirecore.logs import configure_logging, quiet_client_retries
 from wirecore.settings import Settings
 from wirestream import cmd_cluster, cmd_dashboard, cmd_parse, cmd_produce, cmd_status
 from wirestream.context import set_overrides, settings
@@ -39,14 +39,16 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _global(
-    data_dir: Annotated[Path | None, typer.Option("--data-dir", envvar="WIRESTREAM_DATA_DIR",
-                                                  help="where the local broker and embedded ClickHouse live")] = None,
+    data_dir: Annotated[str | None, typer.Option("--data-dir", envvar="WIRESTREAM_DATA_DIR",
+                                                 help="where the local broker and embedded ClickHouse live")] = None,
     log_level: Annotated[str | None, typer.Option("--log-level", help="DEBUG|INFO|WARNING|ERROR")] = None,
     log_json: Annotated[bool, typer.Option("--log-json", help="log one JSON object per line")] = False,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                           help="print the version and exit")] = False,
 ) -> None:
-    set_overrides(data_dir=data_dir, log_level=log_level.upper() if log_level else None,
+    if data_dir is not None and not data_dir.strip():  # Path("") would be the current directory
+        raise UsageError("--data-dir is empty: give a directory (. for the current one)")
+    set_overrides(data_dir=Path(data_dir) if data_dir is not None else None, log_level=log_level,
                   log_format="json" if log_json else None)
     s = settings()
     configure_logging(s.log_level, s.log_format)
@@ -69,7 +71,7 @@ def up(
     from wirestream.reader import open_reader
 
     def _terminate(signum, frame):  # noqa: ARG001 - SIGTERM stops what `up` started, like Ctrl-C
-        raise KeyboardInterrupt
+        raise SystemExit(128 + signum)  # 143, as a shell reports a terminated process (not 130)
 
     signal.signal(signal.SIGTERM, _terminate)
     s = settings()
@@ -201,13 +203,19 @@ def worker() -> None:
 def ddl(
     cluster: Annotated[str | None, typer.Option(help="ON CLUSTER name, Replicated engines (e.g. '{cluster}')")] = None,
     database: Annotated[str | None, typer.Option(help="default: WIRESTREAM_CLICKHOUSE_DATABASE")] = None,
-    ttl_days: Annotated[int | None, typer.Option(help="TTL on items (default: WIRESTREAM_CLICKHOUSE_TTL_DAYS)")] = None,
+    ttl_days: Annotated[int | None, typer.Option(
+        help="TTL on items in days, 1 or more (default: WIRESTREAM_CLICKHOUSE_TTL_DAYS; unset = none)")] = None,
 ) -> None:
     """Print the ClickHouse DDL (single node, or a cluster's) for applying by hand."""
     from schemas.ddl import full_ddl
 
     s = settings()
-    sys.stdout.write(full_ddl(database or s.clickhouse_database, ttl_days or s.clickhouse_ttl_days, cluster))
+    try:  # names are pasted into the DDL unquoted, and a TTL under a day would expire every row
+        text = full_ddl(database or s.clickhouse_database,
+                        s.clickhouse_ttl_days if ttl_days is None else ttl_days, cluster)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    sys.stdout.write(text)
 
 
 # -- analysts ----------------------------------------------------------------------------
@@ -221,17 +229,19 @@ def query(
     since: Annotated[str | None, typer.Option(
         help=f"for search: ISO time or date to search from (default: {SEARCH_DAYS} days ago)")] = None,
     all_time: Annotated[bool, typer.Option("--all-time", help="for search: every item ever stored")] = False,
-    hours: Annotated[int, typer.Option(help="window for places/agencies/relations")] = 24,
-    limit: Annotated[int, typer.Option()] = 50,
+    hours: Annotated[int, typer.Option(help="window for places/agencies/relations (1 or more)")] = 24,
+    limit: Annotated[int, typer.Option(help="rows to show (1 or more)")] = 50,
     as_json: Annotated[bool, typer.Option("--json", help="one JSON object per row")] = False,
 ) -> None:
     """Run a named analyst query against the configured ClickHouse."""
-    from wirestream.queries import QUERIES, run_named, stories_with_items
-    from wirestream.reader import open_reader
+    from wirestream.queries import QUERIES, NothingFound, run_named, stories_with_items
 
     s = settings()
     if name not in QUERIES:
         raise UsageError(f"unknown query {name!r}; choose from {', '.join(QUERIES)}")
+    for flag, value in (("--limit", limit), ("--hours", hours)):
+        if value < 1:  # ClickHouse would refuse it as a UInt32 parameter, in its own words
+            raise UsageError(f"{flag} must be 1 or more, not {value}")
     if name == "timeline" and not story_id:
         raise UsageError("timeline needs --story-id")
     if name == "versions" and not item_id:
@@ -248,7 +258,7 @@ def query(
         datetime.fromisoformat(since.replace("Z", "+00:00"))
     except ValueError:
         raise UsageError(f"--since is not an ISO date or time: {since!r}") from None
-    reader = open_reader(s)
+    reader = open_checked_reader(s)
     if name == "stories":
         stories = stories_with_items(reader, s.clickhouse_database, limit)
         if as_json:
@@ -259,6 +269,9 @@ def query(
         return
     cols, rows = run_named(reader, s.clickhouse_database, name, story_id=story_id, item_id=item_id, q=q,
                            since=since, hours=hours, limit=limit)
+    if not rows and name in ("timeline", "versions"):  # one story or item, asked for by its id
+        what, key = ("story", story_id) if name == "timeline" else ("item", item_id)
+        raise NothingFound(f"no {what} {key!r} in database {s.clickhouse_database}")
     print_rows(cols, rows, as_json, title=QUERIES[name].help)
 
 
@@ -270,10 +283,20 @@ def sql(
                                                          "never through a running sink)")] = False,
 ) -> None:
     """Run SQL in the configured ClickHouse database: read-only in every mode unless --write."""
+    cols, rows = open_checked_reader(settings(), write=write).query(statement)
+    print_rows(cols, rows, as_json)
+
+
+def open_checked_reader(s: Settings, write: bool = False):
+    """sql and query: the DSN checked as ``status`` checks it (an unknown scheme, a host that
+    does not resolve or a missing embedded path is bad input, exit 2, before any connection
+    attempt), and no client retry warnings before the one ``error:`` line of a failed connection."""
+    from wirestream.preflight import check_read_target
     from wirestream.reader import open_reader
 
-    cols, rows = open_reader(settings(), write=write).query(statement)
-    print_rows(cols, rows, as_json)
+    check_read_target(s)
+    quiet_client_retries()
+    return open_reader(s, write=write)
 
 
 def print_rows(cols: list[str], rows: list[list], as_json: bool, title: str | None = None) -> None:

@@ -22,13 +22,15 @@ def status_command(
     stories: Annotated[int, typer.Option(help="latest stories to show")] = 8,
 ) -> None:
     """Topics, consumer lag, throughput, dead letters and the latest stories."""
+    from wirecore.logs import quiet_client_retries
     from wirestream.context import settings as current_settings
-    from wirestream.preflight import check_dsn
+    from wirestream.preflight import check_read_target
     from wirestream.reader import open_reader
     from wirestream.status import build_status, read_clickhouse, read_kafka, throughput
 
     s = current_settings()
-    check_dsn(s.dsn)  # a misspelt DSN is bad input (2), not "not running"
+    check_read_target(s)  # a misspelt DSN or embedded path is bad input (2), not "not running"
+    quiet_client_retries()
     if once:
         with not_running():
             first = read_kafka(s)

@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from wirecore.errors import UsageError
-from wirecore.settings import Settings, load_settings
+from wirecore.settings import Settings, allowed_range, load_settings
 
 _overrides: dict[str, Any] = {}
 
@@ -30,9 +30,15 @@ def settings() -> Settings:
     try:
         return load_settings(**_overrides)
     except ValidationError as exc:
-        bad = "; ".join(f"WIRESTREAM_{'_'.join(map(str, e['loc'])).upper()}={e.get('input')!r}: {e['msg']}"
-                        for e in exc.errors())
-        raise UsageError(f"invalid setting: {bad}") from None
+        raise UsageError(f"invalid setting: {'; '.join(map(_describe, exc.errors()))}") from None
+
+
+def _describe(error: dict) -> str:
+    """``WIRESTREAM_KAFKA_PORT=99999: Input should be … (allowed: 1 to 65534)``."""
+    field = "_".join(map(str, error["loc"]))
+    line = f"WIRESTREAM_{field.upper()}={error.get('input')!r}: {error['msg']}"
+    allowed = allowed_range(field)
+    return f"{line} (allowed: {allowed})" if allowed else line
 
 
 def data_dir_override() -> Path | None:

@@ -36,9 +36,23 @@ def check_dsn(dsn: str) -> None:
                          "check WIRESTREAM_CLICKHOUSE_DSN") from None
 
 
+def check_read_target(settings: Settings) -> None:
+    """For the one-shot readers (``sql``, ``query``, ``status``): the DSN as ``check_dsn`` sees
+    it, and a configured embedded path that exists: opening chdb creates its directory, so a
+    misspelt path would become a new, empty database instead of an error."""
+    from wirecore.clickhouse import chdb_path
+
+    check_dsn(settings.dsn)
+    path = chdb_path(settings.dsn)
+    if settings.clickhouse_dsn is not None and path is not None and not path.exists():
+        raise UsageError(f"no embedded database at {path} (WIRESTREAM_CLICKHOUSE_DSN): check the path, "
+                         "or run `wirestream up` with this DSN first")
+
+
 def check_process_settings(settings: Settings) -> None:
     """For ``sink``/``worker``: a writable data directory and a well-formed DSN."""
     from wirestream.up import check_data_dir
 
     check_data_dir(settings)
     check_dsn(settings.dsn)
+    settings.secret("kafka_sasl_password")  # an unreadable password file: named now, not at the first login

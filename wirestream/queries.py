@@ -9,7 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from wirecore.errors import WirestreamError
 from wirestream.reader import Reader
+
+
+class NothingFound(WirestreamError):
+    """A query for one story or item by its id found none (exit 1: looked, not there)."""
 
 
 @dataclass(frozen=True)

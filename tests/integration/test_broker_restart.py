@@ -55,7 +55,7 @@ def own_broker(tmp_path):
 
 
 def test_stories_loop_makes_progress_after_a_broker_sigkill(own_broker, ws_env, tmp_path, monkeypatch):
-    env = dict(ws_env, WIRESTREAM_KAFKA_BOOTSTRAP=own_broker.bootstrap, WIRESTREAM_ENV_FILE="/nonexistent")
+    env = dict(ws_env, WIRESTREAM_KAFKA_BOOTSTRAP=own_broker.bootstrap, WIRESTREAM_ENV_FILE=os.devnull)
     for k, v in env.items():
         monkeypatch.setenv(k, v)
     s = load_settings()

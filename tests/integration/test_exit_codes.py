@@ -23,7 +23,7 @@ WIRESTREAM = str(Path(sys.executable).parent / "wirestream")
 def env(tmp_path) -> dict[str, str]:
     """Nothing running: no broker on the (free) Kafka port, a fresh data directory."""
     base = {k: v for k, v in os.environ.items() if not k.startswith("WIRESTREAM_")}
-    return base | {"WIRESTREAM_ENV_FILE": str(tmp_path / "none.env"), "WIRESTREAM_DATA_DIR": str(tmp_path / "data"),
+    return base | {"WIRESTREAM_ENV_FILE": os.devnull, "WIRESTREAM_DATA_DIR": str(tmp_path / "data"),
                    "WIRESTREAM_KAFKA_PORT": str(free_port()), "WIRESTREAM_METRICS_PORT": "0"}
 
 

@@ -67,7 +67,7 @@ def test_sink_listens_beyond_loopback_only_for_health_and_metrics(tmp_path, kafk
         "WIRESTREAM_TOPIC_PREFIX": f"binds{time.time_ns() % 10**8}.",
         "WIRESTREAM_DATA_DIR": str(tmp_path / "data"),
         "WIRESTREAM_METRICS_PORT": str(port),
-        "WIRESTREAM_ENV_FILE": str(tmp_path / "none.env"),
+        "WIRESTREAM_ENV_FILE": os.devnull,
     }
     env.pop("WIRESTREAM_CLICKHOUSE_DSN")
     assert env["WIRESTREAM_HTTP_HOST"] == "0.0.0.0"

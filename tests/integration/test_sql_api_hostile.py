@@ -41,7 +41,7 @@ def api(tmp_path_factory, kafka_bootstrap):
         "WIRESTREAM_TOPIC_PARTITIONS": "1",
         "WIRESTREAM_SINK_BATCH_MS": "200",
         "WIRESTREAM_API_QUERY_TIMEOUT_S": str(QUERY_LIMIT_S),
-        "WIRESTREAM_ENV_FILE": str(tmp / "none.env"),
+        "WIRESTREAM_ENV_FILE": os.devnull,
     }
     saved = dict(os.environ)
     os.environ.update(env)

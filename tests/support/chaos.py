@@ -244,7 +244,7 @@ def run_chaos(workdir: Path, *, seed: int, items: int, poison_every: int, kills:
     logs.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, WIRESTREAM_KAFKA_BOOTSTRAP=bootstrap, WIRESTREAM_DATA_DIR=str(data_dir),
                WIRESTREAM_TOPIC_PREFIX=f"chaos{seed}-{int(time.time())}-",
-               WIRESTREAM_METRICS_PORT=str(metrics_port), WIRESTREAM_ENV_FILE="/nonexistent",
+               WIRESTREAM_METRICS_PORT=str(metrics_port), WIRESTREAM_ENV_FILE=os.devnull,
                PYTHONPATH=str(REPO), PYTHONUNBUFFERED="1")
     db = env.get("WIRESTREAM_CLICKHOUSE_DATABASE", "wirestream")
     feed = workdir / "chaos.jsonl"

@@ -10,7 +10,9 @@ from wirecore.settings import Settings
 
 
 def make_hermetic(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
-    """Drop every ``WIRESTREAM_*`` variable and point the env file at a file that is not there.
+    """Drop every ``WIRESTREAM_*`` variable and point the env file at ``/dev/null`` (no
+    settings: a ``WIRESTREAM_ENV_FILE`` that does not exist is an error, also in the console
+    scripts the tests start, which inherit it).
 
     ``Settings.model_config["env_file"]`` was read from the environment when the class was
     defined, so it is patched too (pydantic-settings reads it again on every instantiation).
@@ -18,6 +20,5 @@ def make_hermetic(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     for name in list(os.environ):
         if name.startswith("WIRESTREAM_"):
             monkeypatch.delenv(name)
-    missing = str(tmp_path / "no-such.env")
-    monkeypatch.setenv("WIRESTREAM_ENV_FILE", missing)
-    monkeypatch.setitem(Settings.model_config, "env_file", missing)
+    monkeypatch.setenv("WIRESTREAM_ENV_FILE", os.devnull)
+    monkeypatch.setitem(Settings.model_config, "env_file", os.devnull)

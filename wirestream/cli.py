@@ -4,6 +4,7 @@ call the module that does the work, and turn known failures into one clear line 
 
 from __future__ import annotations
 
+import re
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -283,8 +284,22 @@ def sql(
                                                          "never through a running sink)")] = False,
 ) -> None:
     """Run SQL in the configured ClickHouse database: read-only in every mode unless --write."""
+    check_statement(statement)
     cols, rows = open_checked_reader(settings(), write=write).query(statement)
     print_rows(cols, rows, as_json)
+
+
+_FORMAT_CLAUSE = re.compile(r"\bFORMAT\s+\w+\s*;?\s*$", re.IGNORECASE)
+
+
+def check_statement(statement: str) -> None:
+    """What the client would turn into an error about text the person never wrote: an empty
+    statement (the client sends a probe of its own) and a FORMAT clause (the client appends
+    ``FORMAT Native``: rows come back as a table here, or JSON lines with --json)."""
+    if not statement.strip().rstrip(";").strip():
+        raise UsageError("empty SQL statement")
+    if _FORMAT_CLAUSE.search(statement):
+        raise UsageError("drop the FORMAT clause: `sql` prints a table, or JSON lines with --json")
 
 
 def open_checked_reader(s: Settings, write: bool = False):

@@ -271,3 +271,14 @@ def test_a_story_or_item_that_is_not_there_is_said(monkeypatch, capsys, tmp_path
         cli.main()
     assert exc.value.code == 1
     assert says in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("statement", "says"), [
+    ("  ;", "empty SQL statement"),
+    ("SELECT 1 FORMAT JSON", "drop the FORMAT clause"),
+    ("select 1 format JSONEachRow;", "drop the FORMAT clause"),
+])
+def test_sql_says_what_is_wrong_with_the_statement_itself(tmp_path, statement, says):
+    """The client turned these into errors about text the person never wrote (its own probe
+    query, its own FORMAT Native); they are refused before any connection."""
+    one_error(run(tmp_path, "sql", statement), 2, says)

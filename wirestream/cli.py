@@ -85,24 +85,37 @@ def up(
     pipeline = upmod.Pipeline(s)
     try:
         pipeline.start(log=lambda m: err.print(f"[dim]{m}[/dim]"))
+        reader = open_reader(s)
+        letters_before = count_dead_letters(reader, s.clickhouse_database)
         with err.status("publishing and processing ..."):
             counts = upmod.publish(s, loaded, err=lambda m: err.print(m, markup=False, highlight=False))
             err.print(f"[dim]published {counts.published} raw item(s) to {s.topic('raw')}, "
                       f"{counts.dead_lettered} dead letter(s) to {s.topic('dlq')}[/dim]")
             pipeline.wait_drained(timeout)
-        stories = stories_with_items(open_reader(s), s.clickhouse_database)
+        stories = stories_with_items(reader, s.clickhouse_database)
         if as_json:
             for st in stories:
                 sys.stdout.write(orjson.dumps(st).decode() + "\n")
         else:
             print_stories(stories)
             print_locations(s)
+        # every stage's dead letters of this run (the parse stage's come after publishing)
+        letters = count_dead_letters(reader, s.clickhouse_database) - letters_before
+        if letters:
+            err.print(f"{letters} item(s) of this run are dead letters, not stories "
+                      "(why: `wirestream query dlq`)", markup=False, highlight=False)
         if follow:
             url = pipeline.start_dashboard()
             err.print(f"[bold]following[/bold]: live dashboard on {url} ; Ctrl-C stops the pipeline")
             upmod.follow_forever(pipeline)
     finally:
         pipeline.stop()
+    if letters:  # as `parse` and `produce`: the good items went through, some did not
+        raise typer.Exit(2)
+
+
+def count_dead_letters(reader, database: str) -> int:
+    return int(reader.query(f"SELECT count() FROM {database}.dlq FINAL")[1][0][0])
 
 
 def print_stories(stories: list[dict]) -> None:

@@ -87,8 +87,9 @@ def test_produce_isolates_every_bad_item(ws_env, tmp_path):
 def test_up_publishes_good_items_and_stores_the_dead_letters(ws_env, tmp_path):
     (tmp_path / "feed.rss").write_bytes(RSS)
     proc = wirestream("up", str(tmp_path / "feed.rss"), "--json", cwd=tmp_path)
-    assert proc.returncode == 0, proc.stderr
+    assert proc.returncode == 2, proc.stderr  # as produce: the good went through, one did not
     assert "published 2 raw item(s)" in proc.stderr and "1 dead letter(s)" in proc.stderr
+    assert "1 item(s) of this run are dead letters" in proc.stderr
     headlines = sorted(i["headline"] for line in proc.stdout.splitlines() if line.strip()
                        for i in orjson.loads(line)["items"])
     assert len(headlines) == 2 and all("Minneapolis" in h for h in headlines)

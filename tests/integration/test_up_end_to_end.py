@@ -109,3 +109,23 @@ def test_bad_input_gives_one_clear_line(ws_env, tmp_path, case, monkeypatch):
     if case in ("empty", "binary", "unwritable"):
         data = Path(os.environ["WIRESTREAM_DATA_DIR"])
         assert not (data / "chdb").exists(), "nothing may be half-written"
+
+
+def test_up_counts_the_dead_letters_of_every_stage(ws_env, tmp_path):
+    """An item the *parse stage* refuses (dated far in the future) is dead-lettered after `up`
+    has published it: `up` still says so and exits 2, as `parse` and `produce` do; the good
+    items are stories."""
+    feed = tmp_path / "feed.jsonl"
+    rows = [{"guid": "g1", "headline": "Flooding closes roads in Utrecht",
+             "body": "Heavy rain flooded several roads in Utrecht on Monday.", "published_at": "2026-01-05T09:00:00Z"},
+            {"guid": "g2", "headline": "Utrecht floods: roads reopen",
+             "body": "Roads in Utrecht reopened on Tuesday after the flooding.", "published_at": "2026-01-06T09:00:00Z"},
+            {"guid": "g3", "headline": "From the future", "body": "This item is dated years ahead.",
+             "published_at": "2031-01-01T00:00:00Z"}]
+    feed.write_bytes(b"\n".join(orjson.dumps(r) for r in rows) + b"\n")
+    proc = wirestream("up", str(feed), "--fetched-at", "2026-01-06T10:00:00Z", "--json")
+    assert proc.returncode == 2, proc.stderr[-3000:]
+    assert "0 dead letter(s)" in proc.stderr  # none at publishing time...
+    assert "1 item(s) of this run are dead letters" in proc.stderr  # ...one from the parse stage
+    stories = [orjson.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+    assert sum(len(s["items"]) for s in stories) == 2

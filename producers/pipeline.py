@@ -136,6 +136,12 @@ class ProducerPipeline:
             self.publish(prepare_document(doc, self.options))
         return self.counts
 
+    def unreadable(self, line: str) -> None:
+        """A source (or one file of a directory) that could not be read: say which, count it
+        as failed, and let the caller go on with the next one."""
+        self.err(line)
+        self.counts.unreadable += 1
+
     def publish(self, prepared: Prepared, progress: Callable[[int], None] | None = None) -> None:
         for note in prepared.notes:
             self.err(f"{prepared.name}: note: {note}")

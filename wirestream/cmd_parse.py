@@ -35,26 +35,31 @@ def parse_files(
     opts = PipelineOptions(fmt=fmt, source=source, source_tz=source_tz, limits=limits,
                            fetched_at=fetched_at or datetime.now(UTC).isoformat(timespec="seconds"))
     good = bad = 0
+
+    def unreadable(line: str) -> None:
+        nonlocal bad
+        err.write(f"{line}\n")
+        bad += 1
+
     for path in files:
         try:
-            for doc in read_documents(str(path), limits=limits, fmt=fmt):
+            for doc in read_documents(str(path), limits=limits, fmt=fmt, on_unreadable=unreadable):
                 prepared = prepare_document(doc, opts)
-                for dl in prepared.dead_letters:
-                    err.write(f"{path}: {dl.reason}\n")
+                for dl in prepared.dead_letters:  # named by file: a directory has many
+                    err.write(f"{doc.name}: {dl.reason}\n")
                     bad += 1
                 for item in prepared.items:
                     try:
                         record = parse_raw_item(item.payload, item.meta,
                                                 max_bytes=limits.max_item_bytes)
                     except InvalidItem as exc:
-                        err.write(f"{path}: item {item.key}: {exc.reason}\n")
+                        err.write(f"{doc.name}: item {item.key}: {exc.reason}\n")
                         bad += 1
                         continue
                     out.write(orjson.dumps(record.to_dict()) + b"\n")
                     good += 1
         except UsageError as exc:
-            err.write(f"{path}: cannot read: {exc}\n")
-            bad += 1
+            unreadable(str(exc))
         except FetchError as exc:
             err.write(f"cannot fetch {exc}\n")
             bad += 1

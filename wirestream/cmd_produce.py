@@ -40,11 +40,11 @@ def run_produce(refs: list[str], pipeline: ProducerPipeline, *, poll: float | No
             if rate is not None:
                 _replay(Path(ref), pipeline)
                 continue
-            for doc in read_documents(ref, limits=opts.limits, fmt=opts.fmt):
+            for doc in read_documents(ref, limits=opts.limits, fmt=opts.fmt,
+                                      on_unreadable=pipeline.unreadable):
                 pipeline.publish(prepare_document(doc, opts))
         except UsageError as exc:
-            pipeline.err(f"{exc}")
-            pipeline.counts.unreadable += 1
+            pipeline.unreadable(str(exc))
     urls = [r for r in refs if is_url(r)]
     if not urls:
         return
@@ -56,8 +56,7 @@ def run_produce(refs: list[str], pipeline: ProducerPipeline, *, poll: float | No
                                           state=pipeline.state):
                     pipeline.publish(prepare_document(doc, opts))
             except FetchError as exc:
-                pipeline.err(str(exc))
-                pipeline.counts.unreadable += 1
+                pipeline.unreadable(str(exc))
         return
     if len(urls) > 1:
         pipeline.err("--poll with several URLs polls the first one only; start one per URL")
@@ -75,7 +74,8 @@ def _replay(path: Path, pipeline: ProducerPipeline) -> None:
     opts = pipeline.options
     with Progress(transient=True) as progress:
         task = progress.add_task(f"replay {path.name}", total=count_lines(path))
-        for doc in read_documents(str(path), limits=opts.limits, fmt=opts.fmt or "jsonl"):
+        for doc in read_documents(str(path), limits=opts.limits, fmt=opts.fmt or "jsonl",
+                                  on_unreadable=pipeline.unreadable):
             pipeline.publish(prepare_document(doc, opts),
                              progress=lambda n: progress.advance(task, n))
 

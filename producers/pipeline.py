@@ -20,7 +20,7 @@ from producers.formats.order import publication_order
 from producers.limits import ProducerLimits
 from producers.rate import RateLimiter
 from producers.sources.base import Document, source_name
-from producers.state import SourceState
+from producers.state import SourceState, select_changed
 from schemas.models import DeadLetter, InvalidItem, RawItem, RawMeta
 from wirecore.deadletter import build_dead_letter, fit_original
 
@@ -151,10 +151,22 @@ class ProducerPipeline:
             report = self.publisher.publish_dead_letters(prepared.dead_letters)
             self.counts.dead_lettered += report.published
             self._failures(report)
-        for batch in self._batches(prepared.items):
+        fresh = self._changed(prepared.items)
+        skipped = len(prepared.items) - len(fresh)
+        self.counts.unchanged += skipped
+        if progress and skipped:
+            progress(skipped)
+        for batch in self._batches(fresh):
             self._publish_items(batch)
             if progress:
                 progress(len(batch))
+
+    def _changed(self, items: list[RawItem]) -> list[RawItem]:
+        """The whole document is compared at once, not batch by batch: a key repeated inside
+        it is one key's history (``select_changed``), wherever the batches are cut."""
+        if self.state is not None:
+            return self.state.changed(items)
+        return select_changed(items, {})
 
     def _batches(self, items: list[RawItem]) -> Iterator[list[RawItem]]:
         batch: list[RawItem] = []
@@ -168,11 +180,7 @@ class ProducerPipeline:
         if batch:
             yield batch
 
-    def _publish_items(self, items: list[RawItem]) -> None:
-        fresh = self.state.changed(items) if self.state else items
-        self.counts.unchanged += len(items) - len(fresh)
-        if not fresh:
-            return
+    def _publish_items(self, fresh: list[RawItem]) -> None:
         report = self.publisher.publish(fresh)
         if self.state:
             acked = set(report.keys)

@@ -61,7 +61,7 @@ def prepare_document(doc: Document, opts: PipelineOptions) -> Prepared:
     """Split, order and check one document (pure: no Kafka, no state)."""
     limits = opts.limits
     fetched_at = opts.fetched_at or doc.fetched_at
-    source = opts.source or source_name(doc.url or doc.name)
+    source = opts.source or doc.source or source_name(doc.url or doc.name)
     fmt = doc.fmt or opts.fmt
     out = Prepared(doc.name)
 

@@ -68,10 +68,11 @@ def parse_files(
 
 
 def parse_command(
-    files: list[str] = typer.Argument(..., help="documents to parse: files, directories, URLs"),
+    files: list[str] = typer.Argument(..., help="files, directories, URLs; - = stdin"),
     fmt: str | None = typer.Option(None, "--format", help="listing|rss|atom|ninjs|newsml|jsonl"),
     fetched_at: str | None = typer.Option(None, "--fetched-at", help="ISO time (default now)"),
-    source: str | None = typer.Option(None, "--source", help="source name (default: stem)"),
+    source: str | None = typer.Option(None, "--source",
+                                      help="source name (default: file stem; stdin for - and pipes)"),
     source_tz: str | None = typer.Option(None, "--source-tz", help="IANA zone of the source"),
 ) -> None:
     """Parse documents and print one normalised JSON record per item."""

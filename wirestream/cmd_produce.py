@@ -21,7 +21,7 @@ import typer
 from producers.pipeline import PipelineOptions, ProducerPipeline, prepare_document
 from producers.rate import RateLimiter
 from producers.sources.http import FetchError, UrlSource
-from producers.sources.reading import http_client, is_url, read_documents
+from producers.sources.reading import STDIN, http_client, is_url, read_documents
 from producers.sources.replay import count_lines
 from producers.state import SourceState
 from wirecore.errors import UsageError
@@ -38,7 +38,7 @@ def run_produce(refs: list[str], pipeline: ProducerPipeline, *, poll: float | No
     for ref in (r for r in refs if not is_url(r)):
         try:
             if rate is not None:
-                _replay(Path(ref), pipeline)
+                _replay(ref, pipeline)
                 continue
             for doc in read_documents(ref, limits=opts.limits, fmt=opts.fmt,
                                       on_unreadable=pipeline.unreadable):
@@ -66,15 +66,19 @@ def run_produce(refs: list[str], pipeline: ProducerPipeline, *, poll: float | No
         pipeline.publish(prepare_document(doc, opts))
 
 
-def _replay(path: Path, pipeline: ProducerPipeline) -> None:
+def _replay(ref: str, pipeline: ProducerPipeline) -> None:
+    """``--rate``: JSON lines at N items/s with a progress bar (no total for a pipe or stdin:
+    counting would consume it)."""
     from rich.progress import Progress
 
-    if not path.exists():
+    path = Path(ref)
+    if ref != STDIN and not path.exists():
         raise UsageError(f"no such file: {path}")
+    total = count_lines(path) if path.is_file() or path.is_dir() else None
     opts = pipeline.options
     with Progress(transient=True) as progress:
-        task = progress.add_task(f"replay {path.name}", total=count_lines(path))
-        for doc in read_documents(str(path), limits=opts.limits, fmt=opts.fmt or "jsonl",
+        task = progress.add_task(f"replay {path.name or ref}", total=total)
+        for doc in read_documents(ref, limits=opts.limits, fmt=opts.fmt or "jsonl",
                                   on_unreadable=pipeline.unreadable):
             pipeline.publish(prepare_document(doc, opts),
                              progress=lambda n: progress.advance(task, n))
@@ -99,9 +103,10 @@ def open_state(data_dir: Path) -> SourceState:
 
 
 def produce_command(
-    sources: list[str] = typer.Argument(..., help="files, directories or http(s) URLs"),
+    sources: list[str] = typer.Argument(..., help="files, directories, http(s) URLs; - = stdin"),
     fmt: str | None = typer.Option(None, "--format", help="default: detected per document"),
-    source: str | None = typer.Option(None, "--source", help="source name (default: stem)"),
+    source: str | None = typer.Option(None, "--source",
+                                      help="source name (default: file stem; stdin for - and pipes)"),
     poll: float | None = typer.Option(None, "--poll", help="poll URLs every SECONDS"),
     rate: float | None = typer.Option(None, "--rate", help="replay JSON lines at N items/s"),
     source_tz: str | None = typer.Option(None, "--source-tz", help="IANA zone of the source"),

@@ -11,12 +11,13 @@ import httpx
 from producers.limits import ProducerLimits
 from producers.sources.address import Resolver, system_resolve
 from producers.sources.base import Document
-from producers.sources.files import iter_file_documents
+from producers.sources.files import iter_file_documents, iter_stdin_documents
 from producers.sources.http import UrlSource
 from producers.state import SourceState
 from wirecore.errors import UsageError
 
 USER_AGENT = "wirestream/0.1"
+STDIN = "-"  # the source reference that means standard input
 
 
 def is_url(ref: str) -> bool:
@@ -32,7 +33,9 @@ def read_documents(
     client: httpx.Client | None = None, state: SourceState | None = None,
     resolve: Resolver = system_resolve, on_unreadable: Callable[[str], None] | None = None,
 ) -> Iterator[Document]:
-    """Raises ``UsageError`` for a path that does not exist or cannot be read, and
+    """Documents of ``ref``: a file, a directory, an http(s) URL or ``-`` (standard input).
+
+    Raises ``UsageError`` for a path that does not exist or cannot be read, and
     ``FetchError`` for a URL that cannot be fetched (or that the fetcher refuses).
 
     With ``on_unreadable``, a file of a directory that cannot be read is reported there
@@ -50,6 +53,9 @@ def read_documents(
                 doc.fetched_at = fetched_at
             doc.fmt = fmt
             yield doc
+        return
+    if ref == STDIN:
+        yield from iter_stdin_documents(fetched_at, limits=limits, fmt=fmt)
         return
     path = Path(ref)
     if not path.exists():

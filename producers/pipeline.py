@@ -22,7 +22,9 @@ from producers.rate import RateLimiter
 from producers.sources.base import Document, source_name
 from producers.state import SourceState, select_changed
 from schemas.models import DeadLetter, InvalidItem, RawItem, RawMeta
+from wirecore.dates import read_fetched_at, zone
 from wirecore.deadletter import build_dead_letter, fit_original
+from wirecore.errors import UsageError
 
 STAGE = "produce"
 
@@ -36,6 +38,23 @@ class PipelineOptions:
     source_tz: str | None = None
     fetched_at: str | None = None
     limits: ProducerLimits = field(default_factory=ProducerLimits)
+
+
+def check_options(*, source_tz: str | None = None, fetched_at: str | None = None) -> None:
+    """``--source-tz`` and ``--fetched-at`` checked before anything is read or published, by
+    the parse stage's own readers: a bad value would otherwise be copied into every item's
+    metadata and dead-letter all of them later, while the command said it had published
+    them. One ``UsageError`` (exit 2) for ``parse``, ``produce`` and ``up`` alike."""
+    try:
+        zone(source_tz)
+    except InvalidItem as exc:
+        raise UsageError(f"--source-tz: {exc.reason}") from None
+    if fetched_at is not None:
+        try:
+            read_fetched_at(fetched_at)
+        except InvalidItem as exc:
+            raise UsageError(f"--fetched-at: {exc.reason} (an ISO time, e.g. "
+                             "2026-01-24T18:00:00+01:00)") from None
 
 
 @dataclass(slots=True)

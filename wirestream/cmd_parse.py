@@ -17,7 +17,7 @@ import typer
 
 from processors.parsing import parse_raw_item
 from producers.limits import ProducerLimits
-from producers.pipeline import PipelineOptions, prepare_document
+from producers.pipeline import PipelineOptions, check_options, prepare_document
 from producers.sources.http import FetchError
 from producers.sources.reading import read_documents
 from schemas.models import InvalidItem
@@ -78,11 +78,7 @@ def parse_command(
     """Parse documents and print one normalised JSON record per item."""
     from wirestream.context import settings as current_settings
 
-    if fetched_at is not None:
-        try:
-            datetime.fromisoformat(fetched_at.replace("Z", "+00:00"))
-        except ValueError:
-            raise UsageError(f"--fetched-at: not an ISO time: {fetched_at!r}") from None
+    check_options(source_tz=source_tz, fetched_at=fetched_at)
     limits = ProducerLimits.from_settings(current_settings())
     good, bad = parse_files(files, fmt, fetched_at, source, source_tz, limits=limits)
     typer.echo(f"parsed {good} item(s), {bad} dead letter(s)", err=True)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import typer
 
-from producers.pipeline import PipelineOptions, ProducerPipeline, prepare_document
+from producers.pipeline import PipelineOptions, ProducerPipeline, check_options, prepare_document
 from producers.rate import RateLimiter
 from producers.sources.http import FetchError, UrlSource
 from producers.sources.reading import STDIN, http_client, is_url, read_documents
@@ -115,6 +115,7 @@ def produce_command(
     from producers.limits import ProducerLimits
     from wirestream.context import settings as current_settings
 
+    check_options(source_tz=source_tz)
     settings = current_settings()
     state = open_state(settings.data_dir)
     publisher = make_publisher(settings)

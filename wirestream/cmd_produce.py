@@ -4,9 +4,10 @@ pipeline (``producers.pipeline``) that ``up`` uses too.
 
 Every part of the input that cannot go on (a malformed JSON line, a refused document, an
 oversize item, …) is published to ``wire.dlq`` with its reason and bytes, and counted.
-``--poll SECONDS`` keeps polling URLs (conditional GET, backoff on errors); ``--rate N``
-replays at N items/s with a progress bar. Exit: 0 ok, 2 bad input (good items published),
-1 something was not delivered.
+``--poll SECONDS`` keeps polling URLs (conditional GET, backoff on errors; at least
+``MIN_POLL_S`` apart); ``--rate N`` replays at N items/s with a progress bar. Exit: 0 ok,
+2 bad input (good items published), 1 something was not delivered, 130 interrupted (Ctrl-C,
+after the summary of what was published so far).
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ from producers.sources.reading import STDIN, http_client, is_url, read_documents
 from producers.sources.replay import count_lines
 from producers.state import SourceState
 from wirecore.errors import UsageError
+
+MIN_POLL_S = 1.0  # --poll 0 fetched the feed ~22 times a second
+INTERRUPTED = 130  # the shell's code for Ctrl-C (README: exit codes)
 
 
 def _stderr(line: str) -> None:
@@ -84,6 +88,13 @@ def _replay(ref: str, pipeline: ProducerPipeline) -> None:
                              progress=lambda n: progress.advance(task, n))
 
 
+def check_poll(poll: float | None) -> None:
+    """A negative interval crashed ``sleep`` after the first publish and 0 hammered the feed:
+    refuse both before anything is fetched."""
+    if poll is not None and not poll >= MIN_POLL_S:
+        raise UsageError(f"--poll: {poll:g} s; poll URLs at least {MIN_POLL_S:g} s apart")
+
+
 def make_publisher(settings):
     """The Kafka publisher; a seam for tests that publish into memory."""
     from producers.publisher import RawPublisher
@@ -107,7 +118,7 @@ def produce_command(
     fmt: str | None = typer.Option(None, "--format", help="default: detected per document"),
     source: str | None = typer.Option(None, "--source",
                                       help="source name (default: file stem; stdin for - and pipes)"),
-    poll: float | None = typer.Option(None, "--poll", help="poll URLs every SECONDS"),
+    poll: float | None = typer.Option(None, "--poll", help="poll URLs every SECONDS (>= 1)"),
     rate: float | None = typer.Option(None, "--rate", help="replay JSON lines at N items/s"),
     source_tz: str | None = typer.Option(None, "--source-tz", help="IANA zone of the source"),
 ) -> None:
@@ -116,6 +127,7 @@ def produce_command(
     from wirestream.context import settings as current_settings
 
     check_options(source_tz=source_tz)
+    check_poll(poll)
     settings = current_settings()
     state = open_state(settings.data_dir)
     publisher = make_publisher(settings)
@@ -124,13 +136,16 @@ def produce_command(
     pipeline = ProducerPipeline(publisher, opts, state=state, err=_stderr,
                                 limiter=RateLimiter(rate) if rate else None,
                                 batch_items=max(1, int(rate or 500)))
+    interrupted = False
     try:
         run_produce(sources, pipeline, poll=poll, rate=rate)
-    except KeyboardInterrupt:
-        pass
+    except KeyboardInterrupt:  # Ctrl-C: say what went out so far, then exit 130, not 0
+        interrupted = True
     finally:
         publisher.close()
         state.close()
-    typer.echo(pipeline.counts.line(), err=True)
+    typer.echo(pipeline.counts.line() + (" (interrupted)" if interrupted else ""), err=True)
+    if interrupted:
+        raise typer.Exit(INTERRUPTED)
     if pipeline.counts.exit_code:
         raise typer.Exit(pipeline.counts.exit_code)

@@ -60,10 +60,23 @@ def _launch(argv: list[str]) -> None:
         from wirestream import cmd_produce
 
         cmd_produce.make_publisher = lambda settings: FilePublisher(Path(published))
+    import signal
+
     from wirestream.cli import main
 
+    # Ctrl-C at a terminal is KeyboardInterrupt even when the test runner ignores SIGINT
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     sys.argv = ["wirestream", *argv]
     main()
+
+
+def _child_env(data_dir: Path, published: Path | None, env: dict[str, str] | None) -> dict:
+    full = dict(os.environ) | {"PYTHONPATH": str(REPO), "WIRESTREAM_DATA_DIR": str(data_dir),
+                               "WIRESTREAM_KAFKA_BOOTSTRAP": "127.0.0.1:1"} | (env or {})
+    full.pop("WIRESTREAM_TEST_PUBLISHED", None)
+    if published is not None:
+        full["WIRESTREAM_TEST_PUBLISHED"] = str(published)
+    return full
 
 
 def run_cli(args: list[str], *, data_dir: Path, published: Path | None = None,
@@ -72,13 +85,17 @@ def run_cli(args: list[str], *, data_dir: Path, published: Path | None = None,
             **popen) -> subprocess.CompletedProcess:
     """``wirestream ARGS`` in a subprocess with this checkout first on the path; ``prefix``
     wraps the interpreter (e.g. ``setpriv`` dropping capabilities)."""
-    full = dict(os.environ) | {"PYTHONPATH": str(REPO), "WIRESTREAM_DATA_DIR": str(data_dir),
-                               "WIRESTREAM_KAFKA_BOOTSTRAP": "127.0.0.1:1"} | (env or {})
-    full.pop("WIRESTREAM_TEST_PUBLISHED", None)
-    if published is not None:
-        full["WIRESTREAM_TEST_PUBLISHED"] = str(published)
-    return subprocess.run([*(prefix or []), sys.executable, "-c", _LAUNCH, *args], input=stdin, capture_output=True,
-                          env=full, timeout=timeout, cwd=str(REPO), **popen)
+    return subprocess.run([*(prefix or []), sys.executable, "-c", _LAUNCH, *args], input=stdin,
+                          capture_output=True, env=_child_env(data_dir, published, env),
+                          timeout=timeout, cwd=str(REPO), **popen)
+
+
+def start_cli(args: list[str], *, data_dir: Path, published: Path | None = None,
+              env: dict[str, str] | None = None) -> subprocess.Popen:
+    """``run_cli`` without waiting: for a command the test interrupts (SIGINT = Ctrl-C)."""
+    return subprocess.Popen([sys.executable, "-c", _LAUNCH, *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=_child_env(data_dir, published, env),
+                            cwd=str(REPO))
 
 
 def read_published(path: Path, topic: str = "raw") -> list[dict]:

@@ -20,9 +20,11 @@ from producers.formats.order import publication_order
 from producers.limits import ProducerLimits
 from producers.rate import RateLimiter
 from producers.sources.base import Document, source_name
-from producers.state import SourceState
+from producers.state import SourceState, select_changed
 from schemas.models import DeadLetter, InvalidItem, RawItem, RawMeta
+from wirecore.dates import read_fetched_at, zone
 from wirecore.deadletter import build_dead_letter, fit_original
+from wirecore.errors import UsageError
 
 STAGE = "produce"
 
@@ -36,6 +38,23 @@ class PipelineOptions:
     source_tz: str | None = None
     fetched_at: str | None = None
     limits: ProducerLimits = field(default_factory=ProducerLimits)
+
+
+def check_options(*, source_tz: str | None = None, fetched_at: str | None = None) -> None:
+    """``--source-tz`` and ``--fetched-at`` checked before anything is read or published, by
+    the parse stage's own readers: a bad value would otherwise be copied into every item's
+    metadata and dead-letter all of them later, while the command said it had published
+    them. One ``UsageError`` (exit 2) for ``parse``, ``produce`` and ``up`` alike."""
+    try:
+        zone(source_tz)
+    except InvalidItem as exc:
+        raise UsageError(f"--source-tz: {exc.reason}") from None
+    if fetched_at is not None:
+        try:
+            read_fetched_at(fetched_at)
+        except InvalidItem as exc:
+            raise UsageError(f"--fetched-at: {exc.reason} (an ISO time, e.g. "
+                             "2026-01-24T18:00:00+01:00)") from None
 
 
 @dataclass(slots=True)
@@ -61,7 +80,7 @@ def prepare_document(doc: Document, opts: PipelineOptions) -> Prepared:
     """Split, order and check one document (pure: no Kafka, no state)."""
     limits = opts.limits
     fetched_at = opts.fetched_at or doc.fetched_at
-    source = opts.source or source_name(doc.url or doc.name)
+    source = opts.source or doc.source or source_name(doc.url or doc.name)
     fmt = doc.fmt or opts.fmt
     out = Prepared(doc.name)
 
@@ -136,6 +155,12 @@ class ProducerPipeline:
             self.publish(prepare_document(doc, self.options))
         return self.counts
 
+    def unreadable(self, line: str) -> None:
+        """A source (or one file of a directory) that could not be read: say which, count it
+        as failed, and let the caller go on with the next one."""
+        self.err(line)
+        self.counts.unreadable += 1
+
     def publish(self, prepared: Prepared, progress: Callable[[int], None] | None = None) -> None:
         for note in prepared.notes:
             self.err(f"{prepared.name}: note: {note}")
@@ -145,10 +170,22 @@ class ProducerPipeline:
             report = self.publisher.publish_dead_letters(prepared.dead_letters)
             self.counts.dead_lettered += report.published
             self._failures(report)
-        for batch in self._batches(prepared.items):
+        fresh = self._changed(prepared.items)
+        skipped = len(prepared.items) - len(fresh)
+        self.counts.unchanged += skipped
+        if progress and skipped:
+            progress(skipped)
+        for batch in self._batches(fresh):
             self._publish_items(batch)
             if progress:
                 progress(len(batch))
+
+    def _changed(self, items: list[RawItem]) -> list[RawItem]:
+        """The whole document is compared at once, not batch by batch: a key repeated inside
+        it is one key's history (``select_changed``), wherever the batches are cut."""
+        if self.state is not None:
+            return self.state.changed(items)
+        return select_changed(items, {})
 
     def _batches(self, items: list[RawItem]) -> Iterator[list[RawItem]]:
         batch: list[RawItem] = []
@@ -162,11 +199,7 @@ class ProducerPipeline:
         if batch:
             yield batch
 
-    def _publish_items(self, items: list[RawItem]) -> None:
-        fresh = self.state.changed(items) if self.state else items
-        self.counts.unchanged += len(items) - len(fresh)
-        if not fresh:
-            return
+    def _publish_items(self, fresh: list[RawItem]) -> None:
         report = self.publisher.publish(fresh)
         if self.state:
             acked = set(report.keys)

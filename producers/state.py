@@ -2,7 +2,9 @@
 the HTTP validators (ETag / Last-Modified) of polled URLs.
 
 An unchanged item is not republished; a changed item with the same key is republished and
-its revision counter goes up. State is written only for items the broker acknowledged, so a
+its revision counter goes up. Several items with one key in one document are one key's
+history, in publication order (``select_changed``): a re-run of an unchanged document
+publishes nothing. State is written only for items the broker acknowledged, so a
 failed publish is retried on the next run. One small sqlite file under the data dir.
 """
 
@@ -10,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from schemas.models import RawItem
@@ -36,6 +38,33 @@ def fingerprint(item: RawItem) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
+ItemKey = tuple[str, str]  # (source, key)
+
+
+def select_changed(items: Sequence[RawItem], published: Mapping[ItemKey, str]) -> list[RawItem]:
+    """The items of one document to publish, in order, given each key's last published
+    fingerprint (pure).
+
+    A key may occur several times in one document (r1 v1, r1 v2, r1 v1 again). Comparing each
+    occurrence with the stored fingerprint republished the document on every run, the state
+    flipping between versions; instead a key's occurrences are its history: everything up to
+    the last occurrence of the published version is already out, and of the rest a version
+    equal to the one just before it (an exact repeat) is dropped. So an unchanged document
+    publishes nothing, and three identical lines publish one item."""
+    prints = [fingerprint(item) for item in items]
+    keys = [(item.meta.source, item.key) for item in items]
+    already_out = {k: n for n, (k, fp) in enumerate(zip(keys, prints, strict=True))
+                   if published.get(k) == fp}
+    out: list[RawItem] = []
+    previous: dict[ItemKey, str] = {}
+    for n, (item, k, fp) in enumerate(zip(items, keys, prints, strict=True)):
+        if n <= already_out.get(k, -1) or previous.get(k) == fp:
+            continue
+        previous[k] = fp
+        out.append(item)
+    return out
+
+
 class SourceState:
     def __init__(self, path: Path | str):
         path = Path(path)
@@ -48,15 +77,19 @@ class SourceState:
     def in_data_dir(cls, data_dir: Path) -> SourceState:
         return cls(Path(data_dir) / "producer-state.sqlite")
 
-    def changed(self, items: Iterable[RawItem]) -> list[RawItem]:
-        """The items that are new, or whose content differs from what was last published."""
-        out = []
-        for item in items:
+    def changed(self, items: Sequence[RawItem]) -> list[RawItem]:
+        """The items of one document that are new or differ from what was last published
+        (``select_changed``: a key repeated inside the document is published once)."""
+        return select_changed(items, self.published(items))
+
+    def published(self, items: Iterable[RawItem]) -> dict[ItemKey, str]:
+        """The last published fingerprint of each (source, key) among ``items``."""
+        out: dict[ItemKey, str] = {}
+        for k in {(item.meta.source, item.key) for item in items}:
             row = self._db.execute(
-                "SELECT fingerprint FROM items WHERE source = ? AND key = ?",
-                (item.meta.source, item.key)).fetchone()
-            if row is None or row[0] != fingerprint(item):
-                out.append(item)
+                "SELECT fingerprint FROM items WHERE source = ? AND key = ?", k).fetchone()
+            if row is not None:
+                out[k] = row[0]
         return out
 
     def record(self, items: Iterable[RawItem]) -> None:

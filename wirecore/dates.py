@@ -59,6 +59,17 @@ def check_storable(dt: datetime, what: str) -> datetime:
     return dt
 
 
+def read_fetched_at(value: str | None) -> datetime:
+    """``fetched_at`` as the parse stage reads it (ISO-8601, ``Z`` allowed, naive = UTC, within
+    the storable range), else ``InvalidItem``. The commands check ``--fetched-at`` with this
+    same function, so a value they accept is never dead-lettered later."""
+    try:
+        dt = datetime.fromisoformat((value or "").strip().replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise InvalidItem(f"unparseable fetched_at {str(value)[:40]!r}") from exc
+    return check_storable(dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC), "fetched_at")
+
+
 def format_utc(dt: datetime) -> str:
     return dt.astimezone(UTC).replace(tzinfo=None, microsecond=0).isoformat() + "Z"
 

@@ -17,7 +17,7 @@ import typer
 
 from processors.parsing import parse_raw_item
 from producers.limits import ProducerLimits
-from producers.pipeline import PipelineOptions, prepare_document
+from producers.pipeline import PipelineOptions, check_options, prepare_document
 from producers.sources.http import FetchError
 from producers.sources.reading import read_documents
 from schemas.models import InvalidItem
@@ -35,26 +35,31 @@ def parse_files(
     opts = PipelineOptions(fmt=fmt, source=source, source_tz=source_tz, limits=limits,
                            fetched_at=fetched_at or datetime.now(UTC).isoformat(timespec="seconds"))
     good = bad = 0
+
+    def unreadable(line: str) -> None:
+        nonlocal bad
+        err.write(f"{line}\n")
+        bad += 1
+
     for path in files:
         try:
-            for doc in read_documents(str(path), limits=limits, fmt=fmt):
+            for doc in read_documents(str(path), limits=limits, fmt=fmt, on_unreadable=unreadable):
                 prepared = prepare_document(doc, opts)
-                for dl in prepared.dead_letters:
-                    err.write(f"{path}: {dl.reason}\n")
+                for dl in prepared.dead_letters:  # named by file: a directory has many
+                    err.write(f"{doc.name}: {dl.reason}\n")
                     bad += 1
                 for item in prepared.items:
                     try:
                         record = parse_raw_item(item.payload, item.meta,
                                                 max_bytes=limits.max_item_bytes)
                     except InvalidItem as exc:
-                        err.write(f"{path}: item {item.key}: {exc.reason}\n")
+                        err.write(f"{doc.name}: item {item.key}: {exc.reason}\n")
                         bad += 1
                         continue
                     out.write(orjson.dumps(record.to_dict()) + b"\n")
                     good += 1
         except UsageError as exc:
-            err.write(f"{path}: cannot read: {exc}\n")
-            bad += 1
+            unreadable(str(exc))
         except FetchError as exc:
             err.write(f"cannot fetch {exc}\n")
             bad += 1
@@ -63,20 +68,17 @@ def parse_files(
 
 
 def parse_command(
-    files: list[str] = typer.Argument(..., help="documents to parse: files, directories, URLs"),
+    files: list[str] = typer.Argument(..., help="files, directories, URLs; - = stdin"),
     fmt: str | None = typer.Option(None, "--format", help="listing|rss|atom|ninjs|newsml|jsonl"),
     fetched_at: str | None = typer.Option(None, "--fetched-at", help="ISO time (default now)"),
-    source: str | None = typer.Option(None, "--source", help="source name (default: stem)"),
+    source: str | None = typer.Option(None, "--source",
+                                      help="source name (default: file stem; stdin for - and pipes)"),
     source_tz: str | None = typer.Option(None, "--source-tz", help="IANA zone of the source"),
 ) -> None:
     """Parse documents and print one normalised JSON record per item."""
     from wirestream.context import settings as current_settings
 
-    if fetched_at is not None:
-        try:
-            datetime.fromisoformat(fetched_at.replace("Z", "+00:00"))
-        except ValueError:
-            raise UsageError(f"--fetched-at: not an ISO time: {fetched_at!r}") from None
+    check_options(source_tz=source_tz, fetched_at=fetched_at)
     limits = ProducerLimits.from_settings(current_settings())
     good, bad = parse_files(files, fmt, fetched_at, source, source_tz, limits=limits)
     typer.echo(f"parsed {good} item(s), {bad} dead letter(s)", err=True)

@@ -4,9 +4,10 @@ pipeline (``producers.pipeline``) that ``up`` uses too.
 
 Every part of the input that cannot go on (a malformed JSON line, a refused document, an
 oversize item, …) is published to ``wire.dlq`` with its reason and bytes, and counted.
-``--poll SECONDS`` keeps polling URLs (conditional GET, backoff on errors); ``--rate N``
-replays at N items/s with a progress bar. Exit: 0 ok, 2 bad input (good items published),
-1 something was not delivered.
+``--poll SECONDS`` keeps polling URLs (conditional GET, backoff on errors; at least
+``MIN_POLL_S`` apart); ``--rate N`` replays at N items/s with a progress bar. Exit: 0 ok,
+2 bad input (good items published), 1 something was not delivered, 130 interrupted (Ctrl-C,
+after the summary of what was published so far).
 """
 
 from __future__ import annotations
@@ -18,13 +19,16 @@ from pathlib import Path
 
 import typer
 
-from producers.pipeline import PipelineOptions, ProducerPipeline, prepare_document
+from producers.pipeline import PipelineOptions, ProducerPipeline, check_options, prepare_document
 from producers.rate import RateLimiter
 from producers.sources.http import FetchError, UrlSource
-from producers.sources.reading import http_client, is_url, read_documents
+from producers.sources.reading import STDIN, http_client, is_url, read_documents
 from producers.sources.replay import count_lines
 from producers.state import SourceState
 from wirecore.errors import UsageError
+
+MIN_POLL_S = 1.0  # --poll 0 fetched the feed ~22 times a second
+INTERRUPTED = 130  # the shell's code for Ctrl-C (README: exit codes)
 
 
 def _stderr(line: str) -> None:
@@ -38,13 +42,13 @@ def run_produce(refs: list[str], pipeline: ProducerPipeline, *, poll: float | No
     for ref in (r for r in refs if not is_url(r)):
         try:
             if rate is not None:
-                _replay(Path(ref), pipeline)
+                _replay(ref, pipeline)
                 continue
-            for doc in read_documents(ref, limits=opts.limits, fmt=opts.fmt):
+            for doc in read_documents(ref, limits=opts.limits, fmt=opts.fmt,
+                                      on_unreadable=pipeline.unreadable):
                 pipeline.publish(prepare_document(doc, opts))
         except UsageError as exc:
-            pipeline.err(f"{exc}")
-            pipeline.counts.unreadable += 1
+            pipeline.unreadable(str(exc))
     urls = [r for r in refs if is_url(r)]
     if not urls:
         return
@@ -56,8 +60,7 @@ def run_produce(refs: list[str], pipeline: ProducerPipeline, *, poll: float | No
                                           state=pipeline.state):
                     pipeline.publish(prepare_document(doc, opts))
             except FetchError as exc:
-                pipeline.err(str(exc))
-                pipeline.counts.unreadable += 1
+                pipeline.unreadable(str(exc))
         return
     if len(urls) > 1:
         pipeline.err("--poll with several URLs polls the first one only; start one per URL")
@@ -67,17 +70,29 @@ def run_produce(refs: list[str], pipeline: ProducerPipeline, *, poll: float | No
         pipeline.publish(prepare_document(doc, opts))
 
 
-def _replay(path: Path, pipeline: ProducerPipeline) -> None:
+def _replay(ref: str, pipeline: ProducerPipeline) -> None:
+    """``--rate``: JSON lines at N items/s with a progress bar (no total for a pipe or stdin:
+    counting would consume it)."""
     from rich.progress import Progress
 
-    if not path.exists():
+    path = Path(ref)
+    if ref != STDIN and not path.exists():
         raise UsageError(f"no such file: {path}")
+    total = count_lines(path) if path.is_file() or path.is_dir() else None
     opts = pipeline.options
     with Progress(transient=True) as progress:
-        task = progress.add_task(f"replay {path.name}", total=count_lines(path))
-        for doc in read_documents(str(path), limits=opts.limits, fmt=opts.fmt or "jsonl"):
+        task = progress.add_task(f"replay {path.name or ref}", total=total)
+        for doc in read_documents(ref, limits=opts.limits, fmt=opts.fmt or "jsonl",
+                                  on_unreadable=pipeline.unreadable):
             pipeline.publish(prepare_document(doc, opts),
                              progress=lambda n: progress.advance(task, n))
+
+
+def check_poll(poll: float | None) -> None:
+    """A negative interval crashed ``sleep`` after the first publish and 0 hammered the feed:
+    refuse both before anything is fetched."""
+    if poll is not None and not poll >= MIN_POLL_S:
+        raise UsageError(f"--poll: {poll:g} s; poll URLs at least {MIN_POLL_S:g} s apart")
 
 
 def make_publisher(settings):
@@ -99,10 +114,11 @@ def open_state(data_dir: Path) -> SourceState:
 
 
 def produce_command(
-    sources: list[str] = typer.Argument(..., help="files, directories or http(s) URLs"),
+    sources: list[str] = typer.Argument(..., help="files, directories, http(s) URLs; - = stdin"),
     fmt: str | None = typer.Option(None, "--format", help="default: detected per document"),
-    source: str | None = typer.Option(None, "--source", help="source name (default: stem)"),
-    poll: float | None = typer.Option(None, "--poll", help="poll URLs every SECONDS"),
+    source: str | None = typer.Option(None, "--source",
+                                      help="source name (default: file stem; stdin for - and pipes)"),
+    poll: float | None = typer.Option(None, "--poll", help="poll URLs every SECONDS (>= 1)"),
     rate: float | None = typer.Option(None, "--rate", help="replay JSON lines at N items/s"),
     source_tz: str | None = typer.Option(None, "--source-tz", help="IANA zone of the source"),
 ) -> None:
@@ -110,6 +126,8 @@ def produce_command(
     from producers.limits import ProducerLimits
     from wirestream.context import settings as current_settings
 
+    check_options(source_tz=source_tz)
+    check_poll(poll)
     settings = current_settings()
     state = open_state(settings.data_dir)
     publisher = make_publisher(settings)
@@ -118,13 +136,16 @@ def produce_command(
     pipeline = ProducerPipeline(publisher, opts, state=state, err=_stderr,
                                 limiter=RateLimiter(rate) if rate else None,
                                 batch_items=max(1, int(rate or 500)))
+    interrupted = False
     try:
         run_produce(sources, pipeline, poll=poll, rate=rate)
-    except KeyboardInterrupt:
-        pass
+    except KeyboardInterrupt:  # Ctrl-C: say what went out so far, then exit 130, not 0
+        interrupted = True
     finally:
         publisher.close()
         state.close()
-    typer.echo(pipeline.counts.line(), err=True)
+    typer.echo(pipeline.counts.line() + (" (interrupted)" if interrupted else ""), err=True)
+    if interrupted:
+        raise typer.Exit(INTERRUPTED)
     if pipeline.counts.exit_code:
         raise typer.Exit(pipeline.counts.exit_code)

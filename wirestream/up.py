@@ -12,7 +12,14 @@ import time
 from pathlib import Path
 
 from producers.limits import ProducerLimits
-from producers.pipeline import Counts, PipelineOptions, Prepared, ProducerPipeline, prepare_document
+from producers.pipeline import (
+    Counts,
+    PipelineOptions,
+    Prepared,
+    ProducerPipeline,
+    check_options,
+    prepare_document,
+)
 from producers.publisher import BrokerUnavailable, RawPublisher
 from producers.sources.http import FetchError
 from producers.sources.reading import read_documents
@@ -33,7 +40,9 @@ def load_sources(refs: list[str], fetched_at: str | None = None,
     """Read, split and order every source through the producer pipeline before anything is
     started. A source that cannot be read, or that yields no wire item at all (empty,
     binary, refused whole), is a ``UsageError``; a source with good items keeps its dead
-    letters, which ``publish`` sends to ``wire.dlq`` beside the items."""
+    letters, which ``publish`` sends to ``wire.dlq`` beside the items. A bad ``--fetched-at``
+    is a ``UsageError`` too."""
+    check_options(fetched_at=fetched_at)
     opts = PipelineOptions(fetched_at=fetched_at, limits=limits or ProducerLimits())
     out = []
     for ref in refs:

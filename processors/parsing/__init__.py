@@ -20,7 +20,7 @@ from processors.parsing.newsml import parse_newsml
 from processors.parsing.ninjs import parse_ninjs
 from schemas.models import InvalidItem, RawMeta, WireItem
 from wirecore.byline import canonical_agencies, parse_byline
-from wirecore.dates import check_storable, format_utc, source_zone
+from wirecore.dates import check_storable, format_utc, read_fetched_at, source_zone
 from wirecore.language import detect_language
 from wirecore.text import decode_text, first_sentence, looks_binary, short_hash
 from wirecore.xmlsafe import local, parse_xml
@@ -52,18 +52,10 @@ def parse_raw_item(
     source = (meta.source or "").strip()
     if not source:
         raise InvalidItem("missing source")
-    fetched = check_storable(_fetched_at(meta.fetched_at), "fetched_at")
+    fetched = read_fetched_at(meta.fetched_at)
     tz = source_zone(source, meta.source_tz)
     fields = _extract(payload, meta.format, source, fetched, tz)
     return _build(fields, meta, source, fetched, future_tolerance_s, now or datetime.now(UTC))
-
-
-def _fetched_at(value: str | None) -> datetime:
-    try:
-        dt = datetime.fromisoformat((value or "").strip().replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise InvalidItem(f"unparseable fetched_at {str(value)[:40]!r}") from exc
-    return dt if dt.tzinfo is not None else dt.replace(tzinfo=UTC)
 
 
 def _extract(payload: bytes, fmt: str, source: str, fetched: datetime, tz: tzinfo) -> ItemFields:

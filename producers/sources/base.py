@@ -11,6 +11,9 @@ def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+STREAM_SOURCE = "stdin"  # the default source name of standard input, a pipe or /dev/fd/N
+
+
 def source_name(ref: str) -> str:
     """The default source name of a file or URL: its stem ("anp-buitenland-page"). One rule
     for `up`, `produce` and `parse`, because item ids hash the source: the same page sent
@@ -35,3 +38,4 @@ class Document:
     first_line: int = 1  # line number of data's first line in its file (JSON-lines runs)
     refused: str | None = None
     size: int | None = None
+    source: str | None = None  # default source name when name/url cannot give one (stdin)

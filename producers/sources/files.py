@@ -8,23 +8,38 @@ around it go on. Peak memory is one run or one document, never the file.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+import stat
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
 from producers.limits import ProducerLimits
-from producers.sources.base import Document, now_iso
+from producers.sources.base import STREAM_SOURCE, Document, now_iso
 
 BLOCK = 64 << 10
 _JSONL_SUFFIXES = (".jsonl", ".ndjson")
 
 
-def list_files(path: Path) -> list[Path]:
-    if path.is_dir():
-        return sorted(p for p in path.rglob("*")
-                      if p.is_file() and not any(part.startswith(".") for part in
-                                                 p.relative_to(path).parts))
-    return [path]
+OnUnreadable = Callable[[Path, OSError], None]
+
+
+def _raise(_path: Path, exc: OSError) -> None:
+    raise exc
+
+
+def list_files(path: Path, on_unreadable: OnUnreadable = _raise) -> list[Path]:
+    """Every file under a directory, sorted, hidden ones skipped. A subdirectory that cannot
+    be listed goes to ``on_unreadable`` by name, so its files are not dropped without a word."""
+    if not path.is_dir():
+        return [path]
+    found: list[Path] = []
+    walk = os.walk(path, onerror=lambda exc: on_unreadable(Path(exc.filename or path), exc))
+    for top, dirs, names in walk:
+        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        found += [p for n in names if not n.startswith(".") and (p := Path(top, n)).is_file()]
+    return sorted(found)
 
 
 def is_jsonl(path: Path, fmt: str | None) -> bool:
@@ -67,6 +82,7 @@ def iter_lines_runs(stream: BinaryIO, doc: Document, limits: ProducerLimits) -> 
 
     def make(data: bytes, first: int, **kw) -> Document:
         return Document(data=data, name=doc.name, fetched_at=doc.fetched_at, url=doc.url,
+                        source=doc.source,
                         content_type=doc.content_type, fmt="jsonl", first_line=first, **kw)
 
     def end_line(newline: bool) -> Iterator[Document]:
@@ -110,21 +126,53 @@ def iter_lines_runs(stream: BinaryIO, doc: Document, limits: ProducerLimits) -> 
 
 def iter_file_documents(
     path: Path | str, fetched_at: str | None = None, *, limits: ProducerLimits | None = None,
-    fmt: str | None = None,
+    fmt: str | None = None, on_unreadable: OnUnreadable = _raise,
 ) -> Iterator[Document]:
-    """Raises OSError for a path that cannot be read (the caller reports it)."""
+    """Documents of every file under ``path``. A file (or subdirectory) that cannot be read
+    goes to ``on_unreadable`` and the next one is read: one locked file must not drop the rest
+    of a directory. The default raises the OSError."""
     limits = limits or ProducerLimits()
-    for file in list_files(Path(path)):
-        base = Document(data=b"", name=str(file), fetched_at=fetched_at or now_iso(),
-                        url=file.resolve().as_uri(), fmt=fmt)
-        with file.open("rb") as stream:
-            if is_jsonl(file, fmt):
-                yield from iter_lines_runs(stream, base, limits)
-                continue
-            data, size, complete = read_capped(stream, limits.max_document_bytes,
-                                               limits.refusal_prefix)
-        base.data, base.size = data, size
-        if not complete:
-            base.refused = (f"document of more than {limits.max_document_bytes} bytes exceeds "
-                            f"max_document_bytes; refused at {file}")
-        yield base
+    for file in list_files(Path(path), on_unreadable):
+        try:
+            yield from _file_documents(file, fetched_at, limits, fmt)
+        except OSError as exc:
+            on_unreadable(file, exc)
+
+
+def iter_stdin_documents(fetched_at: str | None = None, *, limits: ProducerLimits | None = None,
+                         fmt: str | None = None) -> Iterator[Document]:
+    """Documents read from standard input (the ``-`` argument), under the default source
+    name ``stdin``."""
+    base = Document(data=b"", name="<stdin>", fetched_at=fetched_at or now_iso(), fmt=fmt,
+                    source=STREAM_SOURCE)
+    yield from _stream_documents(sys.stdin.buffer, base, limits or ProducerLimits())
+
+
+def is_stream(file: Path, fd: int) -> bool:
+    """A pipe, /dev/stdin, /dev/fd/N: its resolved path (``pipe:[4248681]``) changes on every
+    run, so it cannot name the source; item ids hash the source name."""
+    return not stat.S_ISREG(os.fstat(fd).st_mode) or file.as_posix().startswith("/dev/")
+
+
+def _file_documents(file: Path, fetched_at: str | None, limits: ProducerLimits,
+                    fmt: str | None) -> Iterator[Document]:
+    """One file's documents; a stream gets the default source name ``stdin``."""
+    with file.open("rb") as stream:
+        streamed = is_stream(file, stream.fileno())
+        base = Document(data=b"", name=str(file), fetched_at=fetched_at or now_iso(), fmt=fmt,
+                        url=None if streamed else file.resolve().as_uri(),
+                        source=STREAM_SOURCE if streamed else None)
+        yield from _stream_documents(stream, base, limits)
+
+
+def _stream_documents(stream: BinaryIO, base: Document, limits: ProducerLimits) -> Iterator[Document]:
+    """A whole document (refused past ``max_document_bytes``) or runs of JSON lines."""
+    if is_jsonl(Path(base.name), base.fmt):
+        yield from iter_lines_runs(stream, base, limits)
+        return
+    data, size, complete = read_capped(stream, limits.max_document_bytes, limits.refusal_prefix)
+    base.data, base.size = data, size
+    if not complete:
+        base.refused = (f"document of more than {limits.max_document_bytes} bytes exceeds "
+                        f"max_document_bytes; refused at {base.name}")
+    yield base

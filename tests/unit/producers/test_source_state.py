@@ -57,3 +57,20 @@ def test_http_validators(tmp_path):
     state.set_validators("https://x", '"v1"', "Sat, 24 Jan 2026 17:00:00 GMT")
     state.set_validators("https://x", '"v2"', None)
     assert state.validators("https://x") == ('"v2"', None)
+
+
+def test_select_changed_reads_a_repeated_key_as_its_history():
+    """Pure: items of one document against each key's last published fingerprint."""
+    from producers.state import select_changed
+
+    v1, v2, r2 = item("r1", b"<item>1</item>"), item("r1", b"<item>2</item>"), item("r2", b"r2")
+    flip = [v1, v2, v1, r2]
+    assert select_changed(flip, {}) == flip  # first run: the history in order, once
+    last = {("s", "r1"): fingerprint(v1), ("s", "r2"): fingerprint(r2)}
+    assert select_changed(flip, last) == []  # the document's last version is out: nothing
+    after_v2 = {("s", "r1"): fingerprint(v2), ("s", "r2"): fingerprint(r2)}
+    assert select_changed(flip, after_v2) == [flip[2]]  # only what came after v2
+    assert select_changed([v1, v1, v1], {}) == [v1]  # exact repeats: one item
+    assert select_changed([v1, v1, v2], {("s", "r1"): fingerprint(v1)}) == [v2]
+    other = item("r1", b"<item>1</item>", source="t")  # same key, other source: separate
+    assert select_changed([v1, other], {("s", "r1"): fingerprint(v1)}) == [other]

@@ -117,9 +117,11 @@ def test_up_counts_the_dead_letters_of_every_stage(ws_env, tmp_path):
     items are stories."""
     feed = tmp_path / "feed.jsonl"
     rows = [{"guid": "g1", "headline": "Flooding closes roads in Utrecht",
-             "body": "Heavy rain flooded several roads in Utrecht on Monday.", "published_at": "2026-01-05T09:00:00Z"},
+             "body": "Heavy rain flooded several roads in Utrecht on Monday.",
+             "published_at": "2026-01-05T09:00:00Z"},
             {"guid": "g2", "headline": "Utrecht floods: roads reopen",
-             "body": "Roads in Utrecht reopened on Tuesday after the flooding.", "published_at": "2026-01-06T09:00:00Z"},
+             "body": "Roads in Utrecht reopened on Tuesday after the flooding.",
+             "published_at": "2026-01-06T09:00:00Z"},
             {"guid": "g3", "headline": "From the future", "body": "This item is dated years ahead.",
              "published_at": "2031-01-01T00:00:00Z"}]
     feed.write_bytes(b"\n".join(orjson.dumps(r) for r in rows) + b"\n")

@@ -12,6 +12,7 @@ after the summary of what was published so far).
 
 from __future__ import annotations
 
+import math
 import sys
 import time
 from collections.abc import Callable
@@ -95,6 +96,13 @@ def check_poll(poll: float | None) -> None:
         raise UsageError(f"--poll: {poll:g} s; poll URLs at least {MIN_POLL_S:g} s apart")
 
 
+def check_rate(rate: float | None) -> None:
+    """``--rate`` 0 meant "no limit" by accident and a negative or NaN rate reached the limiter:
+    a replay rate is a positive, finite number of items per second."""
+    if rate is not None and not (0 < rate < math.inf):
+        raise UsageError(f"--rate: {rate:g}; replay at a positive number of items per second")
+
+
 def make_publisher(settings):
     """The Kafka publisher; a seam for tests that publish into memory."""
     from producers.publisher import RawPublisher
@@ -128,6 +136,7 @@ def produce_command(
 
     check_options(source_tz=source_tz)
     check_poll(poll)
+    check_rate(rate)
     settings = current_settings()
     state = open_state(settings.data_dir)
     publisher = make_publisher(settings)

@@ -95,3 +95,15 @@ def test_poll_below_one_second_is_refused_up_front(tmp_path, poll):
     assert run.stderr.decode().strip().splitlines() == [
         f"error: --poll: {float(poll):g} s; poll URLs at least 1 s apart"]
     assert hits == []
+
+
+@pytest.mark.parametrize("rate", ["0", "-5", "nan", "inf"])
+def test_a_replay_rate_must_be_a_positive_number(tmp_path, rate):
+    feed = tmp_path / "f.jsonl"
+    feed.write_text('{"guid": "a", "headline": "A headline", "body": "Text."}\n')
+    run = run_cli(["produce", "--rate", rate, str(feed)], data_dir=tmp_path / "data",
+                  published=tmp_path / "published.jsonl", timeout=30)
+    assert run.returncode == 2
+    assert run.stderr.decode().strip().splitlines() == [
+        f"error: --rate: {float(rate):g}; replay at a positive number of items per second"]
+    assert not (tmp_path / "published.jsonl").exists() or not (tmp_path / "published.jsonl").read_text()

@@ -96,7 +96,7 @@ def test_negative_partitions_create_no_topics(tmp_path):
     ("WIRESTREAM_TOPIC_REPLICATION", "0", "at least 1"),
     ("WIRESTREAM_KAFKA_PORT", "99999", "1 to 65534"),
     ("WIRESTREAM_KAFKA_PORT", "0", "1 to 65534"),
-    ("WIRESTREAM_METRICS_PORT", "70000", "1 to 65470"),
+    ("WIRESTREAM_METRICS_PORT", "70000", "0 to 65470"),
     ("WIRESTREAM_WORKER_PORT", "0", "1 to 65535"),
     ("WIRESTREAM_DASHBOARD_PORT", "-1", "1 to 65535"),
     ("WIRESTREAM_API_PORT", "65536", "0 to 65535"),

@@ -48,7 +48,9 @@ class EngineConfig:
     year; a story opened only because of a
     name/headline conflict is merged with the one it was kept out of when a later item scores
     ``shadow_merge`` on both, and a one-item story is merged into the story an item joins
-    when the item scores ``single_merge`` on it (see docs/story-engine.md for why each rule is
+    when the item scores ``single_merge`` on it; a full-length item far less similar to a
+    small story than its items are to each other is held apart like a name conflict
+    (``cohesion_ratio``; see docs/story-engine.md for why each rule is
     there and what was
     tried and dropped: a story-size penalty, a top-term coverage test, near-miss shadows,
     recent item vectors);
@@ -73,6 +75,14 @@ class EngineConfig:
     # one-item story merges that story in: a one-item story is an item that found no story
     # when it arrived, often an early split of the event; an item matching both is the evidence
     # (0 = off; bigger stories still need ``merge_threshold``)
+    cohesion_ratio: float = 0.7  # a full-length item scoring under this share of what a
+    # typical member scores against a small story (from the story's mean pairwise cosine,
+    # read off its centroid norm) is an outlier: on ECB+ most often the first item of the
+    # look-alike event (orders 0-39: full dev +0.007, full train +0.0015); 0 = off
+    cohesion_conflict: float = 0.7  # ...its similarity factor; it counts as a conflict
+    cohesion_max_items: int = 5  # ...only stories of 2 to this many items are tested
+    cohesion_min_terms: int = 50  # ...only items with this many distinct content terms: a
+    # snippet's similarities are too noisy (short train -0.011 without this gate)
     place_bonus: float = 0.04  # per shared dateline place, capped at two places
     recency_bonus: float = 0.08  # added for an item dated inside the story's span...
     recency_half_life_hours: float = 12.0  # ...halving for every this many hours outside it

@@ -68,7 +68,7 @@ class Match:
     similarity: float
     time_gap_hours: float | None
     shared_places: list[str]
-    conflict: bool = False  # the item and the story name different main entities
+    conflict: bool = False  # other main entities named, or an outlier of a tight small story
     raw: float = 0.0  # the score before name/headline conflicts
 
     def evidence(self, vec: ItemVector) -> dict[str, object]:
@@ -178,6 +178,10 @@ def score_stories(
         heads = headline_conflicts(vec, stories, check, head_names, cfg)
         factor[heads] *= cfg.headline_conflict
         conflict |= heads
+    if cfg.cohesion_ratio > 0 and len(vec.ids) >= cfg.cohesion_min_terms and len(check):
+        outliers = cohesion_outliers(sims, norms, stories, cfg) & (scores >= join)
+        factor[outliers] *= cfg.cohesion_conflict
+        conflict |= outliers
     bonus[conflict] = 0.0  # time and place do not make up for other main entities
     final = sims * factor + bonus
     scores_l = final.tolist()
@@ -190,6 +194,29 @@ def score_stories(
         matches.append(Match(stories[i], scores_l[i], sims_l[i], gap_i,
                              shared[i] if shared is not None else [], conflict_l[i], raw_l[i]))
     return matches
+
+
+def cohesion_outliers(
+    sims: np.ndarray, norms: np.ndarray, stories: list[Story], cfg: EngineConfig
+) -> np.ndarray:
+    """Whether the item is much less similar to each small story than its items are to each
+    other: ``sims`` under ``cfg.cohesion_ratio`` of what a typical member would score.
+
+    A centroid is the sum of its n unit item vectors, so ``norm**2 = n + n(n-1) rho`` gives
+    the mean pairwise cosine ``rho`` of its items with nothing more stored; an item that close
+    to each of them would score ``n rho / norm`` against the centroid. The first item of a
+    look-alike event (another arrest on the same team, another pirate capture by the same
+    navy) shares the topic's words and clears the join threshold, but sits far below what
+    the story's own tight items score; a true update to a loose story does not. Stories of
+    one item (no ``rho``) and of more than ``cfg.cohesion_max_items`` items (whose centroid
+    has absorbed the event's variety) are not tested."""
+    count = np.array([s.item_count for s in stories], dtype=np.float64)
+    pairs = count * (count - 1.0)
+    rho = np.divide(norms * norms - count, pairs, out=np.zeros(len(stories)), where=pairs > 0)
+    small = (rho > 0) & (count <= cfg.cohesion_max_items)
+    expected = np.zeros(len(stories))
+    expected[small] = count[small] * rho[small] / norms[small]
+    return small & (sims < cfg.cohesion_ratio * expected)
 
 
 def headline_conflicts(

@@ -8,17 +8,10 @@ stories share its rare terms, not on how many stories are live.
 Memory is what limits the number of live stories, so the two big structures are compact:
 story frequencies live in a fixed numpy table indexed by the low bits of the term id (a
 rare collision only lowers one term's IDF a little, identically on every replica), and a
-posting with a single story holds that story's slot number itself.
-
-Postings hold *slots* (small integers the index hands out per live story, reused once a
-story leaves), and a posting of several stories is a C ``array`` of them, read as one block,
-instead of a Python set of story-id strings whose entries point all over memory (at tens of
-thousands of live stories, visiting them cost cache misses more than arithmetic).
+posting with a single story holds the story id itself rather than a one-element set.
 """
 
 from __future__ import annotations
-
-from array import array
 
 import numpy as np
 
@@ -26,9 +19,8 @@ from processors.stories.story import KeptItem, Story
 
 SF_BITS = 23  # 8M counters (32 MB): collisions stay rare up to a few million live terms
 _SF_MASK = np.uint32((1 << SF_BITS) - 1)
-SLOT_TYPE = "i"  # C int: the ``array`` typecode of a posting of several stories
 
-Posting = int | array  # one story's slot, or the slots of several
+Posting = str | set[str]
 
 
 class StoryIndex:
@@ -38,9 +30,6 @@ class StoryIndex:
         self.index_terms = index_terms
         self.story_freq = np.zeros(1 << SF_BITS, dtype=np.uint32)
         self.postings: dict[int, Posting] = {}
-        self.slot_of: dict[str, int] = {}  # live posted story -> its slot
-        self.story_at: list[str] = []  # slot -> story id ("" while free)
-        self._free: list[int] = []
         self.by_hash: dict[str, tuple[str, str]] = {}  # content hash -> (story, item)
         self.by_guid: dict[str, tuple[str, str]] = {}  # guid -> (story, item)
 
@@ -67,48 +56,34 @@ class StoryIndex:
                 np.subtract.at(sf, idx, 1)
 
     # -- postings ----------------------------------------------------------------------
-    def _slot(self, story_id: str) -> int:
-        slot = self.slot_of.get(story_id)
-        if slot is None:
-            if self._free:
-                slot = self._free.pop()
-                self.story_at[slot] = story_id
-            else:
-                slot = len(self.story_at)
-                self.story_at.append(story_id)
-            self.slot_of[story_id] = slot
-        return slot
+    def stories_with(self, term: int) -> Posting | None:
+        return self.postings.get(term)
 
     def post(self, story_id: str, terms: list[int]) -> None:
         postings = self.postings
-        slot = self._slot(story_id)
         for t in terms:
             cur = postings.get(t)
             if cur is None:
-                postings[t] = slot
-            elif type(cur) is int:
-                if cur != slot:
-                    postings[t] = array(SLOT_TYPE, (cur, slot))
-            elif slot not in cur:
-                cur.append(slot)
+                postings[t] = story_id
+            elif isinstance(cur, str):
+                if cur != story_id:
+                    postings[t] = {cur, story_id}
+            else:
+                cur.add(story_id)
 
     def unpost(self, story_id: str, terms: list[int]) -> None:
         postings = self.postings
-        slot = self.slot_of.get(story_id)
-        if slot is None:
-            return
         for t in terms:
             cur = postings.get(t)
             if cur is None:
                 continue
-            if type(cur) is int:
-                if cur == slot:
+            if isinstance(cur, str):
+                if cur == story_id:
                     del postings[t]
                 continue
-            if slot in cur:
-                cur.remove(slot)
-                if len(cur) == 1:
-                    postings[t] = cur[0]
+            cur.discard(story_id)
+            if len(cur) == 1:
+                postings[t] = next(iter(cur))
 
     def repost(self, story_id: str, old: list[int], new: list[int]) -> None:
         """Move a story's postings from its old heaviest terms to its new ones."""
@@ -139,10 +114,6 @@ class StoryIndex:
     def remove_story(self, story: Story) -> None:
         self.count_terms(story.term_ids[:0], story.term_ids)
         self.unpost(story.story_id, story.index_terms(self.index_terms))
-        slot = self.slot_of.pop(story.story_id, None)
-        if slot is not None:  # its postings are gone: the slot can serve another story
-            self.story_at[slot] = ""
-            self._free.append(slot)
         for item in story.items:
             self.remove_item(story.story_id, item)
 

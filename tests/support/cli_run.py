@@ -11,22 +11,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import orjson
 
+from producers.publisher import PublishReport
+
 REPO = Path(__file__).resolve().parents[2]
 _LAUNCH = "import sys; from tests.support.cli_run import _launch; _launch(sys.argv[1:])"
-
-
-@dataclass
-class FileReport:
-    """The shape of ``producers.publisher.PublishReport`` that the pipeline reads."""
-
-    published: int = 0
-    failed: list[str] = field(default_factory=list)
-    keys: list[str] = field(default_factory=list)
 
 
 class FilePublisher:
@@ -39,15 +31,15 @@ class FilePublisher:
         with self.path.open("ab") as f:
             f.writelines(orjson.dumps(r) + b"\n" for r in rows)
 
-    def publish(self, items, progress=None) -> FileReport:  # noqa: ARG002 - same signature as RawPublisher
+    def publish(self, items, progress=None) -> PublishReport:  # noqa: ARG002 - same signature as RawPublisher
         items = list(items)
         self._append([{"topic": "raw", "key": i.key, "source": i.meta.source} for i in items])
-        return FileReport(len(items), [], [i.key for i in items])
+        return PublishReport(len(items), [], [i.key for i in items])
 
-    def publish_dead_letters(self, letters) -> FileReport:
+    def publish_dead_letters(self, letters) -> PublishReport:
         letters = list(letters)
         self._append([{"topic": "dlq", "reason": dl.reason} for dl in letters])
-        return FileReport(len(letters), [], [str(n) for n in range(len(letters))])
+        return PublishReport(len(letters), [], [str(n) for n in range(len(letters))])
 
     def close(self) -> None:
         pass

@@ -1,6 +1,5 @@
-"""The inverted index over live stories: slots handed out and reused, postings that grow
-from one story to many and back, and candidate retrieval that ranks by summed weight with
-ties broken by story id, whatever slot each story happens to hold."""
+"""The inverted index over live stories: postings that grow from one story to many and
+back, and candidate retrieval that ranks by summed weight with ties broken by story id."""
 
 from __future__ import annotations
 
@@ -25,29 +24,25 @@ def _vec(weights: dict[int, float]) -> ItemVector:
                       years=frozenset())
 
 
-def test_postings_grow_and_shrink_and_slots_are_reused():
+def test_postings_grow_and_shrink():
     index = StoryIndex(index_terms=24)
     a, b = _story("a", [1, 2]), _story("b", [2, 3])
     index.add_story(a)
     index.add_story(b)
-    assert index.postings[1] == index.slot_of["a"]  # one story: its slot itself
-    assert sorted(index.postings[2]) == sorted([index.slot_of["a"], index.slot_of["b"]])
+    assert index.postings[1] == "a"  # one story: its id itself
+    assert index.postings[2] == {"a", "b"}
     index.post("a", [2])  # posting a story twice changes nothing
-    assert len(index.postings[2]) == 2
-    freed = index.slot_of["a"]
+    assert index.postings[2] == {"a", "b"}
     index.remove_story(a)
-    assert "a" not in index.slot_of and index.story_at[freed] == ""
-    assert index.postings[2] == index.slot_of["b"] and 1 not in index.postings
-    c = _story("c", [3, 4])
-    index.add_story(c)
-    assert index.slot_of["c"] == freed and index.story_at[freed] == "c"
+    assert index.postings[2] == "b" and 1 not in index.postings
     index.unpost("gone", [3])  # a story the index never held: nothing happens
-    assert sorted(index.postings[3]) == sorted([index.slot_of["b"], index.slot_of["c"]])
+    assert index.postings[3] == "b"
 
 
 def test_candidates_rank_by_summed_weight_and_break_ties_by_story_id():
     """Fourteen stories for twelve places: the two sharing the heaviest term lead; of the
-    twelve tied below them, the ten smallest story ids go through, not the ten lowest slots."""
+    twelve tied below them (added in descending id order), the ten smallest story ids go
+    through."""
     index = StoryIndex(index_terms=24)
     stories = {}
     names = ["z1", "z2"] + [f"s{k:02d}" for k in range(13, 1, -1)]  # tied ones, ids descending

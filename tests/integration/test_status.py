@@ -20,7 +20,7 @@ def wirestream(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
                           timeout=timeout, env=dict(os.environ))
 
 
-def test_status_once_json_after_up(ws_env):
+def test_status_once_json_after_up(ws_env, tmp_path):
     up = wirestream("up", str(SAMPLE_PAGE), "--fetched-at", FETCHED, "--json")
     assert up.returncode == 0, up.stderr[-3000:]
     proc = wirestream("status", "--once", "--json", timeout=120)
@@ -35,6 +35,26 @@ def test_status_once_json_after_up(ws_env):
     assert st["dlq"] == {"topic": 0, "clickhouse": 0}
     assert st["items_in_clickhouse"] == 8
     assert st["stories"] and sum(s["item_count"] for s in st["stories"]) == 8
+    assert st["unconsumed"] == []
+    waiting_work_with_no_consumer_exits_3(prefix, tmp_path)
+
+
+def waiting_work_with_no_consumer_exits_3(prefix: str, tmp_path) -> None:
+    """Items published while no worker runs (`up` has stopped its pipeline): `status --once`
+    says which group has work and nobody to do it, and exits 3, so a script does not read
+    "all fine" from a stalled pipeline."""
+    feed = tmp_path / "later.jsonl"
+    feed.write_bytes(b"\n".join(orjson.dumps({"guid": f"g{i}", "headline": f"Later item {i}",
+                                              "body": f"Something else happened, number {i}."})
+                                for i in range(3)) + b"\n")
+    produced = wirestream("produce", str(feed), "--source", "later")
+    assert produced.returncode == 0, produced.stderr[-3000:]
+    proc = wirestream("status", "--once", "--json", timeout=120)
+    assert proc.returncode == 3, proc.stderr[-3000:]
+    st = orjson.loads(proc.stdout)
+    assert st["lag"][f"{prefix}wirestream-processors"] == {
+        "total": 3, "topics": {f"{prefix}wire.raw": 3}, "consumers": 0}
+    assert [line.split(":")[0] for line in st["unconsumed"]] == [f"{prefix}wirestream-processors"]
 
 
 @pytest.mark.parametrize("case", ["no-broker", "no-clickhouse"])
@@ -47,22 +67,3 @@ def test_unreachable_is_one_line(ws_env, case):
     assert last.startswith("error:") and "Traceback" not in proc.stderr
     assert ("Kafka" in last) if case == "no-broker" else ("wirestream up" in last)
 
-
-def test_waiting_work_with_no_consumer_exits_3(ws_env, tmp_path):
-    """Items published while no worker runs: `status --once` says which group has work and
-    nobody to do it, and exits 3, so a script does not read "all fine" from a stalled pipeline."""
-    up = wirestream("up", str(SAMPLE_PAGE), "--fetched-at", FETCHED, "--json")
-    assert up.returncode == 0, up.stderr[-3000:]
-    feed = tmp_path / "later.jsonl"
-    feed.write_bytes(b"\n".join(orjson.dumps({"guid": f"g{i}", "headline": f"Later item {i}",
-                                              "body": f"Something else happened, number {i}."})
-                                for i in range(3)) + b"\n")
-    produced = wirestream("produce", str(feed), "--source", "later")
-    assert produced.returncode == 0, produced.stderr[-3000:]
-    proc = wirestream("status", "--once", "--json", timeout=120)
-    assert proc.returncode == 3, proc.stderr[-3000:]
-    st = orjson.loads(proc.stdout)
-    prefix = ws_env["WIRESTREAM_TOPIC_PREFIX"]
-    assert st["lag"][f"{prefix}wirestream-processors"] == {
-        "total": 3, "topics": {f"{prefix}wire.raw": 3}, "consumers": 0}
-    assert [line.split(":")[0] for line in st["unconsumed"]] == [f"{prefix}wirestream-processors"]

@@ -68,7 +68,7 @@ def up(
     import signal
 
     from wirestream import up as upmod
-    from wirestream.queries import stories_with_items
+    from wirestream.queries import count_dead_letters, stories_with_items
     from wirestream.reader import open_reader
 
     def _terminate(signum, frame):  # noqa: ARG001 - SIGTERM stops what `up` started, like Ctrl-C
@@ -112,10 +112,6 @@ def up(
         pipeline.stop()
     if letters:  # as `parse` and `produce`: the good items went through, some did not
         raise typer.Exit(2)
-
-
-def count_dead_letters(reader, database: str) -> int:
-    return int(reader.query(f"SELECT count() FROM {database}.dlq FINAL")[1][0][0])
 
 
 def print_stories(stories: list[dict]) -> None:

@@ -107,6 +107,11 @@ QUERIES: dict[str, NamedQuery] = {q.name: q for q in [
 ]}
 
 
+def count_dead_letters(reader: Reader, database: str) -> int:
+    """Dead letters stored so far (a re-sent one counts once): ``up`` counts its run's."""
+    return int(reader.query(f"SELECT count() FROM {database}.dlq FINAL")[1][0][0])
+
+
 def run_named(reader: Reader, database: str, name: str, **params) -> tuple[list[str], list[list]]:
     if name == "search":
         return search_items(reader, database, params["q"], params["since"], params["limit"])

@@ -191,9 +191,11 @@ def test_cluster_on_a_live_pipe_writes_each_decision_before_the_input_ends():
     """``tail -f feed.jsonl | wirestream cluster``: a decision is written once its line has
     arrived, while the input is still open (it used to wait for 256 lines), with the helper
     process running too (the lines it prepares are handed on before the next read)."""
+    import os
     import select
     import subprocess
     import sys
+    import threading
     from pathlib import Path
 
     lines = _many_lines(400)
@@ -202,22 +204,37 @@ def test_cluster_on_a_live_pipe_writes_each_decision_before_the_input_ends():
     proc = subprocess.Popen([str(exe), "cluster", "--jobs", "1"], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
+    fd, pending = proc.stdout.fileno(), bytearray()
+
     def read_lines(n: int, timeout_s: float = 60.0) -> list[bytes]:
+        """Exactly n output lines, read from the pipe's descriptor with our own buffer (a
+        BufferedReader's readline may pull later lines into a buffer ``select`` cannot see)."""
         out: list[bytes] = []
         while len(out) < n:
-            ready, _, _ = select.select([proc.stdout], [], [], timeout_s)
+            if b"\n" in pending:
+                end = pending.index(b"\n") + 1
+                out.append(bytes(pending[:end]))
+                del pending[:end]
+                continue
+            ready, _, _ = select.select([fd], [], [], timeout_s)
             assert ready, f"no decision within {timeout_s}s after {len(out)} of {n}"
-            out.append(proc.stdout.readline())
+            pending.extend(os.read(fd, 1 << 16))
         return out
+
+    def write(data: bytes) -> threading.Thread:
+        """Write in a thread: the command's output fills its pipe while we are still writing."""
+        t = threading.Thread(target=lambda: (proc.stdin.write(data), proc.stdin.flush()))
+        t.start()
+        return t
 
     try:
         proc.stdin.write(good[0] + b"\n" + good[1] + b"\n")
         proc.stdin.flush()
         first = read_lines(2)  # the input is still open
         assert [orjson.loads(x)["id"] for x in first] == [orjson.loads(good[0])["id"], orjson.loads(good[1])["id"]]
-        proc.stdin.write(b"\n".join(good[2:300]) + b"\n")  # the pool starts with these
-        proc.stdin.flush()
+        writer = write(b"\n".join(good[2:300]) + b"\n")  # the pool starts with these
         middle = read_lines(298)
+        writer.join(60)
         proc.stdin.write(good[300] + b"\n")
         proc.stdin.flush()
         last = read_lines(1)  # prepared by the helper, handed on without waiting for more
@@ -225,7 +242,7 @@ def test_cluster_on_a_live_pipe_writes_each_decision_before_the_input_ends():
         assert orjson.loads(last[0])["id"] == orjson.loads(good[300])["id"]
         proc.stdin.close()
         assert proc.wait(60) == 0, proc.stderr.read()
-        assert proc.stdout.read() == b""
+        assert not pending and proc.stdout.read() == b""
     finally:
         proc.kill()
         proc.wait()

@@ -63,6 +63,8 @@ def load_sources(refs: list[str], fetched_at: str | None = None,
 
 def check_data_dir(settings: Settings) -> None:
     d = settings.data_dir
+    if d.exists() and not d.is_dir():
+        raise UsageError(f"data directory {d} is not a directory (WIRESTREAM_DATA_DIR)")
     try:
         d.mkdir(parents=True, exist_ok=True)
         probe = d / ".write-test"

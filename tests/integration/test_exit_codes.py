@@ -122,6 +122,14 @@ def test_unusable_data_dir_exits_2_at_once(env, tmp_path, command):
     assert time.monotonic() - t0 < 10
 
 
+def test_data_dir_that_is_a_file_is_named_as_such(env, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    p = run(env | {"WIRESTREAM_DATA_DIR": str(blocker)}, "sink", timeout=30)
+    assert p.returncode == 2, p
+    one_error_line(p, "is not a directory", "WIRESTREAM_DATA_DIR")
+
+
 @pytest.mark.parametrize("command", [("sink",), ("status", "--once")])
 @pytest.mark.parametrize(("dsn", "words"), [("nosuch://x", ("scheme must be one of",)),
                                            ("http://no-such-host.invalid:8123", ("does not resolve",))])

@@ -10,14 +10,19 @@ largest over the languages taken. A term in no list (most names, a made-up word)
 as rare as a term can be. The engine adds the shares as pseudo-stories to the live counts
 (``StoryIndex.weight_idf``).
 
-The table is a pure function of the term id (built once per process and stem length, ~1-2 s),
-so a restored engine weighs terms exactly as the live one did.
+The table is a pure function of the term id, so a restored engine weighs terms exactly as
+the live one did. It ships with the package (``TABLE``, 1.6 MB, for the default stemming
+length: loading it takes milliseconds, where building it takes ~2 s and ~80 MB that stay
+with the process); ``make prior-table`` rebuilds it from ``wordfreq`` and a
+unit test checks the shipped file against a fresh build.
 """
 
 from __future__ import annotations
 
 import functools
+import sys
 import zlib
+from pathlib import Path
 
 import numpy as np
 
@@ -26,14 +31,21 @@ from processors.stories.text import tokenise
 
 LANGS = ("en", "nl", "de", "fr", "es", "it")
 _NUMBERS = 2100  # 0..2099: counts and years (wordfreq estimates digits apart from its lists)
+TABLE = Path(__file__).with_name("background_terms.npz")
 _MIN_CB = 700  # words rarer than 1e-7 (-700 centibels) are left out: their share is ~0
 
 
-@functools.lru_cache(maxsize=4)
-def background_table(stem_len: int, langs: tuple[str, ...] = LANGS) -> tuple[np.ndarray, np.ndarray]:
+def build_table(stem_len: int, langs: tuple[str, ...] = LANGS) -> tuple[np.ndarray, np.ndarray]:
     """Sorted term ids (uint32) and each term's frequency in running text (float64: the
-    largest over ``langs`` of the summed frequencies of the words that fold to it)."""
-    import wordfreq
+    largest over ``langs`` of the summed frequencies of the words that fold to it), from
+    ``wordfreq`` (a build-time dependency: ``TABLE`` holds the result for the default
+    stemming length)."""
+    try:
+        import wordfreq
+    except ImportError:
+        raise RuntimeError(
+            f"the background IDF prior for stem_len={stem_len} is not shipped and building it "
+            "needs wordfreq (pip install 'wordfreq==3.1.1'), or set idf_prior=0") from None
     from wordfreq import available_languages, read_cBpack, word_frequency
 
     files = available_languages("best")
@@ -73,6 +85,34 @@ def background_table(stem_len: int, langs: tuple[str, ...] = LANGS) -> tuple[np.
     return ids, np.array([by_id[i] for i in ids.tolist()], dtype=np.float64)
 
 
+@functools.lru_cache(maxsize=4)
+def background_table(stem_len: int, langs: tuple[str, ...] = LANGS) -> tuple[np.ndarray, np.ndarray]:
+    """``build_table``'s answer: read from the shipped ``TABLE`` when it was built for these
+    settings, else built here."""
+    shipped = read_table(TABLE)
+    if shipped is not None and shipped[0] == (stem_len, langs):
+        return shipped[1], shipped[2]
+    return build_table(stem_len, langs)
+
+
+def read_table(path: Path) -> tuple[tuple[int, tuple[str, ...]], np.ndarray, np.ndarray] | None:
+    """((stem_len, langs), ids, frequencies) of a written table, or None if there is none."""
+    if not path.exists():
+        return None
+    with np.load(path) as data:
+        ids = np.cumsum(data["id_steps"], dtype=np.uint32)  # stored as steps: they compress
+        key = (int(data["stem_len"]), tuple(str(x) for x in data["langs"]))
+        return key, ids, data["freqs"]
+
+
+def write_table(path: Path, stem_len: int, langs: tuple[str, ...] = LANGS) -> int:
+    """Build the table and write it to ``path``; the number of terms."""
+    ids, freqs = build_table(stem_len, langs)
+    np.savez_compressed(path, id_steps=np.diff(ids, prepend=np.uint32(0)), freqs=freqs,
+                        stem_len=np.int64(stem_len), langs=np.array(langs))
+    return len(ids)
+
+
 class BackgroundPrior:
     """``share(ids)``: the background share of stories of ``doc_terms`` tokens that hold each
     term, ``1 - exp(-doc_terms * frequency)``; 0 for a term in no word list."""
@@ -92,3 +132,11 @@ class BackgroundPrior:
 def background_prior(stem_len: int, doc_terms: float) -> BackgroundPrior:
     """One prior per setting and process: engines (and restored ones) share it."""
     return BackgroundPrior(stem_len, doc_terms)
+
+
+def main() -> None:
+    """Rebuild the shipped table (``make prior-table``)."""
+    from processors.stories.model import EngineConfig
+
+    n = write_table(TABLE, EngineConfig().stem_len)
+    sys.stdout.write(f"{TABLE}: {n} terms\n")

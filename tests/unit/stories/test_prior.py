@@ -43,3 +43,17 @@ def test_prior_off_is_the_live_idf():
     assert engine.index.prior is None
     ids = _ids("said", "xylbrechtz")
     assert np.array_equal(engine.index.weight_idf(ids, 3), engine.index.idf(ids, 3))
+
+
+def test_the_shipped_table_is_what_wordfreq_gives_today():
+    """Drift check: the table shipped with the package equals a fresh build (rebuild with
+    ``make prior-table`` when this fails after a dependency change)."""
+    from processors.stories.prior import TABLE, build_table, read_table
+
+    shipped = read_table(TABLE)
+    assert shipped is not None, f"{TABLE} is missing"
+    (stem_len, langs), ids, freqs = shipped
+    assert stem_len == EngineConfig().stem_len
+    fresh_ids, fresh_freqs = build_table(stem_len, langs)
+    assert np.array_equal(ids, fresh_ids) and np.array_equal(freqs, fresh_freqs)
+    assert len(ids) > 100_000 and np.all(np.diff(ids.astype(np.int64)) > 0)

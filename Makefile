@@ -5,7 +5,7 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: setup setup-test demo test lint bench bench-queries chaos clean
+.PHONY: setup setup-test demo test lint bench bench-queries chaos prior-table clean
 
 # runtime + the embedded database only: no test tools, no apt
 $(VENV)/.installed: pyproject.toml
@@ -44,6 +44,10 @@ bench: setup-test
 
 chaos: setup-test
 	$(BIN)/python -m tests.support.chaos --seeds 1,2,3 --items 20000
+
+# rebuild the story engine's background IDF table from wordfreq (a test checks it is current)
+prior-table: setup-test
+	$(BIN)/python -c "from processors.stories.prior import main; main()"
 
 clean:
 	-$(BIN)/wirestream kafka stop

@@ -31,6 +31,7 @@ from processors.stories.model import (
     EngineConfig,
     StoryDoc,
 )
+from processors.stories.prior import background_prior
 from processors.stories.scoring import (
     Match,
     build_vector,
@@ -67,7 +68,9 @@ class StoryEngine:
     def __init__(self, config: EngineConfig | None = None) -> None:
         self.config = config or EngineConfig()
         self.stories: dict[str, Story] = {}
-        self.index = StoryIndex(self.config.index_terms)
+        cfg = self.config
+        prior = background_prior(cfg.stem_len, cfg.idf_prior_terms) if cfg.idf_prior > 0 else None
+        self.index = StoryIndex(cfg.index_terms, prior, cfg.idf_prior, cfg.idf_prior_max_terms)
         self.arrivals = 0
         self.clock: float | None = None  # event time: the latest published_at seen
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from processors.stories.prior import BackgroundPrior
 from processors.stories.story import KeptItem, Story
 
 SF_BITS = 23  # 8M counters (32 MB): collisions stay rare up to a few million live terms
@@ -26,8 +27,14 @@ Posting = str | set[str]
 class StoryIndex:
     """Story frequencies, the term -> stories postings and the copy/revision lookups."""
 
-    def __init__(self, index_terms: int) -> None:
+    def __init__(
+        self, index_terms: int, prior: BackgroundPrior | None = None,
+        prior_stories: float = 0.0, prior_max_terms: int = 0,
+    ) -> None:
         self.index_terms = index_terms
+        self.prior = prior  # background shares of terms, for the weights of short items
+        self.prior_stories = prior_stories
+        self.prior_max_terms = prior_max_terms
         self.story_freq = np.zeros(1 << SF_BITS, dtype=np.uint32)
         self.postings: dict[int, Posting] = {}
         self.by_hash: dict[str, tuple[str, str]] = {}  # content hash -> (story, item)
@@ -39,6 +46,21 @@ class StoryIndex:
         stays as informative as it was when the story opened."""
         sf = self.story_freq[term_ids & _SF_MASK].astype(np.float64)
         return np.log((n_stories + 1) / (sf + 1.0)) + 1.0
+
+    def weight_idf(self, term_ids: np.ndarray, n_stories: int) -> np.ndarray:
+        """The IDF an item's vector is weighted by: ``idf``, except for items with fewer than
+        ``prior_max_terms`` distinct terms (``term_ids`` are all of them), where the prior
+        adds ``prior_stories`` pseudo-stories holding each term at its background share:
+        ``sf + k * share`` of ``n + k``. Then a word common in any of the languages weighs
+        little even before any live story holds it, and a name or number still weighs the
+        most. Full-length items keep the live counts (their own many terms outvote the
+        noise; the prior there lost on full dev)."""
+        if self.prior is None or len(term_ids) >= self.prior_max_terms:
+            return self.idf(term_ids, n_stories)
+        k = self.prior_stories
+        sf = self.story_freq[term_ids & _SF_MASK].astype(np.float64)
+        sf += k * self.prior.share(term_ids)
+        return np.log((n_stories + k + 1) / (sf + 1.0)) + 1.0
 
     def count_terms(self, entered: np.ndarray, left: np.ndarray) -> None:
         sf = self.story_freq

@@ -56,8 +56,9 @@ class ItemVector:
 def build_vector(
     features: ItemFeatures, index: StoryIndex, n_stories: int, name_boost: float = 1.0
 ) -> ItemVector:
-    """Log-TF x inverse story frequency, names boosted, scaled to unit length."""
-    weights = features.log_tf * index.idf(features.ids, n_stories)
+    """Log-TF x inverse story frequency (``StoryIndex.weight_idf``: with the background
+    prior for short items), names boosted, scaled to unit length."""
+    weights = features.log_tf * index.weight_idf(features.ids, n_stories)
     if features.names and name_boost != 1.0:
         weights[features.name_mask] *= name_boost
     norm = math.sqrt(float(np.dot(weights, weights)))

@@ -47,6 +47,7 @@ def _decision(a) -> tuple:
 @pytest.mark.parametrize("cfg", [
     EngineConfig(),
     EngineConfig(idle_hours=24, min_idle_items=20, sweep_every=8),  # evictions on the way
+    EngineConfig(idf_prior_max_terms=1 << 30),  # the background IDF prior on every item
 ])
 def test_restore_at_any_point_gives_identical_decisions(cfg):
     stream = _stream()

@@ -56,6 +56,13 @@ def parse_files(
                         err.write(f"{doc.name}: item {item.key}: {exc.reason}\n")
                         bad += 1
                         continue
+                    except (OSError, MemoryError):
+                        raise
+                    except Exception as exc:  # noqa: BLE001 - a parser bug: that item's dead letter, as in the worker
+                        err.write(f"{doc.name}: item {item.key}: internal error: "
+                                  f"{type(exc).__name__}: {str(exc)[:200]}\n")
+                        bad += 1
+                        continue
                     out.write(orjson.dumps(record.to_dict()) + b"\n")
                     good += 1
         except UsageError as exc:

@@ -1,0 +1,41 @@
+"""Hostile field values, as a user meets them: ``wirestream parse`` as a subprocess. A value of
+the wrong shape in one item is dropped or dead-letters that item; it never crashes the
+command (no traceback) and never takes a neighbour with it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.hostile.support import FETCHED, run_wirestream
+
+NEWSML = ('<newsItem xmlns="http://iptc.org/std/nar/2006-10-01/" guid="g-{n}" version="{v}">'
+          "<contentMeta><urgency>{v}</urgency><headline>Kop {n}</headline></contentMeta></newsItem>")
+
+
+@pytest.mark.parametrize("value", ["²", "٣", "9" * 5000])
+def test_a_version_or_urgency_that_only_looks_like_a_number_is_no_number(tmp_path: Path, value):
+    """``str.isdigit`` says yes to "²" and to 5000 digits; ``int()`` refused both (a traceback
+    from ``parse``, an "internal error" dead letter in the worker)."""
+    ninjs = tmp_path / "item.ninjs.json"
+    ninjs.write_text('{"uri": "u1", "headline": "Kop", "body_text": "Tekst.", '
+                     f'"version": "{value}", "urgency": "{value}"}}', encoding="utf-8")
+    newsml = tmp_path / "item.newsml.xml"
+    newsml.write_text(NEWSML.format(n=1, v=value), encoding="utf-8")
+    for path, fmt in ((ninjs, "ninjs"), (newsml, "newsml")):
+        run = run_wirestream("parse", "--format", fmt, "--fetched-at", FETCHED, str(path), tmp=tmp_path)
+        assert run.code == 0, run.stderr
+        assert "Traceback" not in run.stderr
+        [record] = run.records
+        assert (record["revision"], record["urgency"]) == (0, None)
+
+
+def test_ascii_digits_still_read(tmp_path: Path):
+    path = tmp_path / "item.ninjs.json"
+    path.write_text('{"uri": "u1", "headline": "Kop", "body_text": "Tekst.", "version": " 7 ", '
+                    '"urgency": "03"}', encoding="utf-8")
+    run = run_wirestream("parse", "--format", "ninjs", "--fetched-at", FETCHED, str(path), tmp=tmp_path)
+    assert run.code == 0, run.stderr
+    [record] = run.records
+    assert (record["revision"], record["urgency"]) == (7, 3)

@@ -76,6 +76,12 @@ def normalise(text: str) -> str:
     return text
 
 
+def visible(text: str) -> bool:
+    """Whether ``text`` shows anything: a character that is not a space, a separator, a control
+    or a format character (zero-width space/joiners, direction marks, BOM, soft hyphen)."""
+    return any(unicodedata.category(ch)[0] not in "CZ" for ch in text)
+
+
 _TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9:-]*)[^>]*>|<!--.*?-->", re.S)
 _DROP = re.compile(r"<(script|style|template|noscript)\b[^>]*>.*?</\1\s*>", re.S | re.I)
 _BLOCK_TAG_NAMES = (

@@ -39,3 +39,21 @@ def test_ascii_digits_still_read(tmp_path: Path):
     assert run.code == 0, run.stderr
     [record] = run.records
     assert (record["revision"], record["urgency"]) == (7, 3)
+
+
+def test_an_item_of_only_invisible_characters_is_empty(tmp_path: Path):
+    """Zero-width spaces, direction marks, a BOM or a soft hyphen show nothing: such an item is
+    an empty item (dead letter), not a story with a blank headline; its neighbour goes on."""
+    path = tmp_path / "feed.jsonl"
+    path.write_text(
+        '{"guid": "a", "headline": "\\u200b\\u200b", "body": "\\u202e\\u200f"}\n'
+        '{"guid": "b", "headline": "\\u00a0\\u3000", "body": "\\ufeff\\u00ad"}\n'
+        '{"guid": "c", "headline": "\\u2060", "body": "Echte tekst. Meer."}\n'
+        '{"guid": "d", "headline": "Goed", "body": "Tekst."}\n', encoding="utf-8")
+    run = run_wirestream("parse", "--fetched-at", FETCHED, str(path), tmp=tmp_path)
+    assert run.code == 2, run.stderr
+    assert [r["guid"] for r in run.records] == ["c", "d"]
+    assert run.records[0]["headline"] == "Echte tekst"
+    assert [ln.split(": ", 1)[1] for ln in run.dead_letters] == [
+        "item a: empty item: no headline and no body text",
+        "item b: empty item: no headline and no body text"]

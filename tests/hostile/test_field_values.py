@@ -57,3 +57,16 @@ def test_an_item_of_only_invisible_characters_is_empty(tmp_path: Path):
     assert [ln.split(": ", 1)[1] for ln in run.dead_letters] == [
         "item a: empty item: no headline and no body text",
         "item b: empty item: no headline and no body text"]
+
+
+def test_a_json_lines_source_is_one_bounded_line_of_text(tmp_path: Path):
+    """A line's own ``source`` names the item and is stored as is: control characters are
+    dropped, it is cut at 200 characters, and an invisible one falls back to the file's."""
+    path = tmp_path / "feed.jsonl"
+    path.write_text(
+        '{"guid": "a", "headline": "Kop a", "source": "anp\\u0000\\nwire"}\n'
+        '{"guid": "b", "headline": "Kop b", "source": "' + "s" * 5000 + '"}\n'
+        '{"guid": "c", "headline": "Kop c", "source": "\\u200b "}\n', encoding="utf-8")
+    run = run_wirestream("parse", "--fetched-at", FETCHED, str(path), tmp=tmp_path)
+    assert run.code == 0, run.stderr
+    assert [r["source"] for r in run.records] == ["anp wire", "s" * 200, "feed"]

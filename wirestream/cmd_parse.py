@@ -85,7 +85,7 @@ def parse_command(
     """Parse documents and print one normalised JSON record per item."""
     from wirestream.context import settings as current_settings
 
-    check_options(source_tz=source_tz, fetched_at=fetched_at)
+    check_options(source_tz=source_tz, fetched_at=fetched_at, fmt=fmt, source=source)
     limits = ProducerLimits.from_settings(current_settings())
     good, bad = parse_files(files, fmt, fetched_at, source, source_tz, limits=limits)
     typer.echo(f"parsed {good} item(s), {bad} dead letter(s)", err=True)

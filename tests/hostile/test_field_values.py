@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import orjson
 import pytest
 
 from tests.hostile.support import FETCHED, run_wirestream
@@ -70,3 +71,19 @@ def test_a_json_lines_source_is_one_bounded_line_of_text(tmp_path: Path):
     run = run_wirestream("parse", "--fetched-at", FETCHED, str(path), tmp=tmp_path)
     assert run.code == 0, run.stderr
     assert [r["source"] for r in run.records] == ["anp wire", "s" * 200, "feed"]
+
+
+@pytest.mark.parametrize("markup", ["<script>" * 60000, "<a " * 200000, "<!--" * 200000,
+                                    "<p>Tekst</p>" + "<style x>" * 60000])
+def test_markup_that_never_closes_is_read_in_linear_time(tmp_path: Path, markup):
+    """Tags, comments and script elements that never close: the tag-stripping regexes looked
+    for the end from every "<", minutes for one such body (120 s and more), and the parse
+    stage held its partition all that time."""
+    path = tmp_path / "item.ninjs.json"
+    path.write_text(orjson.dumps({"uri": "u", "headline": "Kop", "body_html": markup}).decode())
+    run = run_wirestream("parse", "--format", "ninjs", "--fetched-at", FETCHED, str(path),
+                         tmp=tmp_path, timeout=60)
+    assert run.code == 0, run.stderr
+    assert run.seconds < 15, run.seconds
+    [record] = run.records
+    assert record["headline"] == "Kop"

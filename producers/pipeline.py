@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from producers.formats import detect_format, split_document
+from producers.formats import FORMATS, detect_format, split_document
 from producers.formats.order import publication_order
 from producers.limits import ProducerLimits
 from producers.rate import RateLimiter
@@ -40,11 +40,19 @@ class PipelineOptions:
     limits: ProducerLimits = field(default_factory=ProducerLimits)
 
 
-def check_options(*, source_tz: str | None = None, fetched_at: str | None = None) -> None:
-    """``--source-tz`` and ``--fetched-at`` checked before anything is read or published, by
-    the parse stage's own readers: a bad value would otherwise be copied into every item's
-    metadata and dead-letter all of them later, while the command said it had published
-    them. One ``UsageError`` (exit 2) for ``parse``, ``produce`` and ``up`` alike."""
+def check_options(*, source_tz: str | None = None, fetched_at: str | None = None,
+                  fmt: str | None = None, source: str | None = None) -> None:
+    """``--source-tz``, ``--fetched-at``, ``--format`` and ``--source`` checked before anything
+    is read or published, by the parse stage's own readers: a bad value would otherwise be
+    copied into every item's metadata and dead-letter all of them later (a blank source is
+    "missing source" at parse), while the command said it had published them; an unknown
+    format would make good documents dead letters. One ``UsageError`` (exit 2) for
+    ``parse``, ``produce`` and ``up`` alike."""
+    if fmt is not None and fmt not in FORMATS:
+        raise UsageError(f"--format: unknown format {fmt[:40]!r} (one of {', '.join(FORMATS)})")
+    if source and (not source.strip() or not source.isprintable()):  # "" = the default name
+        raise UsageError(f"--source: {source[:40]!r} is not a source name (printable text, "
+                         "not blank)")
     try:
         zone(source_tz)
     except InvalidItem as exc:

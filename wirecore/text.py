@@ -76,13 +76,77 @@ def normalise(text: str) -> str:
     return text
 
 
-_TAG = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9:-]*)[^>]*>|<!--.*?-->", re.S)
-_DROP = re.compile(r"<(script|style|template|noscript)\b[^>]*>.*?</\1\s*>", re.S | re.I)
+def visible(text: str) -> bool:
+    """Whether ``text`` shows anything: a character that is not a space, a separator, a control
+    or a format character (zero-width space/joiners, direction marks, BOM, soft hyphen)."""
+    return any(unicodedata.category(ch)[0] not in "CZ" for ch in text)
+
+
+_TAG_HEAD = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9:-]*)")
+_DROP_HEAD = re.compile(r"<(script|style|template|noscript)\b", re.I)
+_DROP_END = {name: re.compile(rf"</{name}\s*>", re.I) for name in ("script", "style", "template", "noscript")}
 _BLOCK_TAG_NAMES = (
     "p div br li ul ol h1 h2 h3 h4 h5 h6 article section header footer aside nav main "
     "blockquote pre table tr td th dl dt dd figure figcaption hr address"
 )
 BLOCK_TAGS = frozenset(_BLOCK_TAG_NAMES.split())
+
+# Markup is scanned with str.find, never with a regex that looks for a closing ">" / "-->" /
+# "</script>" from every "<": on hostile input (60,000 unclosed "<script>" or "<a " in one
+# body) such a regex is quadratic and held the parse stage for minutes on one item. Each
+# scan below moves forward only; a closing token that is missing once is missing for good.
+
+
+def _drop_hidden(markup: str) -> str:
+    """``<script>``/``<style>``/``<template>``/``<noscript>`` elements (content included) -> " "."""
+    out: list[str] = []
+    pos, closed = 0, set(_DROP_END)
+    while closed and (m := _DROP_HEAD.search(markup, pos)) is not None:
+        name = m.group(1).lower()
+        if name not in closed:  # no closing tag of this name after an earlier one
+            out.append(markup[pos : m.end()])
+            pos = m.end()
+            continue
+        gt = markup.find(">", m.end())
+        end = _DROP_END[name].search(markup, gt + 1) if gt >= 0 else None
+        if end is None:  # no ">" or no "</name>" from here on: the rest is left as it is
+            closed.discard(name)
+            if gt < 0:
+                break
+            out.append(markup[pos : m.end()])
+            pos = m.end()
+            continue
+        out.append(markup[pos : m.start()] + " ")
+        pos = end.end()
+    out.append(markup[pos:])
+    return "".join(out)
+
+
+def _strip_tags(markup: str) -> str:
+    """Tags removed (block elements -> a line break), comments removed, text kept."""
+    out: list[str] = []
+    pos, comments_close = 0, True
+    while (lt := markup.find("<", pos)) >= 0:
+        out.append(markup[pos:lt])
+        if comments_close and markup.startswith("<!--", lt):
+            end = markup.find("-->", lt + 4)
+            if end >= 0:
+                pos = end + 3
+                continue
+            comments_close = False
+        m = _TAG_HEAD.match(markup, lt)
+        gt = markup.find(">", m.end()) if m is not None else -1
+        if m is None or gt < 0:
+            if m is not None:  # no ">" after this tag: none after any later one either
+                out.append(markup[lt:])
+                return "".join(out)
+            out.append("<")
+            pos = lt + 1
+            continue
+        out.append("\n" if m.group(2).lower() in BLOCK_TAGS else "")
+        pos = gt + 1
+    out.append(markup[pos:])
+    return "".join(out)
 
 
 def html_to_text(markup: str, *, keep_lines: bool = False) -> str:
@@ -90,20 +154,19 @@ def html_to_text(markup: str, *, keep_lines: bool = False) -> str:
     if "<" not in markup:
         text = html.unescape(markup) if "&" in markup else markup
         return text if keep_lines else normalise(text)
-    markup = _DROP.sub(" ", markup)
-
-    def _tag(m: re.Match) -> str:
-        name = (m.group(2) or "").lower()
-        return "\n" if name in BLOCK_TAGS else ""
-
-    text = html.unescape(_TAG.sub(_tag, markup))
+    text = html.unescape(_strip_tags(_drop_hidden(markup)))
     if keep_lines:
         return "\n".join(normalise(line) for line in text.splitlines())
     return normalise(text)
 
 
 def looks_like_html(text: str) -> bool:
-    return "<" in text and _TAG.search(text) is not None
+    """A tag (a name after "<", a ">" somewhere after it) or a closed comment."""
+    m = _TAG_HEAD.search(text)
+    if m is not None and text.find(">", m.end()) >= 0:
+        return True
+    start = text.find("<!--")
+    return start >= 0 and text.find("-->", start + 4) >= 0
 
 
 def short_hash(*parts: str) -> str:

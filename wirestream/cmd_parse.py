@@ -56,6 +56,13 @@ def parse_files(
                         err.write(f"{doc.name}: item {item.key}: {exc.reason}\n")
                         bad += 1
                         continue
+                    except (OSError, MemoryError):
+                        raise
+                    except Exception as exc:  # noqa: BLE001 - a parser bug: that item's dead letter, as in the worker
+                        err.write(f"{doc.name}: item {item.key}: internal error: "
+                                  f"{type(exc).__name__}: {str(exc)[:200]}\n")
+                        bad += 1
+                        continue
                     out.write(orjson.dumps(record.to_dict()) + b"\n")
                     good += 1
         except UsageError as exc:
@@ -78,7 +85,7 @@ def parse_command(
     """Parse documents and print one normalised JSON record per item."""
     from wirestream.context import settings as current_settings
 
-    check_options(source_tz=source_tz, fetched_at=fetched_at)
+    check_options(source_tz=source_tz, fetched_at=fetched_at, fmt=fmt, source=source)
     limits = ProducerLimits.from_settings(current_settings())
     good, bad = parse_files(files, fmt, fetched_at, source, source_tz, limits=limits)
     typer.echo(f"parsed {good} item(s), {bad} dead letter(s)", err=True)

@@ -134,7 +134,7 @@ def produce_command(
     from producers.limits import ProducerLimits
     from wirestream.context import settings as current_settings
 
-    check_options(source_tz=source_tz)
+    check_options(source_tz=source_tz, fmt=fmt, source=source)
     check_poll(poll)
     check_rate(rate)
     settings = current_settings()

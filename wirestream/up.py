@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from typing import NoReturn
 
 from producers.limits import ProducerLimits
 from producers.pipeline import (
@@ -21,6 +22,7 @@ from producers.pipeline import (
     prepare_document,
 )
 from producers.publisher import BrokerUnavailable, RawPublisher
+from producers.sources.base import Document
 from producers.sources.http import FetchError
 from producers.sources.reading import read_documents
 from wirecore import kafka_admin
@@ -50,15 +52,21 @@ def load_sources(refs: list[str], fetched_at: str | None = None,
             docs = list(read_documents(ref, limits=opts.limits, fetched_at=fetched_at))
         except FetchError as exc:
             raise UsageError(f"cannot fetch {exc}") from None
-        for doc in docs:
-            prepared = prepare_document(doc, opts)
-            if not prepared.items:
-                if not doc.refused and not doc.data.strip():
-                    raise UsageError(f"{doc.name} is empty: nothing to publish")
-                why = f" ({prepared.dead_letters[0].reason})" if prepared.dead_letters else ""
-                raise UsageError(f"{doc.name}: no wire items found{why}")
-            out.append(prepared)
+        prepared = [prepare_document(doc, opts) for doc in docs]
+        if docs and not any(p.items for p in prepared):
+            _refuse(docs[0], prepared[0])
+        # a source with items keeps its item-less parts (an oversize JSON line, an empty
+        # file of a directory): their dead letters are published beside the items
+        out += prepared
     return out
+
+
+def _refuse(doc: Document, prepared: Prepared) -> NoReturn:
+    """The ``UsageError`` for a source that yields no wire item at all, named by its first part."""
+    if not doc.refused and not doc.data.strip():
+        raise UsageError(f"{doc.name} is empty: nothing to publish")
+    why = f" ({prepared.dead_letters[0].reason})" if prepared.dead_letters else ""
+    raise UsageError(f"{doc.name}: no wire items found{why}")
 
 
 def check_data_dir(settings: Settings) -> None:

@@ -22,7 +22,7 @@ from schemas.models import InvalidItem, RawMeta, WireItem
 from wirecore.byline import canonical_agencies, parse_byline
 from wirecore.dates import check_storable, format_utc, read_fetched_at, source_zone
 from wirecore.language import detect_language
-from wirecore.text import decode_text, first_sentence, looks_binary, short_hash
+from wirecore.text import decode_text, first_sentence, looks_binary, short_hash, visible
 from wirecore.xmlsafe import local, parse_xml
 
 __all__ = ["FORMATS", "parse_raw_item", "InvalidItem"]
@@ -97,7 +97,9 @@ def _build(
         fields.dateline = fields.dateline or byline.dateline
         fields.places = fields.places or byline.places
         fields.agencies = canonical_agencies(fields.agencies + byline.agencies)
-    headline = fields.headline or first_sentence(body)
+    if not visible(body):  # only zero-width, direction or format characters: nothing to read
+        body = ""
+    headline = fields.headline if visible(fields.headline) else first_sentence(body)
     if not headline:
         raise InvalidItem("empty item: no headline and no body text")
     published = check_storable(fields.published or fetched, "published")

@@ -34,15 +34,34 @@ def status_of(value) -> str:
     return status
 
 
+MAX_REVISION = (1 << 31) - 1
+
+
+def small_int(value, max_digits: int) -> int | None:
+    """A non-negative int from a JSON int or an ASCII digit string of at most ``max_digits``
+    digits; None otherwise. ``str.isdigit`` alone is not enough: "²" and "٣" are digits to it
+    and ``int()`` refuses the first, and a 5000-digit string exceeds ``int``'s conversion limit."""
+    if type(value) is int:
+        return value if value >= 0 else None
+    if isinstance(value, str):
+        text = value.strip()
+        if text.isascii() and text.isdigit() and len(text) <= max_digits:
+            return int(text)
+    return None
+
+
+def revision_of(value) -> int:
+    """An item's version number (ninjs ``version``, NewsML ``version``); 0 when absent or not a
+    plain number, at most ``MAX_REVISION`` (it is stored as UInt32)."""
+    revision = small_int(value, 10)
+    return min(revision, MAX_REVISION) if revision is not None else 0
+
+
 def urgency_of(value) -> int | None:
     """IPTC urgency 1 (flash) .. 9 from an int or a digit string; anything else is no urgency
     (advisory metadata: a bad value is dropped, the item itself is fine)."""
-    if isinstance(value, str):
-        value = value.strip()
-        value = int(value) if value.isdigit() and len(value) < 3 else None
-    if type(value) is int and 1 <= value <= 9:
-        return value
-    return None
+    urgency = small_int(value, 2)
+    return urgency if urgency is not None and 1 <= urgency <= 9 else None
 
 
 def subject_names(values) -> list[str]:

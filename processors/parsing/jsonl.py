@@ -10,7 +10,9 @@ from schemas.models import InvalidItem
 from wirecore.byline import canonical_agencies, places_of
 from wirecore.dates import parse_date_field
 from wirecore.language import declared_language
-from wirecore.text import html_to_text, normalise, short_hash
+from wirecore.text import html_to_text, normalise, short_hash, visible
+
+MAX_SOURCE_CHARS = 200
 
 
 def _first_str(obj: dict, *keys: str) -> str:
@@ -26,7 +28,9 @@ def _first_str(obj: dict, *keys: str) -> str:
 def parse_jsonl(obj, source: str, tz: tzinfo) -> ItemFields:
     if not isinstance(obj, dict):
         raise InvalidItem(f"JSON line is a {type(obj).__name__}, not an object")
-    own_source = _first_str(obj, "source").strip() or None
+    # the line's own source names the item (its id hashes it): one line of plain text, bounded
+    own_source = normalise(_first_str(obj, "source"))[:MAX_SOURCE_CHARS]
+    own_source = own_source if visible(own_source) else None
     headline = html_to_text(_first_str(obj, "headline", "title"))
     body = html_to_text(_first_str(obj, "body", "text", "body_text", "content", "summary"))
     guid = _first_str(obj, "guid", "id", "uri") or short_hash(own_source or source, headline, body)

@@ -10,7 +10,7 @@ from datetime import tzinfo
 
 from lxml import etree
 
-from processors.parsing.editorial import status_of, subject_names, urgency_of
+from processors.parsing.editorial import revision_of, status_of, subject_names, urgency_of
 from processors.parsing.fields import ItemFields
 from schemas.models import InvalidItem
 from wirecore.byline import canonical_agencies, places_of
@@ -88,7 +88,7 @@ def parse_newsml(root: etree._Element, source: str, tz: tzinfo) -> ItemFields:
         [n for n in (_source_name(el) for el in index.get("infoSource", [])) if n])
     lang_el = first("language")
     language = declared_language(lang_el.get("tag") if lang_el is not None else None)
-    version_attr = root.get("version") or "0"
+    version_attr = root.get("version")
     status_el = first("pubStatus")
     embargo = first("embargoed", "embargo")
     subjects = [_subject(el) for el in index.get("subject", [])
@@ -105,7 +105,7 @@ def parse_newsml(root: etree._Element, source: str, tz: tzinfo) -> ItemFields:
         agencies=agencies,
         language=language or declared_language(root.get(XML_LANG)),
         url=None,
-        revision=int(version_attr) if version_attr.isdigit() and len(version_attr) < 10 else 0,
+        revision=revision_of(version_attr),
         status=status_of((status_el.get("qcode") or _text(status_el)) if status_el is not None else None),
         embargoed=parse_date_field(_text(embargo) or None, tz, "embargo"),
         urgency=urgency_of(_text(first("urgency"))),

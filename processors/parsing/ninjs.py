@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import tzinfo
 
-from processors.parsing.editorial import status_of, subject_names, urgency_of
+from processors.parsing.editorial import revision_of, status_of, subject_names, urgency_of
 from processors.parsing.fields import ItemFields
 from schemas.models import InvalidItem
 from wirecore.byline import canonical_agencies, places_of
@@ -76,8 +76,6 @@ def parse_ninjs(obj, source: str, tz: tzinfo) -> ItemFields:
                              "firstcreated")
     version_created = parse_date_field(obj.get("versioncreated"), tz, "versioncreated")
     dateline = _located(obj.get("located"))
-    version = obj.get("version")
-    revision = int(version) if isinstance(version, (int, str)) and str(version).isdigit() else 0
     guid = _str(obj.get("uri")) or _str(obj.get("guid")) or short_hash(source, headline, body)
     return ItemFields(
         guid=guid[:500],
@@ -90,7 +88,7 @@ def parse_ninjs(obj, source: str, tz: tzinfo) -> ItemFields:
         agencies=canonical_agencies(_names(obj.get("infosource") or obj.get("infosources"))),
         language=declared_language(obj.get("language")),
         url=_str(obj.get("url")) or None,
-        revision=min(revision, 1 << 31),
+        revision=revision_of(obj.get("version")),
         status=status_of(obj.get("pubstatus")),
         embargoed=parse_date_field(obj.get("embargoed"), tz, "embargoed"),
         urgency=urgency_of(obj.get("urgency")),

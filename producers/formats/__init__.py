@@ -17,12 +17,13 @@ from producers.formats.listing import split_listing
 from producers.formats.xmlfeeds import split_xml
 from schemas.models import InvalidItem
 
-__all__ = ["SplitResult", "detect_format", "split_document"]
+__all__ = ["FORMATS", "SplitResult", "detect_format", "split_document"]
 
 _SPLITTERS = {
     "listing": split_listing, "rss": split_xml, "atom": split_xml, "newsml": split_xml,
     "ninjs": split_ninjs, "jsonl": split_jsonl,
 }
+FORMATS = tuple(_SPLITTERS)
 
 
 def split_document(

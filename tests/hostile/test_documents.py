@@ -153,3 +153,23 @@ def test_newest_first_feed_is_published_oldest_first_in_every_format(tmp_path):
         (tmp_path / name).write_bytes(data)
         records, dead = route(tmp_path / name)
         assert [r["guid"] for r in records] == ["b", "a"] and dead == [], name
+
+
+@pytest.mark.parametrize(("tail", "dead_letters"), [
+    (b"<item " * 200000, 1),  # one unclosed <item> up to </channel>: "truncated <item>"
+    (b'<item xmlns="' * 100000, 1),
+    (b"<!DOCTYPE " * 100000, 1),  # before the item: the document's DTD is refused
+])
+def test_unclosed_tags_in_a_feed_are_cut_in_linear_time(tmp_path, tail, dead_letters):
+    """The item splitter looked for each tag's ">" (and each DOCTYPE's end) with a regex from
+    every "<item " (or "<!DOCTYPE"): quadratic, a 1 MB feed held parse/produce/up for minutes."""
+    import time
+
+    body = GOOD_A + tail if b"DOCTYPE" not in tail else tail + GOOD_A
+    path = tmp_path / "feed.xml"
+    path.write_bytes(rss(body))
+    started = time.monotonic()
+    records, letters = route(path)
+    assert time.monotonic() - started < 10
+    assert [r["guid"] for r in records] == ["a"]
+    assert len(letters) == dead_letters, letters

@@ -20,6 +20,10 @@ DATES = b"".join(b'{"guid": "d%d", "headline": "Bericht %d", "body": "Tekst %d."
     ({"source_tz": "../../etc/passwd"}, "--source-tz: unknown time zone"),
     ({"fetched_at": "bogus"}, "--fetched-at: unparseable fetched_at 'bogus'"),
     ({"fetched_at": "0001-01-01T00:00:00Z"}, "outside the storable range"),
+    ({"fmt": "bogus"}, "--format: unknown format 'bogus' (one of listing, rss, atom, newsml, ninjs, jsonl)"),
+    ({"fmt": "RSS"}, "--format: unknown format 'RSS'"),
+    ({"source": " "}, "--source: ' ' is not a source name"),
+    ({"source": "anp\x01"}, "--source: 'anp\\x01' is not a source name"),
 ])
 def test_check_options_refuses(kwargs, says):
     with pytest.raises(UsageError) as caught:
@@ -31,6 +35,8 @@ def test_check_options_accepts_what_the_parser_reads():
     check_options(source_tz="Europe/Amsterdam", fetched_at="2026-01-24T18:00:00Z")
     check_options(source_tz=None, fetched_at="2026-01-24 18:00")  # naive: UTC
     check_options()
+    check_options(fmt="newsml", source="Reuters World")
+    check_options(source="")  # an empty --source means the default name, as before
 
 
 def error_lines(run) -> list[str]:
@@ -65,3 +71,23 @@ def test_up_bad_fetched_at_starts_nothing(tmp_path):
     lines = error_lines(run)
     assert len(lines) == 1 and lines[0].startswith("error: --fetched-at: unparseable fetched_at")
     assert not (tmp_path / "data" / "logs").exists()  # no child process was started
+
+
+@pytest.mark.parametrize(("args", "says"), [
+    (["--format", "bogus"], "error: --format: unknown format 'bogus'"),
+    (["--source", " "], "error: --source: ' ' is not a source name"),
+])
+def test_produce_bad_format_or_blank_source_publishes_nothing(tmp_path, args, says):
+    """A typo in ``--format`` made every good document a dead letter; a blank ``--source``
+    was published and dead-lettered at parse ("missing source"), after ``produce`` exited 0."""
+    feed = tmp_path / "dates.jsonl"
+    feed.write_bytes(DATES)
+    out = tmp_path / "published.jsonl"
+    run = run_cli(["produce", *args, str(feed)], data_dir=tmp_path / "data", published=out)
+    assert run.returncode == 2
+    [line] = error_lines(run)
+    assert line.startswith(says), line
+    assert read_published(out) == [] and read_published(out, "dlq") == []
+    parsed = run_cli(["parse", *args, str(feed)], data_dir=tmp_path / "data")
+    assert parsed.returncode == 2 and parsed.stdout == b""
+    assert error_lines(parsed) == [line]

@@ -174,5 +174,5 @@ def _stream_documents(stream: BinaryIO, base: Document, limits: ProducerLimits) 
     base.data, base.size = data, size
     if not complete:
         base.refused = (f"document of more than {limits.max_document_bytes} bytes exceeds "
-                        f"max_document_bytes; refused at {base.name}")
+                        f"max_document_bytes (WIRESTREAM_MAX_DOCUMENT_BYTES); refused at {base.name}")
     yield base

@@ -143,7 +143,7 @@ class UrlSource:
                        content_type=response.headers.get("Content-Type"), size=body.size)
         if not complete:
             doc.refused = (f"document of more than {limit} bytes (after decompression) exceeds "
-                           f"max_document_bytes; refused at {self.url}")
+                           f"max_document_bytes (WIRESTREAM_MAX_DOCUMENT_BYTES); refused at {self.url}")
         elif self._state:
             self._state.set_validators(self.url, response.headers.get("ETag"),
                                        response.headers.get("Last-Modified"))

@@ -203,11 +203,24 @@ def simhash_many(texts: list[list[str]]) -> list[int | None]:
     bits = np.unpackbits(h.view(np.uint8), bitorder="little").reshape(-1, 64)
     shingles = lengths - 2
     starts = np.concatenate(([0], np.cumsum(shingles)[:-1]))
-    votes = np.add.reduceat(bits, starts, axis=0, dtype=np.int64) * 2 > shingles[:, None]
+    votes = _bit_counts(bits, starts, int(shingles.max())) * 2 > shingles[:, None]
     hashes = np.packbits(votes, axis=1, bitorder="little").view(np.uint64)[:, 0].tolist()
     for i, value in zip(rows, hashes, strict=True):
         out[i] = value
     return out
+
+
+def _bit_counts(bits: np.ndarray, starts: np.ndarray, longest: int) -> np.ndarray:
+    """Per item (rows from each of ``starts``), how many of its shingle hashes set each of the
+    64 bits. Summed as four 16-bit counters per 64-bit word (SWAR): a quarter of the additions
+    of a ``reduceat`` over the bit matrix itself, and the strided 2-D ``reduceat`` was most of
+    the SimHash of a wire-sized item (~100 us of 1,000 items' batch each). An item with 65,536
+    shingles or more would carry from one counter into the next: then the plain sum."""
+    if longest >= 1 << 16:
+        return np.add.reduceat(bits, starts, axis=0, dtype=np.int64)
+    lanes = bits.astype(np.uint16).view(np.uint64)  # (shingles, 16): four counters a word
+    sums = np.add.reduceat(lanes, starts, axis=0)
+    return sums.view(np.uint16).reshape(len(starts), 64).astype(np.int64)
 
 
 def hamming(a: int, b: int) -> int:

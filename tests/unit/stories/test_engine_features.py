@@ -80,3 +80,27 @@ def test_simhash_of_a_batch_is_each_items_own():
     rows.insert(1, ["too", "short"])
     assert simhash_many(rows) == [simhash(r) for r in rows]
     assert simhash_many(rows)[1] is None and simhash_many([]) == []
+
+
+def test_bit_counts_in_16_bit_lanes_equal_the_plain_sum_and_long_items_take_the_plain_path():
+    """``_bit_counts`` sums four 16-bit counters per word; an item of 65,536+ shingles would
+    carry between counters, so it takes the plain sum. Both give the exact counts."""
+    import numpy as np
+
+    from processors.stories.text import _bit_counts
+
+    rng = np.random.default_rng(7)
+    for lengths in ([1, 3, 150, 2, 900], [70_000, 5, 300]):
+        hashes = rng.integers(0, 2**63, sum(lengths), dtype=np.uint64)
+        hashes[: lengths[0]] = np.uint64(2**64 - 1)  # a first item with every bit set: the max count
+        bits = np.unpackbits(hashes.view(np.uint8), bitorder="little").reshape(-1, 64)
+        starts = np.concatenate(([0], np.cumsum(lengths)[:-1]))
+        plain = np.add.reduceat(bits, starts, axis=0, dtype=np.int64)
+        assert np.array_equal(_bit_counts(bits, starts, max(lengths)), plain)
+    assert plain[0, 0] == 70_000  # the long item: counted past 16 bits
+
+
+def test_a_very_long_item_hashes_the_same_alone_and_in_a_batch():
+    words = [f"w{i % 5000}" for i in range(66_000)]  # 65,998 shingles: the plain path
+    rows = [tokenise(f"{QUAKE_1} {QUAKE_2}"), words]
+    assert simhash_many(rows) == [simhash(r) for r in rows]

@@ -56,7 +56,8 @@ def test_refused_document_keeps_a_prefix_and_a_reference(tmp_path):
     (d,) = iter_file_documents(path, FETCHED, limits=SMALL)
     assert d.refused and d.size > SMALL.max_document_bytes and len(d.data) <= SMALL.refusal_prefix
     (dl,) = prepare_document(d, PipelineOptions(limits=SMALL)).dead_letters
-    assert "exceeds max_document_bytes (WIRESTREAM_MAX_DOCUMENT_BYTES); refused at" in dl.reason and str(path) in dl.reason
+    assert "exceeds max_document_bytes (WIRESTREAM_MAX_DOCUMENT_BYTES); refused at" in dl.reason
+    assert str(path) in dl.reason
     assert dl.original == (b"word " * 5000)[: len(dl.original)]
 
 

@@ -32,7 +32,7 @@ def status_command(
     check_read_target(s)  # a misspelt DSN or embedded path is bad input (2), not "not running"
     quiet_client_retries()
     if once:
-        with not_running():
+        with not_running(as_json):
             first = read_kafka(s)
             ch = read_clickhouse(open_reader(s), s.clickhouse_database, stories)
         time.sleep(max(0.0, min(interval, 1.0) - (time.monotonic() - first.at)))
@@ -51,13 +51,17 @@ def status_command(
 
 
 @contextmanager
-def not_running():
-    """What ``status`` reports on is not there: exit 3 (``NotRunningError``), one line."""
+def not_running(as_json: bool = False):
+    """What ``status`` reports on is not there: exit 3 (``NotRunningError``), one line on
+    stderr; with ``--json`` also one JSON object on stdout (``{"running": false, "error":
+    ...}``), so a script piping it into a JSON reader reads an answer, not nothing."""
     from wirecore.errors import ClickHouseUnavailable, KafkaUnavailable, NotRunningError
 
     try:
         yield
     except (KafkaUnavailable, ClickHouseUnavailable) as exc:
+        if as_json:
+            sys.stdout.write(orjson.dumps({"running": False, "error": str(exc)}).decode() + "\n")
         raise NotRunningError(f"{exc} — is the pipeline running? (`wirestream up --follow`)") from None
 
 

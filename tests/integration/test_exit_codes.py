@@ -4,6 +4,7 @@ changed that should not have (``sql "DROP TABLE items"`` leaves the table there)
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -153,6 +154,8 @@ def test_status_with_nothing_running_exits_3(env):
     p = run(env, "status", "--once", "--json", timeout=60)
     assert p.returncode == 3, p
     one_error_line(p, "unreachable", "is the pipeline running?")
+    answer = json.loads(p.stdout)  # a script reading stdout gets an answer too
+    assert answer["running"] is False and "unreachable" in answer["error"]
 
 
 # -- 130 interrupted -------------------------------------------------------------------------

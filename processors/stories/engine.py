@@ -13,6 +13,7 @@ from its state in between.
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import hashlib
 import itertools
 from collections.abc import Iterable
@@ -20,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from processors.stories.aliases import ALIASES
 from processors.stories.features import ItemFeatures, content_hash, featurise, full_text
 from processors.stories.index import StoryIndex
 from processors.stories.model import (
@@ -124,6 +126,11 @@ class StoryEngine:
             return Assignment(story.story_id, DUPLICATE, 1.0, evidence, story.snapshot(), changes)
 
         terms = features or featurise(doc, cfg.stem_len, tokens, chash)
+        boost = cfg.name_boost
+        if cfg.guess_names and not terms.names and _uncased(doc):
+            terms = self._guessed_names(terms, doc)
+            if not cfg.guess_boost:
+                boost = 1.0
         head_names = terms.head_names
         kept = KeptItem(doc.id, chash, doc.guid, terms.simhash, terms.n_tokens)
         merged: list[str] = []
@@ -133,7 +140,7 @@ class StoryEngine:
             story, evidence = revised
             relation, score = REVISION, 1.0
         else:
-            vec = build_vector(terms, self.index, len(self.stories), cfg.name_boost)
+            vec = build_vector(terms, self.index, len(self.stories), boost)
             places = {p.lower() for p in doc.places}
             candidates, touched = find_candidates(
                 vec, self.index, self.stories, cfg.query_terms, cfg.max_posting,
@@ -196,6 +203,34 @@ class StoryEngine:
                           merged, demoted)
 
     # -- steps -------------------------------------------------------------------------------
+    def _guessed_names(self, terms: ItemFeatures, doc: StoryDoc) -> ItemFeatures:
+        """``terms`` with names guessed for an item whose case says nothing: content terms
+        (letters only, ``guess_min_len`` or longer) whose background share is at most
+        ``guess_share`` (0: in no word list of the wire languages; most such terms in a news
+        snippet are names, some are misspellings). Title terms among them are its headline
+        names. A pure function of the item and the shipped table, so a restored engine and
+        one handed precomputed features guess the same."""
+        cfg = self.config
+        prior = background_prior(cfg.stem_len, cfg.idf_prior_terms)
+        ids = terms.ids
+        if len(ids) == 0:
+            return terms
+        guess = prior.share(ids) <= cfg.guess_share
+        words = terms.words
+        id_list = ids.tolist()
+        for i in np.flatnonzero(guess).tolist():
+            w = words[id_list[i]]
+            if len(w) < cfg.guess_min_len or not w.isalpha():
+                guess[i] = False
+        if not guess.any():
+            return terms
+        name_ids = ids[guess].tolist()
+        names = frozenset(words[t] for t in name_ids)
+        title = {ALIASES.get(t, t)[:cfg.stem_len] for t in tokenise(doc.title)}
+        head = sorted(t for t in name_ids if words[t] in title)
+        return dataclasses.replace(terms, names=names, name_mask=guess, name_ids=name_ids,
+                                   head_names=head)
+
     def _idf(self, ids: np.ndarray) -> np.ndarray:
         return self.index.idf(ids, len(self.stories))
 
@@ -385,6 +420,11 @@ class StoryEngine:
     @property
     def live_stories(self) -> int:
         return len(self.stories)
+
+
+def _uncased(doc: StoryDoc) -> bool:
+    """Whether the item's text has no capital letter (a lowercased feed)."""
+    return doc.title == doc.title.lower() and doc.text == doc.text.lower()
 
 
 def _opening_order(story: Story) -> tuple[bool, float, int]:

@@ -45,7 +45,7 @@ def build_table(stem_len: int, langs: tuple[str, ...] = LANGS) -> tuple[np.ndarr
     except ImportError:
         raise RuntimeError(
             f"the background IDF prior for stem_len={stem_len} is not shipped and building it "
-            "needs wordfreq (pip install 'wordfreq==3.1.1'), or set idf_prior=0") from None
+            "needs wordfreq (pip install 'wordfreq==3.1.1'), or set idf_prior=0 and guess_names=False") from None
     from wordfreq import available_languages, read_cBpack, word_frequency
 
     files = available_languages("best")

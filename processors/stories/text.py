@@ -126,7 +126,8 @@ _NAME = re.compile(r"(?<=[\w,;:)] )[^\W\d_a-z][\w'-]*", re.UNICODE)  # a-z never
 def name_tokens(text: str) -> list[str]:
     """Capitalised words not at a sentence start: a cheap, language-free name detector.
 
-    Finds nothing in lowercased feeds, which then fall back to rarity alone.
+    Finds nothing in lowercased feeds; there the engine takes terms in no word list of the
+    background table for names (``EngineConfig.guess_names``) and rarity does the rest.
     """
     words = [w for w in _NAME.findall(text) if w[0].isupper() and not w.isupper()]
     return tokenise(" ".join(words))

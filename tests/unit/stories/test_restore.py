@@ -16,11 +16,12 @@ from tests.unit.stories.docs import random_docs
 ECB_DEV = Path(__file__).resolve().parents[4] / "shared/data/ecbplus/ecbplus_dev.jsonl"
 
 
-def _stream() -> list[StoryDoc]:
-    """ECB+ dev with copies and guid revisions mixed in, plus unrelated filler items."""
+def _stream(short: bool = False) -> list[StoryDoc]:
+    """ECB+ dev with copies and guid revisions mixed in, plus unrelated filler items
+    (``short``: lowercased snippets, whose names the engine guesses from the word lists)."""
     if not ECB_DEV.exists():
         pytest.skip("shared/data not present")
-    docs = [x.doc for x in load_split(ECB_DEV)]
+    docs = [x.doc for x in load_split(ECB_DEV, short=short)]
     out: list[StoryDoc] = []
     for i, d in enumerate(docs):
         out.append(replace(d, guid=f"g{i}"))
@@ -44,13 +45,14 @@ def _decision(a) -> tuple:
     return (a.story_id, a.relation, a.score, orjson.dumps(a.evidence), a.story)
 
 
-@pytest.mark.parametrize("cfg", [
-    EngineConfig(),
-    EngineConfig(idle_hours=24, min_idle_items=20, sweep_every=8),  # evictions on the way
-    EngineConfig(idf_prior_max_terms=1 << 30),  # the background IDF prior on every item
+@pytest.mark.parametrize(("cfg", "short"), [
+    (EngineConfig(), False),
+    (EngineConfig(idle_hours=24, min_idle_items=20, sweep_every=8), False),  # evictions
+    (EngineConfig(idf_prior_max_terms=1 << 30), False),  # the background prior on every item
+    (EngineConfig(), True),  # lowercased snippets: guessed names (``guess_names``)
 ])
-def test_restore_at_any_point_gives_identical_decisions(cfg):
-    stream = _stream()
+def test_restore_at_any_point_gives_identical_decisions(cfg, short):
+    stream = _stream(short)
     reference = StoryEngine(cfg)
     expected = [_decision(reference.assign(d)) for d in stream]
     assert {e[1] for e in expected} == {"new", "update", "duplicate", "revision"}

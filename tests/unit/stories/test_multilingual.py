@@ -14,7 +14,7 @@ ITEMS = Path(__file__).resolve().parents[2] / "data" / "multilingual" / "items.j
 def test_cross_language_pairs_are_precise_and_some_are_found():
     scores = evaluate(load_split(ITEMS), engine_clusterer(EngineConfig()), range(5))
     assert scores.pair_p >= 0.95  # measured 1.00
-    assert scores.pair_r >= 0.45  # measured 0.56
+    assert scores.pair_r >= 0.6  # measured 0.74 (0.70 before the background IDF prior)
 
 
 def test_cross_language_join_says_so_in_evidence_and_languages():

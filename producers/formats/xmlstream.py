@@ -259,6 +259,8 @@ class XmlItemRuns:
         self.closing = b"".join(b"</" + n + b">" for n in reversed(self.stack))
 
     def _item_ends(self, stop: int) -> None:
+        if self.kept is None and stop - self.item_start > self.max_item:
+            self._oversize()  # found at its end tag (the scan jumped over its content)
         if self.kept is not None:
             size = stop - self.item_start
             self.out.append(Piece(self.kept, self.item_start, size=size,
@@ -282,6 +284,12 @@ class XmlItemRuns:
             self.out.append(Piece(self.header + body + self.closing, self.run_start))
         self.run_start = None
 
+    def _oversize(self) -> None:
+        """The current item is larger than ``max_item_bytes``: give out the run of the items
+        before it, keep only its prefix from now on."""
+        self._emit_run()
+        self.kept = bytes(self._slice(self.item_start, self.item_start + self.max_item))
+
     def _check(self) -> None:
         """Bound what is kept: the header, an item, the bytes between items."""
         if self.header is None:
@@ -291,8 +299,7 @@ class XmlItemRuns:
             return
         if self._in_item:
             if self.kept is None and self.pos - self.item_start > self.max_item:
-                self._emit_run()  # the items before this one
-                self.kept = bytes(self._slice(self.item_start, self.item_start + self.max_item))
+                self._oversize()
         elif self.run_start is not None and self.pos - self.last_end > self.max_item:
             self._emit_run()  # a long stretch of non-item content: not kept
 

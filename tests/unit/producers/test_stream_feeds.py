@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import io
 import time
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from producers.formats import detect_format
 from producers.formats.base import DocumentContext
 from producers.formats.xmlfeeds import split_xml
 from producers.formats.xmlstream import NotStreamable, XmlItemRuns, stream_encoding_problem
@@ -292,3 +294,25 @@ def test_a_small_feed_is_still_one_document():
     data = rss(rss_item(1))
     (d,) = read(data)
     assert d.data == data and d.fmt is None and not d.refused
+
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "formats"
+XML_FIXTURES = sorted(p.name for p in FIXTURES.glob("*.xml"))
+RDF = (b'<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+       b'xmlns="http://purl.org/rss/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/">'
+       b'<channel rdf:about="x"><title>T</title><dc:language>fr</dc:language><items><rdf:Seq>'
+       b'<rdf:li resource="a"/></rdf:Seq></items></channel>'
+       + b"".join(b'<item rdf:about="u%d"><title>I %d</title><link>u%d</link><dc:date>2026-01-2%dT10:00:00Z'
+                  b"</dc:date></item>" % (i, i, i, i) for i in range(5))
+       + b'<textinput rdf:about="s"><title>S</title></textinput></rdf:RDF>')
+
+
+@pytest.mark.parametrize("name", [*XML_FIXTURES, "rdf"])
+def test_fixture_feeds_streamed_at_every_cut_give_the_whole_document_items(name):
+    data = RDF if name == "rdf" else (FIXTURES / name).read_bytes()
+    fmt = detect_format(data)
+    expected = whole_items(data, fmt)
+    assert expected
+    for cut in range(1, len(data), max(1, len(data) // 300)):
+        assert streamed_items(pieces(data, fmt, [cut], run_bytes=1, max_item=len(data),
+                                     header_limit=len(data)), fmt) == expected, cut

@@ -19,8 +19,10 @@ Memory is one run (about ``run_bytes``) plus one item; nothing else is kept:
   not kept, once they pass ``max_item_bytes``.
 
 A feed is not streamed (``NotStreamable``, raised before any run is given out) when no item
-starts within ``header_limit`` bytes, or when its header has a DTD ``split_xml`` refuses: the
-DTD's entities could be used by any item, so those documents stay refused whole, with why.
+starts within ``header_limit`` bytes, or when its header has a DTD with an internal subset or
+entity declarations: any item could use them, so those documents stay refused whole, with
+why. A DTD with only an external id is refused as ``split_xml`` refuses it (one dead letter)
+and the items are read without it.
 
 Every search continues where the previous one stopped, also across blocks: no input
 (``"<item " * 200000``, an unclosed comment) makes the scan quadratic.
@@ -42,6 +44,7 @@ _NAME_MAX = 256
 _NAME = re.compile(rb"[^\s/>]{1,%d}" % _NAME_MAX)
 _TERM = {"comment": b"-->", "cdata": b"]]>", "pi": b"?>", "decl": b">", "start": b">", "end": b">"}
 _MAX_STACK = 256  # open elements outside items that are tracked (headers are a few deep)
+_DOCTYPE = re.compile(rb"<!DOCTYPE", re.I)
 _ENCODING = re.compile(rb"""^\s*<\?xml[^>]{0,200}?encoding\s*=\s*["']([A-Za-z0-9._-]{1,40})["']""")
 
 
@@ -254,9 +257,26 @@ class XmlItemRuns:
         try:
             check_xml_bytes(header)
         except InvalidItem as exc:
-            raise NotStreamable(f"its header is refused ({exc.reason})") from None
+            header = self._without_dtd(header, exc.reason)
         self.header, self.header_stack = header, list(self.stack)
         self.closing = b"".join(b"</" + n + b">" for n in reversed(self.stack))
+
+    def _without_dtd(self, header: bytes, reason: str) -> bytes:
+        """A DOCTYPE with only an external id (RSS 0.91's Netscape DTD) declares no entity an
+        item could use: as for a whole document, its refusal is a dead letter and the items
+        are read without it. A DTD with an internal subset or entities is not streamed: any
+        item may depend on it."""
+        m = _DOCTYPE.search(header)
+        end = header.find(b">", m.end()) if m else -1
+        if m is None or end < 0 or b"[" in header[m.start() : end] or b"<!ENTITY" in header:
+            raise NotStreamable(f"its header is refused ({reason})")
+        stripped = header[: m.start()] + header[end + 1 :]
+        try:
+            check_xml_bytes(stripped)
+        except InvalidItem as exc:
+            raise NotStreamable(f"its header is refused ({exc.reason})") from None
+        self.out.append(Piece(header, 0, refused=f"document refused: {reason}"))
+        return stripped
 
     def _item_ends(self, stop: int) -> None:
         if self.kept is None and stop - self.item_start > self.max_item:

@@ -213,7 +213,8 @@ def test_hostile_item_starts_across_every_block_are_linear():
 @pytest.mark.parametrize(("data", "why"), [
     (b"<rss><channel>" + b"<title>t</title>" * 1000, "no <item> element starts in its first 4000 bytes"),
     (b'<!DOCTYPE rss [<!ENTITY a "b">]><rss><channel>' + rss_item(1), "its header is refused (XML entity"),
-    (b'<!DOCTYPE rss SYSTEM "http://x/rss.dtd"><rss><channel>' + rss_item(1), "its header is refused (XML DTD"),
+    (b'<!DOCTYPE rss SYSTEM "x" [<!ELEMENT rss ANY>]><rss><channel>' + rss_item(1),
+     "its header is refused (XML DTD"),
 ])
 def test_a_feed_that_cannot_be_cut_safely_is_not_streamed(data, why):
     with pytest.raises(NotStreamable) as info:
@@ -316,3 +317,18 @@ def test_fixture_feeds_streamed_at_every_cut_give_the_whole_document_items(name)
     for cut in range(1, len(data), max(1, len(data) // 300)):
         assert streamed_items(pieces(data, fmt, [cut], run_bytes=1, max_item=len(data),
                                      header_limit=len(data)), fmt) == expected, cut
+
+
+def test_an_external_dtd_is_refused_as_in_the_whole_document_and_the_items_go_on():
+    data = (b'<?xml version="1.0"?>\n<!DOCTYPE rss PUBLIC "-//Netscape Communications//DTD RSS 0.91//EN"'
+            b' "http://my.netscape.com/publish/formats/rss-0.91.dtd">\n<rss version="0.91"><channel>'
+            b"<title>T</title><language>en-us</language>"
+            + b"".join(b"<item><title>T %d</title><link>http://x/%d</link></item>" % (i, i) for i in range(9))
+            + b"</channel></rss>")
+    whole = split_xml(data, ctx("rss"))
+    first, *runs = pieces(data, "rss", 50, run_bytes=100)
+    assert first.refused == whole.errors[0][0] == ("document refused: XML DTD with internal subset "
+                                                   "or external id refused")
+    assert b"<!DOCTYPE" not in b"".join(r.data for r in runs)
+    streamed = streamed_items(runs, "rss")
+    assert streamed == [(i.key, i.payload) for i in whole.items] and len(streamed) == 9

@@ -41,7 +41,7 @@ from wirecore.xmlsafe import check_xml_bytes
 STREAMABLE = frozenset(ITEM_TAG)  # rss, atom, newsml
 
 _NAME_MAX = 256
-_NAME = re.compile(rb"[^\s/>]{1,%d}" % _NAME_MAX)
+_NAME = re.compile(rb"[^\s/><]{1,%d}" % _NAME_MAX)
 _TERM = {"comment": b"-->", "cdata": b"]]>", "pi": b"?>", "decl": b">", "start": b">", "end": b">"}
 _MAX_STACK = 256  # open elements outside items that are tracked (headers are a few deep)
 _DOCTYPE = re.compile(rb"<!DOCTYPE", re.I)

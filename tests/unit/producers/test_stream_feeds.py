@@ -332,3 +332,9 @@ def test_an_external_dtd_is_refused_as_in_the_whole_document_and_the_items_go_on
     assert b"<!DOCTYPE" not in b"".join(r.data for r in runs)
     streamed = streamed_items(runs, "rss")
     assert streamed == [(i.key, i.payload) for i in whole.items] and len(streamed) == 9
+
+
+def test_a_stray_less_than_sign_does_not_swallow_the_next_item():
+    data = rss(rss_item(1), b"a << b", rss_item(2))
+    keys = [p for p in pieces(data, "rss", 16, run_bytes=1) if not p.refused]
+    assert len(keys) == 2  # one run per item: the "<<" opened no tag

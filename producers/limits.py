@@ -43,3 +43,10 @@ class ProducerLimits:
     def line_chunk_bytes(self) -> int:
         """JSON-lines files are split into documents of about this many bytes of whole lines."""
         return max(self.max_item_bytes, min(self.max_document_bytes, 4 << 20))
+
+    @property
+    def xml_run_bytes(self) -> int:
+        """A feed larger than ``max_document_bytes`` is split into runs of about this many
+        bytes of whole items (smaller than JSON-lines runs: a parsed XML run takes several
+        times its size in memory)."""
+        return max(self.max_item_bytes, min(self.max_document_bytes, 1 << 20))

@@ -98,7 +98,8 @@ def prepare_document(doc: Document, opts: PipelineOptions) -> Prepared:
                        source_tz=opts.source_tz)
 
     if doc.refused:
-        stopped_early = doc.fmt != "jsonl"  # a refused document was read only up to its limit
+        # a refused document was read only up to its limit; a line or streamed item whole
+        stopped_early = doc.fmt != "jsonl" and not doc.exact_size
         out.dead_letters.append(_letter(doc.refused, doc.data, meta(fmt), doc, limits, total=doc.size,
                                         at_least=stopped_early))
         return out

@@ -23,7 +23,7 @@ def source_name(ref: str) -> str:
 
 @dataclass(slots=True)
 class Document:
-    """A whole document, a run of whole JSON lines, or a refusal.
+    """A whole document, a run of whole JSON lines or of a big feed's items, or a refusal.
 
     ``refused`` is set when the reader had to stop keeping bytes (the document or one line is
     larger than its limit): ``data`` then holds only a prefix and ``size`` the bytes seen, and
@@ -39,3 +39,4 @@ class Document:
     refused: str | None = None
     size: int | None = None
     source: str | None = None  # default source name when name/url cannot give one (stdin)
+    exact_size: bool = False  # a refusal's ``size`` is the whole item's, not "at least"

@@ -1,9 +1,13 @@
 """Documents from a file, or from every file under a directory (sorted, hidden ones skipped).
 
-Reading is bounded: a document is read in blocks and refused (prefix kept) once it passes
-``max_document_bytes``; a JSON-lines file is streamed as runs of whole lines, and one line
-longer than ``max_item_bytes`` becomes a refusal of its own (prefix kept) while the lines
-around it go on. Peak memory is one run or one document, never the file.
+Reading is bounded: a document is read in blocks up to ``max_document_bytes``. A JSON-lines
+file is streamed as runs of whole lines, and one line longer than ``max_item_bytes`` becomes
+a refusal of its own (prefix kept) while the lines around it go on. An RSS, Atom or
+NewsML-G2 feed that passes ``max_document_bytes`` is streamed as runs of whole items
+(``producers.formats.xmlstream``): each run repeats the feed's header, an oversize or
+truncated item is a refusal of its own. Any other document that passes the limit is refused
+(prefix kept), with the reason it was not streamed. Peak memory is one run or one document,
+never the file.
 """
 
 from __future__ import annotations
@@ -15,8 +19,11 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
+from producers.formats.detect import detect_format
+from producers.formats.xmlstream import STREAMABLE, NotStreamable, XmlItemRuns, stream_encoding_problem
 from producers.limits import ProducerLimits
 from producers.sources.base import STREAM_SOURCE, Document, now_iso
+from schemas.models import InvalidItem
 
 BLOCK = 64 << 10
 _JSONL_SUFFIXES = (".jsonl", ".ndjson")
@@ -49,16 +56,22 @@ def is_jsonl(path: Path, fmt: str | None) -> bool:
 def read_capped(stream: BinaryIO, limit: int, keep: int) -> tuple[bytes, int, bool]:
     """(bytes, size seen, complete). Stops reading once ``limit`` is passed and then keeps
     only the first ``keep`` bytes, so a huge input never sits in memory whole."""
+    parts, size, complete = read_parts(stream, limit)
+    return (b"".join(parts) if complete else prefix(parts, keep)), size, complete
+
+
+def read_parts(stream: BinaryIO, limit: int) -> tuple[list[bytes], int, bool]:
+    """(blocks read, size seen, complete): the blocks up to just past ``limit``."""
     parts: list[bytes] = []
     size = 0
     while True:
         block = stream.read(BLOCK)
         if not block:
-            return b"".join(parts), size, True
+            return parts, size, True
         parts.append(block)
         size += len(block)
         if size > limit:
-            return prefix(parts, keep), size, False
+            return parts, size, False
 
 
 def prefix(parts: list[bytes], keep: int) -> bytes:
@@ -166,13 +179,70 @@ def _file_documents(file: Path, fetched_at: str | None, limits: ProducerLimits,
 
 
 def _stream_documents(stream: BinaryIO, base: Document, limits: ProducerLimits) -> Iterator[Document]:
-    """A whole document (refused past ``max_document_bytes``) or runs of JSON lines."""
+    """A whole document, runs of JSON lines, or runs of a big feed's items; any other
+    document past ``max_document_bytes`` is refused, saying why it was not streamed."""
     if is_jsonl(Path(base.name), base.fmt):
         yield from iter_lines_runs(stream, base, limits)
         return
-    data, size, complete = read_capped(stream, limits.max_document_bytes, limits.refusal_prefix)
-    base.data, base.size = data, size
-    if not complete:
-        base.refused = (f"document of more than {limits.max_document_bytes} bytes exceeds "
-                        f"max_document_bytes (WIRESTREAM_MAX_DOCUMENT_BYTES); refused at {base.name}")
+    parts, size, complete = read_parts(stream, limits.max_document_bytes)
+    if complete:
+        base.data, base.size = b"".join(parts), size
+        yield base
+        return
+    head = prefix(parts, 8192)
+    fmt, why = streamable_format(head, base)
+    if fmt is not None:
+        kept = prefix(parts, limits.refusal_prefix)
+        try:
+            yield from iter_xml_runs(parts, stream, base, fmt, limits)
+            return
+        except NotStreamable as exc:  # raised before any run was given out
+            why, parts = exc.reason, [kept]
+    base.data, base.size = prefix(parts, limits.refusal_prefix), size
+    base.refused = (f"document of more than {limits.max_document_bytes} bytes exceeds "
+                    f"max_document_bytes (WIRESTREAM_MAX_DOCUMENT_BYTES); refused at {base.name} "
+                    f"(not streamed: {why})")
     yield base
+
+
+def streamable_format(head: bytes, doc: Document) -> tuple[str | None, str]:
+    """(format, "") when a document starting with ``head`` can be streamed as runs of items,
+    else (None, why not)."""
+    fmt = doc.fmt
+    if fmt is None:
+        try:
+            fmt = detect_format(head, filename=doc.url or doc.name, content_type=doc.content_type)
+        except InvalidItem as exc:
+            return None, exc.reason
+    if fmt not in STREAMABLE:
+        return None, (f"a {fmt} document has no item boundaries to cut at; only RSS, Atom, "
+                      "NewsML-G2 and JSON lines are streamed")
+    problem = stream_encoding_problem(head)
+    return (None, problem) if problem else (fmt, "")
+
+
+def iter_xml_runs(parts: list[bytes], stream: BinaryIO, doc: Document, fmt: str,
+                  limits: ProducerLimits) -> Iterator[Document]:
+    """Runs of whole items of a big feed (``parts`` already read, then the rest of
+    ``stream``), and a refusal for each oversize or truncated item.
+
+    Raises ``NotStreamable`` before the first run when the feed cannot be cut safely."""
+    runs = XmlItemRuns(fmt, run_bytes=limits.xml_run_bytes, max_item_bytes=limits.max_item_bytes,
+                       header_limit=min(limits.max_item_bytes, limits.max_document_bytes))
+
+    def blocks() -> Iterator[bytes]:
+        parts.reverse()  # handed over one by one, so they are not held twice
+        while parts:
+            yield parts.pop()
+        while block := stream.read(BLOCK):
+            yield block
+
+    def documents(pieces) -> Iterator[Document]:
+        for piece in pieces:
+            yield Document(data=piece.data, name=doc.name, fetched_at=doc.fetched_at, url=doc.url,
+                           source=doc.source, content_type=doc.content_type, fmt=fmt,
+                           refused=piece.refused, size=piece.size, exact_size=True)
+
+    for block in blocks():
+        yield from documents(runs.feed(block))
+    yield from documents(runs.close())

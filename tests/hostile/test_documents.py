@@ -173,3 +173,29 @@ def test_unclosed_tags_in_a_feed_are_cut_in_linear_time(tmp_path, tail, dead_let
     assert time.monotonic() - started < 10
     assert [r["guid"] for r in records] == ["a"]
     assert len(letters) == dead_letters, letters
+
+
+@pytest.mark.parametrize(("tail", "guids", "reason"), [
+    (b"<item " * 200000, ["a"], "truncated <item> at byte"),
+    (b'<item xmlns="' * 100000, ["a"], "truncated <item> at byte"),
+    (b"<!--" * 200000, ["a"], None),  # an unclosed comment after the item: nothing more
+    (b"<![CDATA[" * 100000, ["a"], None),
+    (b"<!DOCTYPE " * 100000, [], "(not streamed: no <item> element starts in its first 100000"),
+])
+def test_unclosed_tags_in_a_streamed_feed_are_cut_in_linear_time(tmp_path, tail, guids, reason):
+    """The same hostile tails in a feed past max_document_bytes, cut into runs as it streams:
+    every search continues where the last one stopped, also across read blocks."""
+    import time
+
+    from producers.limits import ProducerLimits
+
+    body = GOOD_A + tail if b"DOCTYPE" not in tail else tail + GOOD_A
+    path = tmp_path / "feed.xml"
+    path.write_bytes(rss(body))
+    limits = ProducerLimits(max_item_bytes=100_000, max_document_bytes=200_000)
+    started = time.monotonic()
+    records, letters = route(path, limits=limits)
+    assert time.monotonic() - started < 10
+    assert [r["guid"] for r in records] == guids
+    assert len(letters) == (reason is not None), letters
+    assert reason is None or reason in letters[0], letters

@@ -181,3 +181,63 @@ def test_poll_backs_off_after_a_deadline(feed_server):
     docs = list(src.poll(60, backoff=Backoff(RetryPolicy(initial=2, cap=10, jitter=0)),
                          sleep=sleeps.append, on_error=errors.append, max_polls=2))
     assert docs == [] and sleeps == [2, 4] and "fetch deadline" in errors[0]
+
+
+def rss_archive(path, n: int, *, oversize_at: int | None = None, truncated: bool = False) -> None:
+    """An RSS archive of ``n`` items, newest first; one item of 3 MB at ``oversize_at``; a
+    last item cut off mid-tag when ``truncated``."""
+    with path.open("wb") as f:
+        f.write(b'<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0" '
+                b'xmlns:dc="http://purl.org/dc/elements/1.1/"><channel><title>Archief</title>'
+                b"<language>nl</language>\n")
+        for i in range(n):
+            pad = b"<dc:subject>" + b"x" * (3 * MIB) + b"</dc:subject>" if i == oversize_at else b""
+            f.write(b'<item><guid isPermaLink="false">urn:a:%d</guid><title>Bericht %d over de haven'
+                    b"</title><dc:creator>Redactie</dc:creator><pubDate>%s</pubDate><description>"
+                    b"<![CDATA[<p>Tekst van bericht %d.</p>]]></description>%s</item>\n"
+                    % (i, i, time.strftime("%a, %d %b %Y %H:%M:%S +0000",
+                                           time.gmtime(1769277600 - 60 * i)).encode(), i, pad))
+        f.write(b"<item><guid>urn:a:cut</guid><title>Half" if truncated else b"</channel></rss>\n")
+
+
+def test_big_rss_archive_is_streamed_as_runs_of_items_in_bounded_memory(tmp_path, baseline):
+    """Past WIRESTREAM_MAX_DOCUMENT_BYTES an RSS archive is cut into runs of whole items:
+    every item once, the same records as the whole-document split, memory bounded."""
+    rss_archive(tmp_path / "archive.rss", 30_000)
+    assert (tmp_path / "archive.rss").stat().st_size > 7 * MIB
+    limit = {"WIRESTREAM_MAX_DOCUMENT_BYTES": str(2 * MIB)}
+    at = ("--fetched-at", "2026-01-24T18:00:00Z")
+    streamed = run_wirestream("parse", "archive.rss", *at, tmp=tmp_path, env=limit, timeout=300)
+    assert streamed.code == 0, streamed.stderr[-2000:]
+    assert "parsed 30000 item(s), 0 dead letter(s)" in streamed.stderr
+    whole = run_wirestream("parse", "archive.rss", *at, tmp=tmp_path,
+                           env={"WIRESTREAM_MAX_DOCUMENT_BYTES": str(64 * MIB)}, timeout=300)
+    assert whole.code == 0, whole.stderr[-2000:]
+    by_id = {r["item_id"]: r for r in streamed.records}
+    assert by_id == {r["item_id"]: r for r in whole.records} and len(by_id) == 30_000
+    assert streamed.peak_rss_mib - baseline < 3 * 1 + 2 + 8, (streamed.peak_rss_mib, baseline)
+    assert whole.peak_rss_mib > streamed.peak_rss_mib + 40  # the whole document, parsed at once
+
+
+def test_big_rss_archive_with_an_oversize_item_and_a_truncated_end(tmp_path, baseline):
+    rss_archive(tmp_path / "archive.rss", 20_000, oversize_at=7_000, truncated=True)
+    run = run_wirestream("parse", "archive.rss", tmp=tmp_path,
+                         env={"WIRESTREAM_MAX_DOCUMENT_BYTES": str(2 * MIB)}, timeout=300)
+    assert run.code == 2, run.stderr[-2000:]
+    assert "parsed 19999 item(s), 2 dead letter(s)" in run.stderr
+    assert {r["guid"] for r in run.records} == {f"urn:a:{i}" for i in range(20_000) if i != 7_000}
+    oversize, truncated = run.dead_letters
+    assert re.search(r"archive\.rss: <item> at byte \d+: item of 314\d{4} bytes exceeds "
+                     r"max_item_bytes=1048576; original of 314\d{4} bytes truncated", oversize), oversize
+    assert re.search(r"archive\.rss: truncated <item> at byte \d+: no closing tag$", truncated), truncated
+    assert run.peak_rss_mib - baseline < 3 * 1 + 2 + 8, (run.peak_rss_mib, baseline)
+
+
+def test_a_big_page_that_cannot_be_streamed_says_why(tmp_path):
+    with (tmp_path / "page.html").open("wb") as f:
+        f.write(b"<html><body>" + b"<p>woord</p>" * (3 * MIB // 12) + b"</body></html>")
+    run = run_wirestream("parse", "page.html", tmp=tmp_path,
+                         env={"WIRESTREAM_MAX_DOCUMENT_BYTES": str(2 * MIB)})
+    assert run.code == 2 and run.records == []
+    assert ("refused at page.html (not streamed: a listing document has no item boundaries to cut "
+            "at; only RSS, Atom, NewsML-G2 and JSON lines are streamed)") in run.stderr

@@ -100,3 +100,26 @@ def test_up_publishes_good_items_and_stores_the_dead_letters(ws_env, tmp_path):
     assert base64.b64decode(row["original"]) == NUL_ITEM
 
 
+
+
+def test_produce_streams_a_big_feed_past_the_document_limit(ws_env, tmp_path, monkeypatch):
+    """An RSS archive past WIRESTREAM_MAX_DOCUMENT_BYTES is published as runs of whole items:
+    every good item once, the oversize item and the truncated last item dead-lettered."""
+    from tests.hostile.test_limits_and_fetching import rss_archive
+
+    s = load_settings()
+    kafka_admin.ensure_topics(s)
+    rss_archive(tmp_path / "archive.rss", 20_000, oversize_at=5_000, truncated=True)
+    monkeypatch.setenv("WIRESTREAM_MAX_DOCUMENT_BYTES", str(2 << 20))
+    proc = wirestream("produce", str(tmp_path / "archive.rss"), cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert "published 19999, unchanged 0, failed 0, dead-lettered 2" in proc.stderr
+    keys = [k.decode() for k, _ in read_topic(s, s.topic("raw"))]
+    assert sorted(keys) == sorted(f"urn:a:{i}" for i in range(20_000) if i != 5_000)
+    letters = [orjson.loads(v) for _, v in read_topic(s, s.topic("dlq"))]
+    reasons = sorted(dl["reason"] for dl in letters)
+    assert reasons[0].startswith("<item> at byte ") and "exceeds max_item_bytes=1048576" in reasons[0]
+    assert reasons[1].startswith("truncated <item> at byte ")
+    cut = [base64.b64decode(dl["original"]) for dl in letters if dl["reason"].startswith("truncated")]
+    assert cut == [b"<item><guid>urn:a:cut</guid><title>Half"]
+    assert all(dl["headers"]["source"] == "archive" and dl["headers"]["format"] == "rss" for dl in letters)

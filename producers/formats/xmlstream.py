@@ -42,8 +42,10 @@ STREAMABLE = frozenset(ITEM_TAG)  # rss, atom, newsml
 
 _NAME_MAX = 256
 _NAME = re.compile(rb"[^\s/><]{1,%d}" % _NAME_MAX)
-_TERM = {"comment": b"-->", "cdata": b"]]>", "pi": b"?>", "decl": b">", "start": b">", "end": b">"}
+_TERM = {"comment": b"-->", "cdata": b"]]>", "pi": b"?>", "decl": b">", "end": b">"}
 _MAX_STACK = 256  # open elements outside items that are tracked (headers are a few deep)
+_TAG_STOP = re.compile(rb"[<>\"']")  # in a start tag: its end, a quoted value, a bad "<"
+_IN_QUOTE = {b'"': re.compile(rb'["<]'), b"'": re.compile(rb"['<]")}
 _DOCTYPE = re.compile(rb"<!DOCTYPE", re.I)
 _ENCODING = re.compile(rb"""^\s*<\?xml[^>]{0,200}?encoding\s*=\s*["']([A-Za-z0-9._-]{1,40})["']""")
 
@@ -94,6 +96,7 @@ class XmlItemRuns:
         self.base = 0  # input offset of buf[0]
         self.pos = 0  # input offset the scan has reached
         self.pending: tuple[str, bytes, int, int] | None = None  # kind, name, start, search from
+        self.quote = b""  # the quote of an attribute value the pending start tag is inside
         self.stack: list[bytes] = []  # open elements outside items
         self.header: bytes | None = None
         self.closing = b""
@@ -145,6 +148,17 @@ class XmlItemRuns:
         while True:
             if self.pending is not None:
                 kind, name, start, frm = self.pending
+                if kind == "start":
+                    stop = self._tag_end(buf, frm)
+                    if stop < 0:
+                        self.pos = end
+                        self._check()
+                        return
+                    self.pending = None
+                    self.pos = self.base + stop
+                    self._on_tag(kind, name, start, self.pos)
+                    self._check()
+                    continue
                 term = _TERM[kind]
                 i = buf.find(term, max(frm - self.base, 0))
                 if i < 0:
@@ -154,7 +168,7 @@ class XmlItemRuns:
                     return
                 self.pending = None
                 self.pos = self.base + i + len(term)
-                if kind in ("start", "end"):
+                if kind == "end":
                     self._on_tag(kind, name, start, self.pos)
                 self._check()
                 continue
@@ -175,6 +189,29 @@ class XmlItemRuns:
             start = self.base + lt
             if not self._token(buf, lt, start, eof):
                 return
+
+    def _tag_end(self, buf: bytearray, frm: int) -> int:
+        """Index in ``buf`` just past the start tag being read, or -1 (more input needed;
+        ``pending`` and ``quote`` say where to go on). A quoted attribute value may hold ">"
+        and "/>" (``<item about="a/>b">``): the scan steps over it. A "<" (never in a
+        well-formed tag) ends a malformed tag before it, so an unbalanced quote cannot swallow
+        the items after it. Each byte is looked at once, also across blocks."""
+        kind, name, start, _ = self.pending
+        rel = max(frm - self.base, 0)
+        while True:
+            m = (_IN_QUOTE[self.quote] if self.quote else _TAG_STOP).search(buf, rel)
+            if m is None:
+                break
+            c = m.group()
+            if c == b">":
+                return m.end()
+            if c == b"<":
+                self.quote = b""
+                return m.start()
+            self.quote = b"" if self.quote else c
+            rel = m.end()
+        self.pending = (kind, name, start, self.base + len(buf))
+        return -1
 
     def _token(self, buf: bytearray, lt: int, start: int, eof: bool) -> bool:
         """Classify the markup at ``buf[lt]`` ("<") and make it pending; False = wait for
@@ -220,7 +257,7 @@ class XmlItemRuns:
         return name.rsplit(b":", 1)[-1] == self._tag
 
     def _on_tag(self, kind: str, name: bytes, start: int, stop: int) -> None:
-        empty = kind == "start" and self.buf[stop - 2 - self.base] == ord("/")
+        empty = kind == "start" and self.buf[stop - 2 - self.base : stop - self.base] == b"/>"
         if self._is_item(name):
             if kind == "start":
                 if self.depth == 0:

@@ -241,3 +241,20 @@ def test_a_big_page_that_cannot_be_streamed_says_why(tmp_path):
     assert run.code == 2 and run.records == []
     assert ("refused at page.html (not streamed: a listing document has no item boundaries to cut "
             "at; only RSS, Atom, NewsML-G2 and JSON lines are streamed)") in run.stderr
+
+
+def test_a_streamed_feed_with_slash_greater_than_in_item_attributes_reads_like_the_whole(tmp_path):
+    """``<item about="http://x/a/>b">`` is well-formed: streamed past the document limit, its
+    items were taken for empty ``<item/>`` tags and every one became a dead letter."""
+    items = b"".join(b'<item about="http://x/%d/>b"><guid>g%d</guid><title>T %d</title><pubDate>'
+                     b"Sat, 24 Jan 2026 10:%02d:00 +0000</pubDate></item>\n" % (i, i, i, i % 60)
+                     for i in range(300))
+    (tmp_path / "feed.rss").write_bytes(b'<?xml version="1.0"?>\n<rss version="2.0"><channel>'
+                                        b"<title>T</title>\n" + items + b"</channel></rss>\n")
+    at = ("--fetched-at", "2026-01-24T18:00:00Z")
+    streamed = run_wirestream("parse", "feed.rss", *at, tmp=tmp_path,
+                              env={"WIRESTREAM_MAX_DOCUMENT_BYTES": "4000"})
+    whole = run_wirestream("parse", "feed.rss", *at, tmp=tmp_path)
+    assert streamed.code == whole.code == 0, streamed.stderr[-2000:]
+    assert "parsed 300 item(s), 0 dead letter(s)" in streamed.stderr
+    assert sorted(streamed.records, key=str) == sorted(whole.records, key=str)

@@ -338,3 +338,33 @@ def test_a_stray_less_than_sign_does_not_swallow_the_next_item():
     data = rss(rss_item(1), b"a << b", rss_item(2))
     keys = [p for p in pieces(data, "rss", 16, run_bytes=1) if not p.refused]
     assert len(keys) == 2  # one run per item: the "<<" opened no tag
+
+
+def test_quoted_attribute_values_may_hold_greater_than_and_slash():
+    """``>`` and ``/>`` are allowed in an attribute value: ``<item about="a/>b">`` is not an
+    empty item (it was: every item became malformed once streamed, a dead letter)."""
+    items = [rss_item(i).replace(b"<item>", b"<item about=\"http://x/%d/>\" n='1>2'>" % i)
+             for i in range(4)]
+    data = rss(*items).replace(b"<channel>", b"<channel note=\"a/>b\">")
+    expected = whole_items(data, "rss")
+    assert len(expected) == 4
+    for cut in range(1, len(data)):
+        assert streamed_items(pieces(data, "rss", [cut]), "rss") == expected, cut
+
+
+def test_an_unbalanced_quote_in_a_start_tag_does_not_swallow_the_next_items():
+    data = rss(rss_item(1).replace(b"<item>", b'<item a="x>'), rss_item(2), rss_item(3))
+    ps = pieces(data, "rss", 64, run_bytes=1)
+    good = [p for p in ps if not p.refused and b"<guid>g1<" not in p.data]
+    assert [k for k, _ in streamed_items(good, "rss")] == ["g2", "g3"]
+
+
+@pytest.mark.parametrize("tail", [b'<item a="' + b"x" * 3_000_000, b"<item a='" * 300_000,
+                                  b'<channel a="' + b">" * 3_000_000, b"<x a='>'" * 300_000])
+def test_long_and_unclosed_quoted_values_are_scanned_in_linear_time(tail):
+    data = rss(rss_item(1)) + tail
+    for block in (65536, 1001):
+        started = time.monotonic()
+        ps = pieces(data, "rss", block, run_bytes=100, max_item=10_000)
+        assert time.monotonic() - started < 5
+        assert [k for k, _ in streamed_items([p for p in ps if not p.refused], "rss")] == ["g1"]

@@ -33,7 +33,7 @@ from processors.stories.model import (
     EngineConfig,
     StoryDoc,
 )
-from processors.stories.prior import background_prior
+from processors.stories.prior import LANGS, background_prior
 from processors.stories.scoring import (
     Match,
     build_vector,
@@ -127,7 +127,7 @@ class StoryEngine:
 
         terms = features or featurise(doc, cfg.stem_len, tokens, chash)
         boost = cfg.name_boost
-        if cfg.guess_names and not terms.names and _uncased(doc):
+        if cfg.guess_names and not terms.names and _uncased(doc) and _listed_language(doc):
             terms = self._guessed_names(terms, doc)
             if not cfg.guess_boost:
                 boost = 1.0
@@ -220,7 +220,7 @@ class StoryEngine:
         id_list = ids.tolist()
         for i in np.flatnonzero(guess).tolist():
             w = words[id_list[i]]
-            if len(w) < cfg.guess_min_len or not w.isalpha():
+            if len(w) < cfg.guess_min_len or not w.isalpha() or w == w.upper():
                 guess[i] = False
         if not guess.any():
             return terms
@@ -423,8 +423,17 @@ class StoryEngine:
 
 
 def _uncased(doc: StoryDoc) -> bool:
-    """Whether the item's text has no capital letter (a lowercased feed)."""
-    return doc.title == doc.title.lower() and doc.text == doc.text.lower()
+    """Whether the item's text was lowercased: letters that have case, none of them a
+    capital. Arabic, Hebrew, CJK, Thai... have no case at all: their capitals are not missing,
+    so there are no names to guess there (every word of theirs is in no word list)."""
+    return f"{doc.title} {doc.text}".islower()
+
+
+def _listed_language(doc: StoryDoc) -> bool:
+    """Whether the item is in a language of the background word lists (or says none): in
+    another language (Russian, Polish, Turkish...) every word is in no list, so every word
+    would be taken for a name and any two items would have a name conflict."""
+    return not doc.lang or doc.lang.split("-")[0].split("_")[0].lower() in LANGS
 
 
 def _opening_order(story: Story) -> tuple[bool, float, int]:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import sys
+import zipfile
 import zlib
 from pathlib import Path
 
@@ -28,6 +29,7 @@ import numpy as np
 
 from processors.stories.aliases import ALIASES
 from processors.stories.text import tokenise
+from wirecore.errors import FatalError
 
 LANGS = ("en", "nl", "de", "fr", "es", "it")
 _NUMBERS = 2100  # 0..2099: counts and years (wordfreq estimates digits apart from its lists)
@@ -43,7 +45,7 @@ def build_table(stem_len: int, langs: tuple[str, ...] = LANGS) -> tuple[np.ndarr
     try:
         import wordfreq
     except ImportError:
-        raise RuntimeError(
+        raise FatalError(
             f"the background IDF prior for stem_len={stem_len} is not shipped and building it "
             "needs wordfreq (pip install 'wordfreq==3.1.1'), or set idf_prior=0 and guess_names=False") from None
     from wordfreq import available_languages, read_cBpack, word_frequency
@@ -99,10 +101,21 @@ def read_table(path: Path) -> tuple[tuple[int, tuple[str, ...]], np.ndarray, np.
     """((stem_len, langs), ids, frequencies) of a written table, or None if there is none."""
     if not path.exists():
         return None
-    with np.load(path) as data:
-        ids = np.cumsum(data["id_steps"], dtype=np.uint32)  # stored as steps: they compress
-        key = (int(data["stem_len"]), tuple(str(x) for x in data["langs"]))
-        return key, ids, data["freqs"]
+    try:
+        with np.load(path) as data:
+            ids = np.cumsum(data["id_steps"], dtype=np.uint32)  # stored as steps: they compress
+            key = (int(data["stem_len"]), tuple(str(x) for x in data["langs"]))
+            freqs = np.asarray(data["freqs"], dtype=np.float64)
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+        # a damaged install: one line that says which file and what to do, not a traceback
+        raise FatalError(f"the background term table {path} is unreadable ({type(exc).__name__}: "
+                         f"{str(exc)[:120]}); reinstall wirestream or rebuild it with "
+                         "`make prior-table`") from None
+    if len(ids) != len(freqs) or (len(ids) > 1 and not bool(np.all(ids[1:] > ids[:-1]))):
+        raise FatalError(f"the background term table {path} is damaged (ids not sorted or not "
+                         "one frequency per id); reinstall wirestream or rebuild it with "
+                         "`make prior-table`")
+    return key, ids, freqs
 
 
 def write_table(path: Path, stem_len: int, langs: tuple[str, ...] = LANGS) -> int:

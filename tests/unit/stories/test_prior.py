@@ -3,12 +3,18 @@ names and made-up words the most; full-length items and restored engines are una
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import numpy as np
+import pytest
 
 from processors.stories import EngineConfig, StoryEngine
 from processors.stories.index import StoryIndex
-from processors.stories.prior import background_prior
+from processors.stories.prior import TABLE, background_prior
 from processors.stories.text import term_id
+from tests.hostile.support import REPO
 
 
 def _ids(*terms: str) -> np.ndarray:
@@ -57,3 +63,26 @@ def test_the_shipped_table_is_what_wordfreq_gives_today():
     fresh_ids, fresh_freqs = build_table(stem_len, langs)
     assert np.array_equal(ids, fresh_ids) and np.array_equal(freqs, fresh_freqs)
     assert len(ids) > 100_000 and np.all(np.diff(ids.astype(np.int64)) > 0)
+
+
+_WITH_TABLE = ("import pathlib, sys; import processors.stories.prior as p; p.TABLE = pathlib.Path(sys.argv[1]); "
+               "from wirestream.cli import main; sys.argv = ['wirestream', *sys.argv[2:]]; main()")
+
+
+@pytest.mark.parametrize("damage", ["truncated", "garbage", "empty"])
+def test_a_damaged_shipped_table_is_one_error_line_not_a_traceback(tmp_path, damage):
+    """A broken install (a truncated or overwritten ``background_terms.npz``): ``cluster`` said
+    ``BadZipFile`` in a 60-line traceback; now one line naming the file and the remedy, exit 1."""
+    table = tmp_path / "background_terms.npz"
+    good = TABLE.read_bytes()
+    table.write_bytes({"truncated": good[:5000], "garbage": b"not a table", "empty": b""}[damage])
+    src = tmp_path / "in.jsonl"
+    src.write_bytes(b'{"id": "a", "title": "Quake hits Morocco", "text": "A strong quake.", '
+                    b'"published_at": "2026-01-24T08:00:00Z"}\n')
+    run = subprocess.run([sys.executable, "-c", _WITH_TABLE, str(table), "cluster", "-j", "0", "-i", str(src)],
+                         capture_output=True, text=True, timeout=120,
+                         env=os.environ | {"PYTHONPATH": str(REPO), "WIRESTREAM_ENV_FILE": "/dev/null"})
+    assert run.returncode == 1, run.stderr
+    assert "Traceback" not in run.stderr and "BadZipFile" not in run.stderr[:20]
+    assert f"the background term table {table} is unreadable" in run.stderr
+    assert "make prior-table" in run.stderr and len(run.stderr.strip().splitlines()) == 1

@@ -36,7 +36,8 @@ def status_command(
             first = read_kafka(s)
             ch = read_clickhouse(open_reader(s), s.clickhouse_database, stories)
         time.sleep(max(0.0, min(interval, 1.0) - (time.monotonic() - first.at)))
-        second = read_kafka(s)
+        with not_running(as_json):  # the broker may stop between the two readings
+            second = read_kafka(s)
         snapshot = build_status(s, second, ch, throughput(first, second))
         if as_json:
             sys.stdout.write(orjson.dumps(snapshot).decode() + "\n")

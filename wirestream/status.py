@@ -114,6 +114,10 @@ def build_status(settings: Settings, kafka: KafkaReading, clickhouse: ClickHouse
             stalled.append(f"{group}: {lag[group]['total']} message(s) waiting and no consumer "
                            "running (start the pipeline: `wirestream up --follow`, or its worker/sink)")
     return {
+        # a stage of the pipeline answers (a consumer in one of its groups, or the sink's
+        # /readyz); always present, so a script reads .running the same way whether or not
+        # the broker answered (nothing answering is {"running": false, "error": ...})
+        "running": kafka.sink is not None or any(g["consumers"] for g in lag.values()),
         "topics": topics,
         "lag": lag,
         "dlq": {"topic": topics[settings.topic("dlq")]["high_watermark"], "clickhouse": clickhouse.dlq},

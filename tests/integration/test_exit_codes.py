@@ -158,6 +158,19 @@ def test_status_with_nothing_running_exits_3(env):
     assert answer["running"] is False and "unreachable" in answer["error"]
 
 
+def test_status_json_says_running_false_when_the_broker_answers_but_no_stage_runs(stored, kafka_bootstrap):
+    """A broker and a database but no worker or sink (``up`` stopped): the answer carries
+    ``"running": false`` as the nothing-answers one does (the key was missing, so a script
+    reading ``.running`` got null from every answer but that one)."""
+    env = stored | {"WIRESTREAM_KAFKA_BOOTSTRAP": kafka_bootstrap,
+                    "WIRESTREAM_TOPIC_PREFIX": f"t{os.getpid()}x{time.monotonic_ns()}."}
+    p = run(env, "status", "--once", "--json", timeout=60)
+    assert p.returncode == 0, p.stderr[-2000:]
+    answer = json.loads(p.stdout)
+    assert answer["running"] is False and answer["sink"] is None
+    assert answer["items_in_clickhouse"] == 1
+
+
 # -- 130 interrupted -------------------------------------------------------------------------
 def test_ctrl_c_exits_130(env):
     proc = subprocess.Popen([WIRESTREAM, "status", "--once"], env=env, stdout=subprocess.PIPE,

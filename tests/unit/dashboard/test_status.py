@@ -76,3 +76,13 @@ def test_work_waiting_with_no_consumer_is_called_out():
     second.members = {"t1.wirestream-processors": 2, "t1.wirestream-sink": 0}  # sink group: lag 2
     assert [x.split(":")[0] for x in build_status(S, second, ClickHouseReading())["unconsumed"]] == [
         "t1.wirestream-sink"]
+
+
+def test_running_is_always_in_the_answer():
+    stopped = build_status(S, reading(1.0, (1, 1), (1, 1)), ClickHouseReading(items=2, dlq=0))
+    assert stopped["running"] is False  # no consumer counted, no sink /readyz
+    live = reading(1.0, (1, 1), (1, 1))
+    live.members = {"t1.wirestream-processors": 1}
+    assert build_status(S, live, ClickHouseReading())["running"] is True
+    live.members, live.sink = {}, {"ready": True, "reasons": []}
+    assert build_status(S, live, ClickHouseReading())["running"] is True

@@ -21,7 +21,8 @@ from processors.stories.aliases import ALIASES
 from processors.stories.stopwords import stopwords_for
 
 _WORD = re.compile(r"\w+", re.UNICODE)
-_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+# combining marks, kana voicing marks (U+3099/309A) included: folded like accents
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f\u3099\u309a]")
 _U64 = np.uint64
 _MIX1 = _U64(0xBF58476D1CE4E5B9)
 _MIX2 = _U64(0x94D049BB133111EB)
@@ -30,12 +31,41 @@ _K2 = _U64(0xC2B2AE3D27D4EB4F)
 _S30, _S27, _S31 = _U64(30), _U64(27), _U64(31)
 
 
+# Han and kana: Chinese and Japanese write no spaces between words, so ``\w+`` would make a
+# whole clause one token and no two reports of one event would share a term. Such runs become
+# overlapping character bigrams (as Lucene's CJK analyzer does): no dictionary needed, and two
+# texts about one event share many of them. Hangul is left alone: Korean separates words.
+_CJK_RUN = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+
+
 def tokenise(text: str) -> list[str]:
-    """All word tokens, lowercased with accents folded (``Oekraïne`` -> ``oekraine``)."""
+    """All word tokens, lowercased with accents folded (``Oekraïne`` -> ``oekraine``); runs of
+    Chinese/Japanese characters as overlapping bigrams."""
     lowered = text.lower()
-    if not lowered.isascii():
-        lowered = _COMBINING.sub("", unicodedata.normalize("NFKD", lowered))
-    return _WORD.findall(lowered)
+    if lowered.isascii():
+        return _WORD.findall(lowered)
+    lowered = _COMBINING.sub("", unicodedata.normalize("NFKD", lowered))
+    tokens = _WORD.findall(lowered)
+    if _CJK_RUN.search(lowered) is None:
+        return tokens
+    return _cjk_bigrams(tokens)
+
+
+def _cjk_bigrams(tokens: list[str]) -> list[str]:
+    """Each token's Han/kana runs replaced by their overlapping bigrams (a one-character run
+    stays itself); the token's other parts stay tokens."""
+    out: list[str] = []
+    for tok in tokens:
+        pos = 0
+        for m in _CJK_RUN.finditer(tok):
+            if m.start() > pos:
+                out.append(tok[pos : m.start()])
+            run = m.group()
+            out.extend([run] if len(run) == 1 else [run[i : i + 2] for i in range(len(run) - 1)])
+            pos = m.end()
+        if pos < len(tok):
+            out.append(tok[pos:])
+    return out
 
 
 def hash_tokens(tokens: list[str]) -> str:

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-import os
-import subprocess
 from pathlib import Path
 
-import orjson
 import pytest
 
 from processors.stories import EngineConfig, StoryEngine
-from tests.hostile.support import REPO, WIRESTREAM
+from tests.support.cluster_gold import cluster_stories, wrong_pairs
 from tests.unit.stories.docs import doc
 
 # Made-up surnames, in none of the background word lists (share 0).
@@ -84,17 +81,5 @@ def test_same_event_items_in_arabic_and_lowercased_russian_join_through_the_cli(
     """``wirestream cluster`` on an Arabic and a lowercased Russian stream: every word of theirs
     is in no en/nl/de/fr/es/it word list, so all were guessed to be names and two reports of
     one quake had a name conflict (score damped 0.45 -> 0.18: a new story)."""
-    out = tmp_path / "out.jsonl"
-    run = subprocess.run([str(WIRESTREAM), "cluster", "-j", "0", "-i", str(UNCASED_SCRIPTS), "-o", str(out)],
-                         capture_output=True, text=True, timeout=120,
-                         env=os.environ | {"PYTHONPATH": str(REPO), "WIRESTREAM_ENV_FILE": "/dev/null",
-                                           "WIRESTREAM_DATA_DIR": str(tmp_path / "data")})
-    assert run.returncode == 0, run.stderr
-    gold = {r["id"]: r["story_id"] for r in map(orjson.loads, UNCASED_SCRIPTS.read_bytes().splitlines())}
-    final: dict[str, str] = {}
-    for d in map(orjson.loads, out.read_bytes().splitlines()):
-        final[d["id"]] = d["story_id"]
-        for merged in d.get("merged", []):
-            final.update({k: d["story_id"] for k, v in final.items() if v == merged})
-    pairs = [(a, b) for a in gold for b in gold if a < b]
-    assert all((final[a] == final[b]) == (gold[a] == gold[b]) for a, b in pairs), final
+    final = cluster_stories(UNCASED_SCRIPTS, tmp_path)
+    assert wrong_pairs(UNCASED_SCRIPTS, final) == [], final

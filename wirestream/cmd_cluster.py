@@ -13,8 +13,10 @@ import ctypes
 import logging
 import multiprocessing
 import os
+import pickle
 import signal
 import sys
+import tempfile
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -180,20 +182,21 @@ def _prepared(chunks: Iterator[Chunk], stem_len: int, helpers: int,
     yield prepare_chunk(first.first, first.lines, stem_len, max_bytes)
     if helpers > 0:
         held: deque[Chunk] = deque()  # chunks not yet yielded, in order
-        futures: deque[Future[Prepared]] = deque()  # futures[i] prepares held[i]
-        with ProcessPoolExecutor(helpers, mp_context=multiprocessing.get_context("spawn"),
-                                 initializer=_helper_started) as pool, _sigterm_exits():
+        futures: deque[Future[str]] = deque()  # futures[i] prepares held[i] (into a file)
+        with tempfile.TemporaryDirectory(prefix="wirestream-cluster-") as folder, \
+                ProcessPoolExecutor(helpers, mp_context=multiprocessing.get_context("spawn"),
+                                    initializer=_helper_started) as pool, _sigterm_exits():
             try:
                 for c in chunks:
                     held.append(c)  # before submit: a broken pool refuses it
-                    futures.append(pool.submit(prepare_chunk, c.first, c.lines, stem_len,
-                                                   max_bytes))
+                    futures.append(pool.submit(_prepare_to_file, folder, c.first, c.lines,
+                                               stem_len, max_bytes))
                     while len(futures) > 2 * helpers or c.idle and futures:
-                        yield futures[0].result()
+                        yield _load_prepared(futures[0].result())
                         futures.popleft()
                         held.popleft()
                 while futures:
-                    yield futures[0].result()
+                    yield _load_prepared(futures[0].result())
                     futures.popleft()
                     held.popleft()
             except BrokenProcessPool as exc:
@@ -202,6 +205,29 @@ def _prepared(chunks: Iterator[Chunk], stem_len: int, helpers: int,
             yield prepare_chunk(c.first, c.lines, stem_len, max_bytes)
     for c in chunks:
         yield prepare_chunk(c.first, c.lines, stem_len, max_bytes)
+
+
+def _prepare_to_file(folder: str, first_line: int, lines: list[bytes], stem_len: int,
+                     max_bytes: int | None) -> str:
+    """In a helper: ``prepare_chunk``, its result pickled into a file of ``folder``; the file's
+    path is what goes back through the pool's result pipe. A result sent through that pipe
+    itself can be cut off by a helper killed mid-write, and the pool's reader then waits for
+    the rest of the message for ever (CPython's ProcessPoolExecutor: it reads the length, then
+    blocks on the body; seen as a hung ``cluster`` and a hung test). A path is far below
+    PIPE_BUF, so its write is atomic: a killed helper sends all of it or nothing."""
+    prepared = prepare_chunk(first_line, lines, stem_len, max_bytes)
+    fd, path = tempfile.mkstemp(dir=folder, suffix=".chunk")
+    with os.fdopen(fd, "wb") as fh:
+        pickle.dump(prepared, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    return path
+
+
+def _load_prepared(path: str) -> Prepared:
+    """A helper's result back from its file (removed once read)."""
+    with open(path, "rb") as fh:
+        prepared = pickle.load(fh)  # noqa: S301 - written by our own helper process
+    os.unlink(path)
+    return prepared
 
 
 def default_helpers() -> int:

@@ -21,7 +21,6 @@ from typing import Any
 
 import numpy as np
 
-from processors.stories.aliases import ALIASES
 from processors.stories.features import ItemFeatures, content_hash, featurise, full_text
 from processors.stories.index import StoryIndex
 from processors.stories.model import (
@@ -54,7 +53,7 @@ from processors.stories.state import (
     story_keys,
 )
 from processors.stories.story import EMPTY_IDS, EMPTY_W, KeptItem, Story, merge_centroid
-from processors.stories.text import tokenise
+from processors.stories.text import content_term, tokenise
 from schemas.models import StorySnapshot
 
 __all__ = ["META_KEY", "StoryEngine", "story_key"]
@@ -226,7 +225,7 @@ class StoryEngine:
             return terms
         name_ids = ids[guess].tolist()
         names = frozenset(words[t] for t in name_ids)
-        title = {ALIASES.get(t, t)[:cfg.stem_len] for t in tokenise(doc.title)}
+        title = {content_term(t, cfg.stem_len) for t in tokenise(doc.title)}
         head = sorted(t for t in name_ids if words[t] in title)
         return dataclasses.replace(terms, names=names, name_mask=guess, name_ids=name_ids,
                                    head_names=head)

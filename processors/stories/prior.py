@@ -5,7 +5,7 @@ snippets (whose stories hold few terms) the counts are near zero for almost ever
 say little about which shared word is evidence. The prior is the share of stories that
 would hold a term in ordinary text, from the ``wordfreq`` word frequencies of the wire
 languages: words are folded and cut to content terms the way items are
-(``text._content_terms``), frequencies summed over the words that share a term, and the
+(``text.content_term``), frequencies summed over the words that share a term, and the
 largest over the languages taken. A term in no list (most names, a made-up word) has share 0:
 as rare as a term can be. The engine adds the shares as pseudo-stories to the live counts
 (``StoryIndex.weight_idf``).
@@ -27,8 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from processors.stories.aliases import ALIASES
-from processors.stories.text import tokenise
+from processors.stories.text import content_term, tokenise
 from wirecore.errors import FatalError
 
 LANGS = ("en", "nl", "de", "fr", "es", "it")
@@ -68,7 +67,7 @@ def build_table(stem_len: int, langs: tuple[str, ...] = LANGS) -> tuple[np.ndarr
                     tok = toks[0]
                 if len(tok) < 2 or tok.isdigit():
                     continue
-                term = ALIASES.get(tok, tok)[:stem_len]
+                term = content_term(tok, stem_len)
                 agg[term] = agg.get(term, 0.0) + freq
         for n in range(_NUMBERS):
             agg[str(n)] = word_frequency(str(n), lang)

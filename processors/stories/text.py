@@ -106,13 +106,16 @@ def _content_terms(tokens: list[str], stop: frozenset[str], stem_len: int) -> li
     for i, t in enumerate(out):
         if t is None:
             tok = tokens[i]
-            if len(tok) < 2 or tok in stop:
-                t = ""
-            else:
-                t = ALIASES.get(tok, tok)
-                t = t if t.isdigit() else t[:stem_len]
-            out[i] = memo[tok] = t
+            out[i] = memo[tok] = "" if len(tok) < 2 or tok in stop else content_term(tok, stem_len)
     return out
+
+
+def content_term(token: str, stem_len: int) -> str:
+    """A (non-stopword) token as a content term: aliases folded (moskou -> moscow), cut to
+    ``stem_len`` characters unless it is a number. The one definition the item vectors, the
+    background table and the guessed names all use."""
+    term = ALIASES.get(token, token)
+    return term if term.isdigit() else term[:stem_len]
 
 
 @dataclass(slots=True)

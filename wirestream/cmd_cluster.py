@@ -28,7 +28,7 @@ import orjson
 import typer
 
 from processors.stories import EngineConfig, StoryDoc, StoryEngine
-from processors.stories.features import ItemFeatures, featurise_many
+from processors.stories.features import ItemFeatures, PackedFeatures, featurise_many
 from schemas.models import InvalidItem, WireItem
 from wirecore.errors import UsageError
 from wirecore.heap import FrozenHeap
@@ -215,19 +215,20 @@ def _prepare_to_file(folder: str, first_line: int, lines: list[bytes], stem_len:
     the rest of the message for ever (CPython's ProcessPoolExecutor: it reads the length, then
     blocks on the body; seen as a hung ``cluster`` and a hung test). A path is far below
     PIPE_BUF, so its write is atomic: a killed helper sends all of it or nothing."""
-    prepared = prepare_chunk(first_line, lines, stem_len, max_bytes)
+    docs, features, errors = prepare_chunk(first_line, lines, stem_len, max_bytes)
     fd, path = tempfile.mkstemp(dir=folder, suffix=".chunk")
     with os.fdopen(fd, "wb") as fh:
-        pickle.dump(prepared, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        pickle.dump((docs, PackedFeatures.of(features), errors), fh,
+                    protocol=pickle.HIGHEST_PROTOCOL)
     return path
 
 
 def _load_prepared(path: str) -> Prepared:
-    """A helper's result back from its file (removed once read)."""
+    """A helper's result back from its file (removed once read), its features unpacked."""
     with open(path, "rb") as fh:
-        prepared = pickle.load(fh)  # noqa: S301 - written by our own helper process
+        docs, packed, errors = pickle.load(fh)  # noqa: S301 - written by our own helper process
     os.unlink(path)
-    return prepared
+    return docs, packed.unpack(), errors
 
 
 def default_helpers() -> int:

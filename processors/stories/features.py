@@ -111,3 +111,45 @@ def _features(doc: StoryDoc, terms: DocTerms, simhash_value: int | None, chash: 
         name_ids=sorted(term_ids(list(names))),
         years=YEAR_IDS.intersection(words),
     )
+
+
+@dataclass(slots=True, frozen=True)
+class PackedFeatures:
+    """A batch of ``ItemFeatures`` as three arrays and the small per-item fields: what a
+    helper process sends back. Unpickling three arrays instead of three per item halves the
+    time the deciding process spends reading a helper's result (~26 -> ~13 µs per short item,
+    measured), and that process is the one ``wirestream cluster`` waits for."""
+
+    rows: list[tuple | None]  # per item: the fields not in the arrays, or None (a repeat)
+    ids: np.ndarray  # uint32, every item's ``ids`` one after the other
+    log_tf: np.ndarray  # float64, aligned with ``ids``
+    name_mask: np.ndarray  # bool, aligned with ``ids``
+
+    @classmethod
+    def of(cls, features: list[ItemFeatures | None]) -> PackedFeatures:
+        present = [f for f in features if f is not None]
+        rows = [None if f is None else (
+            f.content_hash, f.names, f.lang, f.head_names, f.simhash, f.n_tokens, f.words,
+            f.name_ids, f.years) for f in features]
+        if not present:
+            return cls(rows, np.zeros(0, np.uint32), np.zeros(0), np.zeros(0, bool))
+        return cls(rows, np.concatenate([f.ids for f in present]),
+                   np.concatenate([f.log_tf for f in present]),
+                   np.concatenate([f.name_mask for f in present]))
+
+    def unpack(self) -> list[ItemFeatures | None]:
+        """The features again, their arrays views into the packed ones (never written to:
+        the engine builds new arrays from an item's)."""
+        out: list[ItemFeatures | None] = []
+        start = 0
+        for row in self.rows:
+            if row is None:
+                out.append(None)
+                continue
+            chash, names, lang, head, sim, n_tokens, words, name_ids, years = row
+            end = start + len(words)
+            out.append(ItemFeatures(chash, names, lang, head, sim, n_tokens, words,
+                                    self.ids[start:end], self.log_tf[start:end],
+                                    self.name_mask[start:end], name_ids, years))
+            start = end
+        return out

@@ -56,12 +56,13 @@ def test_sigkill_lock_and_replays(ws_env, tmp_path):
         fk.wait_drained(s, sink)
         report("after 3x SIGKILL", fk.check_invariants(s, stream))
 
-        # ClickHouse unavailable for 30 s: another process holds the chdb data directory
+        # ClickHouse unavailable for 12 s (several of the sink's retries): another process
+        # holds the chdb data directory
         sink.stop()
         holder = subprocess.Popen([sys.executable, "-c", (
             "import time, clickhouse_connect;"
             f"c = clickhouse_connect.get_client(dsn='chdb://{s.chdb_path}');"
-            "c.query('SELECT 1'); print('locked', flush=True); time.sleep(30)")],
+            "c.query('SELECT 1'); print('locked', flush=True); time.sleep(12)")],
             stdout=subprocess.PIPE, text=True)
         assert holder.stdout.readline().strip() == "locked"
         sink.start()
@@ -69,7 +70,7 @@ def test_sigkill_lock_and_replays(ws_env, tmp_path):
         holder.wait(60)
         fk.wait_drained(s, sink)
         assert "Cannot lock file" in sink.log.read_text()  # it really was locked out, and waited
-        report("after 30 s lock", fk.check_invariants(s, stream))
+        report("after 12 s lock", fk.check_invariants(s, stream))
 
         for replay in range(2):  # the same offsets replayed twice
             sink.stop()

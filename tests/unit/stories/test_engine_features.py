@@ -104,3 +104,48 @@ def test_a_very_long_item_hashes_the_same_alone_and_in_a_batch():
     words = [f"w{i % 5000}" for i in range(66_000)]  # 65,998 shingles: the plain path
     rows = [tokenise(f"{QUAKE_1} {QUAKE_2}"), words]
     assert simhash_many(rows) == [simhash(r) for r in rows]
+
+
+def test_packed_features_sent_by_a_helper_unpack_to_the_same_decisions():
+    """``wirestream cluster``'s helper sends a chunk's features as ``PackedFeatures`` (through
+    pickle): unpacked, they are field for field the features computed here, repeats stay
+    None, an empty batch packs, and the engine decides exactly the same on them."""
+    import pickle
+
+    from processors.stories.features import PackedFeatures
+
+    cfg = EngineConfig()
+    docs = _docs() + [StoryDoc(id="empty", title="", text="", published_at=None)]
+    features = featurise_many(docs, cfg.stem_len)
+    assert None in features  # the copy of docs[3]
+    unpacked = pickle.loads(pickle.dumps(PackedFeatures.of(features))).unpack()
+    assert len(unpacked) == len(features)
+    for mine, theirs in zip(features, unpacked, strict=True):
+        if mine is None:
+            assert theirs is None
+            continue
+        for field in mine.__slots__:
+            a, b = getattr(mine, field), getattr(theirs, field)
+            assert (a.tolist() == b.tolist() and a.dtype == b.dtype) if hasattr(a, "dtype") else a == b
+    here, there = StoryEngine(cfg), StoryEngine(cfg)
+    for doc, f, g in zip(docs, features, unpacked, strict=True):
+        a, b = here.assign(doc, f), there.assign(doc, g)
+        assert (a.story_id, a.relation, a.score, a.evidence) == (b.story_id, b.relation, b.score, b.evidence)
+    assert PackedFeatures.of([None, None]).unpack() == [None, None]
+    assert PackedFeatures.of([]).unpack() == []
+
+
+def test_term_ids_are_crc32_of_the_term_when_the_memo_fills_mid_batch(monkeypatch):
+    """The memo of term ids is cleared when full, also between a batch's hits and its misses:
+    every id must still be the term's CRC32 (ids are persisted in the engine's state)."""
+    import zlib
+
+    from processors.stories import text
+
+    monkeypatch.setattr(text, "_IDS", {})
+    monkeypatch.setattr(text, "_MEMO_MAX", 4)
+    crc = [zlib.crc32(t.encode()) for t in "abcdefg"]
+    assert text.term_ids(["a", "b", "a"]) == [crc[0], crc[1], crc[0]]
+    assert text.term_ids(["a", "c", "d", "e"]) == [crc[0], crc[2], crc[3], crc[4]]  # clears
+    assert text.term_ids(["f", "f", "g", "a"]) == [crc[5], crc[5], crc[6], crc[0]]
+    assert len(text._IDS) <= 4 + 4  # bounded: one batch's terms past the cap at most

@@ -19,6 +19,7 @@ from confluent_kafka import KafkaError, KafkaException, Producer
 
 from schemas.models import DeadLetter, RawItem, dumps
 from wirecore.errors import KafkaUnavailable
+from wirecore.kafka_admin import REACH_TIMEOUT_S, unreachable
 from wirecore.settings import Settings
 
 
@@ -51,13 +52,14 @@ class RawPublisher:
         self._topic = topic or settings.topic("raw")
         self._dlq_topic = settings.topic("dlq")
         self._timeout_s = timeout_s
+        self._bootstrap = settings.bootstrap
         self._check_broker()
 
     def _check_broker(self) -> None:
         try:
-            md = self._producer.list_topics(timeout=min(self._timeout_s, 10.0))
+            md = self._producer.list_topics(timeout=min(self._timeout_s, REACH_TIMEOUT_S))
         except KafkaException as exc:
-            raise BrokerUnavailable(f"Kafka broker unreachable: {exc.args[0]}") from None
+            raise unreachable(self._bootstrap, exc, BrokerUnavailable) from None
         topic = md.topics.get(self._topic)
         self._partitions = len(topic.partitions) if topic is not None and not topic.error else 0
 

@@ -23,6 +23,20 @@ def topic_plan(settings: Settings) -> dict[str, int]:
 
 
 QUIET = {"log_level": 0}  # people get one clear error line, not librdkafka's retry log
+# How long a command waits for a broker's first answer before saying it is unreachable: a
+# running broker answers metadata in milliseconds, and a wrong address used to cost `up` 30 s
+# of silence before its one error line (`produce` said it after 10).
+REACH_TIMEOUT_S = 10.0
+
+
+def unreachable(bootstrap: str, exc: KafkaException,
+                error: type[KafkaUnavailable] = KafkaUnavailable) -> KafkaUnavailable:
+    """The one-line error for a broker that did not answer: librdkafka's reason in words
+    ("Failed to get metadata: Local: Broker transport failure"), not its ``KafkaError{...}``
+    repr; ``error``: the subclass the caller raises."""
+    err = exc.args[0] if exc.args else None
+    reason = err.str() if isinstance(err, KafkaError) else str(err if err is not None else exc)
+    return error(f"Kafka broker {bootstrap} unreachable: {reason}")
 
 
 def admin(settings: Settings) -> AdminClient:
@@ -33,9 +47,9 @@ def ensure_topics(settings: Settings, timeout_s: float = 30.0) -> list[str]:
     """Create missing topics; return the names created."""
     client = admin(settings)
     try:
-        existing = set(client.list_topics(timeout=timeout_s).topics)
+        existing = set(client.list_topics(timeout=min(timeout_s, REACH_TIMEOUT_S)).topics)
     except KafkaException as exc:
-        raise KafkaUnavailable(f"Kafka broker {settings.bootstrap} unreachable: {exc.args[0]}") from None
+        raise unreachable(settings.bootstrap, exc) from None
     compacted = {settings.topic(t) for t in COMPACTED}
     wanted = [
         NewTopic(name, num_partitions=n, replication_factor=settings.topic_replication,
@@ -116,7 +130,7 @@ def group_lag(settings: Settings, group: str, topics: list[str], timeout_s: floa
             out.append(PartitionLag(tp.topic, tp.partition, done, high))
         return out
     except KafkaException as exc:
-        raise KafkaUnavailable(f"Kafka broker {settings.bootstrap} unreachable: {exc.args[0]}") from None
+        raise unreachable(settings.bootstrap, exc) from None
     finally:
         consumer.close()
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -101,11 +102,15 @@ def test_bad_input_gives_one_clear_line(ws_env, tmp_path, case, monkeypatch):
     else:
         monkeypatch.setenv("WIRESTREAM_KAFKA_BOOTSTRAP", "127.0.0.1:1")
         args.append(str(SAMPLE_PAGE))
+    started = time.monotonic()
     proc = wirestream(*args, timeout=120)
     assert proc.returncode != 0
     lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
     assert lines and lines[-1].startswith("error:"), proc.stderr
     assert "Traceback" not in proc.stderr
+    if case == "no-broker":  # said in words, and after the 10 s a broker gets to answer (was 30 s)
+        assert "127.0.0.1:1 unreachable" in lines[-1] and "KafkaError{" not in lines[-1], lines[-1]
+        assert time.monotonic() - started < 25
     if case in ("empty", "binary", "unwritable"):
         data = Path(os.environ["WIRESTREAM_DATA_DIR"])
         assert not (data / "chdb").exists(), "nothing may be half-written"

@@ -108,31 +108,73 @@ class PartitionLag:
         return max(0, self.high - max(self.committed, 0))
 
 
+class LagReader:
+    """Committed offsets vs high watermarks, through one consumer per group kept open between
+    readings. A long-running reader (the sink's lag metric every 5 s and its ``/readyz``,
+    ``up`` waiting for the pipeline to drain, ``status``'s live view) used to open a new
+    client per reading: a connection and a metadata round trip each time (~0.5 s), and a
+    readiness probe that slow is one an orchestrator times out. The consumers never
+    subscribe (no group membership, no rebalances): ``committed`` asks the group coordinator.
+    One reader per thread; ``close`` when done."""
+
+    def __init__(self, settings: Settings, timeout_s: float = 10.0) -> None:
+        self.settings = settings
+        self.timeout_s = timeout_s
+        self._consumers: dict[str, Consumer] = {}
+
+    def _consumer(self, group: str) -> Consumer:
+        consumer = self._consumers.get(group)
+        if consumer is None:
+            consumer = self._consumers[group] = Consumer(self.settings.kafka_conf() | QUIET | {
+                "group.id": group, "enable.auto.commit": False,
+                "isolation.level": "read_committed"})
+        for _ in range(1000):  # errors queued between readings (a broker away), bounded
+            if consumer.poll(0) is None:
+                break
+        return consumer
+
+    def lag(self, group: str, topics: list[str]) -> list[PartitionLag]:
+        """Per partition of ``topics``: ``group``'s committed offset and the high watermark;
+        ``KafkaUnavailable`` (one line) when the broker does not answer."""
+        timeout_s = self.timeout_s
+        try:
+            consumer = self._consumer(group)
+            md = consumer.list_topics(timeout=timeout_s)
+            tps = [
+                TopicPartition(t, p)
+                for t in topics
+                if t in md.topics
+                for p in sorted(md.topics[t].partitions)
+            ]
+            committed = consumer.committed(tps, timeout=timeout_s) if tps else []
+            out = []
+            for tp in committed:
+                low, high = consumer.get_watermark_offsets(tp, timeout=timeout_s, cached=False)
+                done = tp.offset if tp.offset >= 0 else low
+                if 0 < high - done <= MARKER_SLACK and only_markers(consumer, tp.topic, tp.partition,
+                                                                    done, high):
+                    done = high
+                out.append(PartitionLag(tp.topic, tp.partition, done, high))
+            return out
+        except KafkaException as exc:
+            raise unreachable(self.settings.bootstrap, exc) from None
+
+    def close(self) -> None:
+        for consumer in self._consumers.values():
+            consumer.close()
+        self._consumers.clear()
+
+    def __enter__(self) -> LagReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
 def group_lag(settings: Settings, group: str, topics: list[str], timeout_s: float = 10.0) -> list[PartitionLag]:
-    """Committed offset vs high watermark for each partition of ``topics`` in ``group``."""
-    consumer = Consumer(settings.kafka_conf() | QUIET | {
-        "group.id": group, "enable.auto.commit": False, "isolation.level": "read_committed"})
-    try:
-        md = consumer.list_topics(timeout=timeout_s)
-        tps = [
-            TopicPartition(t, p)
-            for t in topics
-            if t in md.topics
-            for p in sorted(md.topics[t].partitions)
-        ]
-        committed = consumer.committed(tps, timeout=timeout_s) if tps else []
-        out = []
-        for tp in committed:
-            low, high = consumer.get_watermark_offsets(tp, timeout=timeout_s, cached=False)
-            done = tp.offset if tp.offset >= 0 else low
-            if 0 < high - done <= MARKER_SLACK and only_markers(consumer, tp.topic, tp.partition, done, high):
-                done = high
-            out.append(PartitionLag(tp.topic, tp.partition, done, high))
-        return out
-    except KafkaException as exc:
-        raise unreachable(settings.bootstrap, exc) from None
-    finally:
-        consumer.close()
+    """``LagReader.lag`` once, with a client of its own (for one-shot readings)."""
+    with LagReader(settings, timeout_s) as reader:
+        return reader.lag(group, topics)
 
 
 def group_members(settings: Settings, groups: list[str], timeout_s: float = 10.0) -> dict[str, int]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from typing import Annotated
 
 import orjson
@@ -22,6 +22,7 @@ def status_command(
     stories: Annotated[int, typer.Option(help="latest stories to show")] = 8,
 ) -> None:
     """Topics, consumer lag, throughput, dead letters and the latest stories."""
+    from wirecore.kafka_admin import LagReader
     from wirecore.logs import quiet_client_retries
     from wirestream.context import settings as current_settings
     from wirestream.preflight import check_read_target
@@ -32,12 +33,13 @@ def status_command(
     check_read_target(s)  # a misspelt DSN or embedded path is bad input (2), not "not running"
     quiet_client_retries()
     if once:
-        with not_running(as_json):
-            first = read_kafka(s)
-            ch = read_clickhouse(open_reader(s), s.clickhouse_database, stories)
-        time.sleep(max(0.0, min(interval, 1.0) - (time.monotonic() - first.at)))
-        with not_running(as_json):  # the broker may stop between the two readings
-            second = read_kafka(s)
+        with LagReader(s, 5.0) as lags:  # one client per group for both readings
+            with not_running(as_json):
+                first = read_kafka(s, reader=lags)
+                ch = read_clickhouse(open_reader(s), s.clickhouse_database, stories)
+            time.sleep(max(0.0, min(interval, 1.0) - (time.monotonic() - first.at)))
+            with not_running(as_json):  # the broker may stop between the two readings
+                second = read_kafka(s, reader=lags)
         snapshot = build_status(s, second, ch, throughput(first, second))
         if as_json:
             sys.stdout.write(orjson.dumps(snapshot).decode() + "\n")
@@ -67,16 +69,19 @@ def not_running(as_json: bool = False):
 
 
 def live_view(settings, interval: float, story_limit: int) -> None:
+    from wirecore.kafka_admin import LagReader
     from wirestream.dashboard.readers import TRANSIENT, ReaderSource
     from wirestream.status import ClickHouseReading, build_status, read_clickhouse, read_kafka, throughput
 
     readers = ReaderSource(settings)  # embedded: through the running sink only, never holding the lock
+    lags = LagReader(settings, 5.0)  # its clients stay open between refreshes
     with not_running():
-        prev = read_kafka(settings)
-    with Live(Text("reading ..."), refresh_per_second=4, screen=False) as live:
+        prev = read_kafka(settings, reader=lags)
+    with Live(Text("reading ..."), refresh_per_second=4, screen=False) as live, \
+            closing(lags):
         try:
             while True:
-                cur = read_kafka(settings)
+                cur = read_kafka(settings, reader=lags)
                 try:
                     ch = read_clickhouse(readers.get(), settings.clickhouse_database, story_limit)
                 except TRANSIENT as exc:

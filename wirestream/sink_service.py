@@ -53,17 +53,18 @@ def connect_with_retry(settings: Settings, stop: threading.Event, clock: Clock |
 def export_lag(settings: Settings, stop: threading.Event, every_s: float = 5.0) -> None:
     """Keep wirestream_consumer_lag current for the worker's and the sink's groups."""
     from processors import metrics
-    from wirecore.kafka_admin import group_lag
+    from wirecore.kafka_admin import LagReader
 
     topo = settings.topology
     groups = {topo.group(g): topo.reads(g) for g in READS}
-    while not stop.wait(every_s):
-        for group, topics in groups.items():
-            try:
-                for p in group_lag(settings, group, topics, timeout_s=5):
-                    metrics.CONSUMER_LAG.labels(group, p.topic, str(p.partition)).set(p.lag)
-            except Exception as exc:  # noqa: BLE001 - metrics must never stop the sink
-                log.debug("lag export failed: %s", exc)
+    with LagReader(settings, timeout_s=5) as reader:  # this thread's clients, kept open
+        while not stop.wait(every_s):
+            for group, topics in groups.items():
+                try:
+                    for p in reader.lag(group, topics):
+                        metrics.CONSUMER_LAG.labels(group, p.topic, str(p.partition)).set(p.lag)
+                except Exception as exc:  # noqa: BLE001 - metrics must never stop the sink
+                    log.debug("lag export failed: %s", exc)
 
 
 def run_sink(settings: Settings, until_idle_s: float | None = None) -> int:
@@ -96,11 +97,15 @@ def run_sink(settings: Settings, until_idle_s: float | None = None) -> int:
 
     consumer = SinkConsumer(settings, reopen_writer, stop=stop)
 
-    def unread() -> int:
-        from wirecore.kafka_admin import group_lag
+    from wirecore.kafka_admin import LagReader
 
-        return sum(p.lag for p in group_lag(settings, settings.group("sink"),
-                                            [consumer.stories_topic, consumer.dlq_topic], 5))
+    probe_lags = LagReader(settings, timeout_s=5)  # /readyz's client, kept between probes
+    probe_lock = threading.Lock()  # probes may come on several listener threads at once
+
+    def unread() -> int:
+        with probe_lock:
+            return sum(p.lag for p in probe_lags.lag(settings.group("sink"),
+                                                     [consumer.stories_topic, consumer.dlq_topic]))
 
     def ready() -> tuple[bool, list[str]]:
         return sink_readiness(consumer, lambda: LockedClient().query("SELECT 1"), unread, settings.ready_max_lag)
@@ -117,6 +122,8 @@ def run_sink(settings: Settings, until_idle_s: float | None = None) -> int:
     finally:
         for listener in listeners:
             listener.stop()
+        with probe_lock:
+            probe_lags.close()
         log.info("sink stopped after %.1fs, %d rows written", time.monotonic() - t0, consumer.rows_written)
     return 0
 

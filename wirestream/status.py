@@ -7,6 +7,7 @@ Topic high watermarks come from the same lag readings (every topic is read by on
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass, field
 
@@ -46,10 +47,15 @@ def group_topics(settings: Settings) -> dict[str, list[str]]:
     return {settings.group(g): settings.topology.reads(g) for g in READS}
 
 
-def read_kafka(settings: Settings, timeout_s: float = 5.0) -> KafkaReading:
-    """Raises ``KafkaUnavailable`` (one line) when the broker does not answer."""
+def read_kafka(settings: Settings, timeout_s: float = 5.0,
+               reader: kafka_admin.LagReader | None = None) -> KafkaReading:
+    """Raises ``KafkaUnavailable`` (one line) when the broker does not answer. ``reader``: the
+    lag reader a repeating caller keeps open between readings (else one for this reading)."""
     groups = group_topics(settings)
-    lags = {g: kafka_admin.group_lag(settings, g, topics, timeout_s) for g, topics in groups.items()}
+    with contextlib.ExitStack() as own:
+        if reader is None:
+            reader = own.enter_context(kafka_admin.LagReader(settings, timeout_s))
+        lags = {g: reader.lag(g, topics) for g, topics in groups.items()}
     members = kafka_admin.group_members(settings, list(groups), timeout_s)
     return KafkaReading(time.monotonic(), lags, read_sink_ready(settings), members)
 

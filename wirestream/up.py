@@ -82,11 +82,11 @@ def check_data_dir(settings: Settings) -> None:
         raise UsageError(f"data directory {d} is not writable: {exc.strerror}") from None
 
 
-def pipeline_drained(settings: Settings) -> bool:
+def pipeline_drained(settings: Settings, reader: kafka_admin.LagReader) -> bool:
     """True when the worker and the sink have committed everything published so far."""
     lags = []
     for group in READS:  # parse agent, stories loop, sink
-        lags += kafka_admin.group_lag(settings, settings.group(group), settings.topology.reads(group))
+        lags += reader.lag(settings.group(group), settings.topology.reads(group))
     return bool(lags) and all(p.lag == 0 for p in lags)
 
 
@@ -142,11 +142,12 @@ class Pipeline:
         # two consecutive drained readings: faust commits on an interval
         state = {"n": 0}
 
-        def drained() -> bool:
-            state["n"] = state["n"] + 1 if pipeline_drained(self.settings) else 0
-            return state["n"] >= 2
+        with kafka_admin.LagReader(self.settings) as reader:  # read every 0.5 s: clients kept
+            def drained() -> bool:
+                state["n"] = state["n"] + 1 if pipeline_drained(self.settings, reader) else 0
+                return state["n"] >= 2
 
-        wait_for(drained, self.children, timeout_s, "every item to reach ClickHouse", interval=0.5)
+            wait_for(drained, self.children, timeout_s, "every item to reach ClickHouse", interval=0.5)
 
 
 def publish(settings: Settings, loaded: list[Prepared], err=lambda line: None) -> Counts:

@@ -18,12 +18,16 @@ So the sink, which owns it, also answers reads for everyone else (``query``, ``s
 from __future__ import annotations
 
 import hmac
+import io
 import json
+import logging
 import os
 import secrets
 import select
 import socket
+import sys
 import threading
+import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -35,6 +39,12 @@ from wirecore.errors import UsageError
 
 LOOPBACK = "127.0.0.1"
 MAX_BODY_BYTES = 1 << 20
+# A request (line, headers, body) must have arrived this long after its connection opened, and
+# each response write gets this long: a client that sends nothing, or a byte now and then
+# (slowloris), or fewer body bytes than its Content-Length, no longer holds a thread for ever.
+REQUEST_DEADLINE_S = 10.0
+WRITE_TIMEOUT_S = 30.0
+log = logging.getLogger("wirestream.sink")
 
 
 def owner_file(data_dir: Path) -> Path:
@@ -71,14 +81,49 @@ def _write_private(path: Path, text: str) -> None:
     tmp.replace(path)
 
 
+class _RequestReader(socket.SocketIO):
+    """Socket reads that must all be done by ``deadline``: each read waits only the time left.
+
+    A per-read timeout alone lets a client send one byte just before each timeout, for as
+    long as it likes; http.server's ``readline`` of a header line is many reads."""
+
+    def __init__(self, sock: socket.socket, deadline: float):
+        super().__init__(sock, "rb")
+        self._deadline = deadline
+
+    def readinto(self, b) -> int | None:  # noqa: ANN001 - io's buffer protocol
+        left = self._deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("request not received within its deadline")
+        self._sock.settimeout(left)
+        return super().readinto(b)
+
+
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request, client_address) -> None:  # noqa: ANN001 - socketserver's signature
+        """A client that hangs up or stalls is no news (socketserver printed a traceback per
+        connection to the sink's stderr, so any client could fill its log); a bug is one line."""
+        exc = sys.exc_info()[1]
+        if not isinstance(exc, (ConnectionError, TimeoutError)):
+            log.warning("listener: %s from %s: %s", type(exc).__name__, client_address[0], exc)
+
+
 class _Handler(BaseHTTPRequestHandler):
     server_version = "wirestream"
     sys_version = ""
+    request_deadline_s = REQUEST_DEADLINE_S
+    timeout = WRITE_TIMEOUT_S
+
+    def setup(self) -> None:
+        super().setup()
+        self.rfile.close()  # replaced by one whose reads end at the request's deadline
+        self.rfile = io.BufferedReader(_RequestReader(self.connection, time.monotonic() + self.request_deadline_s))
 
     def log_message(self, *args) -> None:  # keep the sink's log clean
         pass
 
     def _send(self, status: int, body: bytes, ctype: str = "application/json") -> None:
+        self.connection.settimeout(self.timeout)  # the reads left it at the request's remaining time
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
@@ -92,7 +137,8 @@ class _Handler(BaseHTTPRequestHandler):
 class HealthServer:
     """``/metrics``, ``/healthz``, ``/readyz`` — and nothing else — on the configured bind."""
 
-    def __init__(self, ready: Callable[[], tuple[bool, list[str]]], host: str, port: int):
+    def __init__(self, ready: Callable[[], tuple[bool, list[str]]], host: str, port: int,
+                 request_deadline_s: float = REQUEST_DEADLINE_S):
         class Handler(_Handler):
             def do_GET(self) -> None:  # noqa: N802
                 if self.path == "/metrics":
@@ -108,7 +154,8 @@ class HealthServer:
             def do_POST(self) -> None:  # noqa: N802
                 self._error(404, "not found")
 
-        self.httpd = ThreadingHTTPServer((host, port), Handler)
+        Handler.request_deadline_s = request_deadline_s
+        self.httpd = _Server((host, port), Handler)
         shown = LOOPBACK if host in ("0.0.0.0", "", "::") else host
         self.url = f"http://{shown}:{self.httpd.server_address[1]}"
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True, name="health")
@@ -131,10 +178,12 @@ class SqlApiServer:
     ``gone()`` tells it whether the client has hung up, so it can kill the query.
     """
 
-    def __init__(self, query: Query, data_dir: Path, port: int = 0):
+    def __init__(self, query: Query, data_dir: Path, port: int = 0, request_deadline_s: float = REQUEST_DEADLINE_S):
         self._data_dir = data_dir
         self.token = secrets.token_urlsafe(32)
-        self.httpd = ThreadingHTTPServer((LOOPBACK, port), self._handler(query))
+        handler = self._handler(query)
+        handler.request_deadline_s = request_deadline_s
+        self.httpd = _Server((LOOPBACK, port), handler)
         self.port = self.httpd.server_address[1]
         self.url = f"http://{LOOPBACK}:{self.port}"
         self._thread = threading.Thread(target=self.httpd.serve_forever, daemon=True, name="sql-api")
@@ -171,7 +220,7 @@ class SqlApiServer:
                     self._error(*refusal)
                     return
                 try:
-                    req = orjson.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+                    req = orjson.loads(self.rfile.read(int(self.headers["Content-Length"])))
                     sql, params = req["sql"], req.get("parameters") or {}
                     if not isinstance(sql, str) or not isinstance(params, dict):
                         raise TypeError("sql must be a string, parameters an object")
@@ -204,7 +253,12 @@ class SqlApiServer:
                 given = auth.removeprefix("Bearer ").strip()
                 if not auth.startswith("Bearer ") or not hmac.compare_digest(given, api.token):
                     return 401, "missing or wrong token (see <data_dir>/chdb.owner.token)"
-                if int(self.headers.get("Content-Length") or 0) > MAX_BODY_BYTES:
+                # a number of bytes: -1 read to the end of the stream, past MAX_BODY_BYTES, and a
+                # word raised in here (a traceback in the sink's log, no answer)
+                length = self.headers.get("Content-Length") or ""
+                if not (length.isascii() and length.isdigit()):
+                    return 411, "Content-Length must be the body's size in bytes"
+                if int(length) > MAX_BODY_BYTES:
                     return 413, "request body too large"
                 return None
 

@@ -54,7 +54,12 @@ class Node:
 
 
 def parse_explain_ast(text: str) -> Node:
-    """The indented ``EXPLAIN AST`` output as a tree (one space of indent per level)."""
+    """The indented ``EXPLAIN AST`` output as a tree (one space of indent per level).
+
+    A node's ``arg`` is its name without the `` (alias ...)`` ClickHouse prints after it. An
+    alias is printed raw, so one with a newline adds lines of its own: they can only add
+    nodes (refused as a second statement at depth 0, or checked like any other node), never
+    hide or re-parent the real ones that follow their own parent's line."""
     root: Node | None = None
     stack: list[tuple[int, Node]] = []
     for line in text.splitlines():
@@ -65,7 +70,9 @@ def parse_explain_ast(text: str) -> Node:
         if " (children" in head:
             head = head[: head.index(" (children")]
         kind, _, arg = head.partition(" ")
-        node = Node(kind, arg.strip())
+        # ``Function file (alias f)``: the alias is not part of the name. Left on, it hid every
+        # denied function from the allow-list (``SELECT file('/proc/self/environ') AS e`` ran)
+        node = Node(kind, arg.split(" (alias ", 1)[0].strip())
         while stack and stack[-1][0] >= depth:
             stack.pop()
         if stack:

@@ -3,7 +3,10 @@ safely from servers that may be hostile.
 
 - **Total deadline** per fetch (``fetch_deadline_s``): checked after every chunk and used as
   the cap of each read timeout, so a server that drips one byte every few seconds cannot
-  hold the poller; a fetch that passes it is a ``FetchError`` feeding the backoff.
+  hold the poller; a fetch that passes it is a ``FetchError`` feeding the backoff. httpx's
+  timeouts are per read, and the chunk check starts only once the headers are in, so a
+  ``_Cutoff`` also shuts the connection's socket at the deadline: a server that drips its
+  status line, headers or TLS handshake is cut there too.
 - **Bounded body**: the body is read raw and decompressed here, chunk by chunk with
   ``max_length``, so a gzip bomb never inflates past ``max_document_bytes`` in memory;
   a larger body becomes a refused document (prefix + URL) that the pipeline dead-letters.
@@ -16,8 +19,12 @@ per-source state so a restarted producer still sends If-None-Match.
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import threading
 import zlib
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import httpx
 
@@ -77,6 +84,50 @@ class _Body:
         return self.size <= self.limit
 
 
+class _Cutoff:
+    """Shuts the fetch's TCP socket when the deadline passes, whatever httpx is waiting for.
+
+    The socket comes from httpx's ``trace`` extension when the connection is made (a dup of
+    it: the TLS layer detaches the original, and the dup's shutdown still ends the socket),
+    which is why each fetch asks for ``Connection: close``: a pooled connection makes no such
+    event. Shutting it wakes the blocked read, and ``fired`` tells the fetch why it failed
+    (or that a body which seemed to end there was cut, not complete).
+    """
+
+    def __init__(self, seconds: float):
+        self.fired = False
+        self._lock = threading.Lock()
+        self._sock: socket.socket | None = None
+        self._timer = threading.Timer(seconds, self._fire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def trace(self, event: str, info: dict[str, Any]) -> None:
+        if event != "connection.connect_tcp.complete":
+            return
+        sock = info["return_value"].get_extra_info("socket")
+        with self._lock:
+            if self._sock is not None:
+                self._sock.close()
+            self._sock = sock.dup() if sock is not None else None
+        if self.fired:  # the deadline passed while connecting
+            self._fire()
+
+    def _fire(self) -> None:
+        with self._lock:
+            self.fired = True
+            if self._sock is not None:
+                with contextlib.suppress(OSError):  # already closed by the peer or by httpx
+                    self._sock.shutdown(socket.SHUT_RDWR)
+
+    def close(self) -> None:
+        self._timer.cancel()
+        with self._lock:
+            if self._sock is not None:
+                self._sock.close()
+                self._sock = None
+
+
 class UrlSource:
     def __init__(self, url: str, client: httpx.Client, state: SourceState | None = None, *,
                  limits: ProducerLimits | None = None, resolve: Resolver = system_resolve,
@@ -88,37 +139,49 @@ class UrlSource:
         self._guard = AddressGuard(url, self._limits.allow_private, resolve)
         self._clock = clock or SystemClock()
 
+    def _late(self) -> FetchError:
+        return FetchError(f"{self.url}: no complete response within the fetch deadline of "
+                          f"{self._limits.fetch_deadline_s:g} s")
+
     def _remaining(self, deadline: float) -> float:
         left = deadline - self._clock.monotonic()
         if left <= 0:
-            raise FetchError(f"{self.url}: no complete response within the fetch deadline of "
-                             f"{self._limits.fetch_deadline_s:g} s")
+            raise self._late()
         return left
 
     def fetch(self) -> Document | None:
         """The document, or None when the server says it has not changed (304)."""
         deadline = self._clock.monotonic() + self._limits.fetch_deadline_s
         etag, modified = self._state.validators(self.url) if self._state else (None, None)
-        headers = {"Accept-Encoding": "gzip, deflate"}
+        headers = {"Accept-Encoding": "gzip, deflate", "Connection": "close"}  # see _Cutoff
         if etag:
             headers["If-None-Match"] = etag
         if modified:
             headers["If-Modified-Since"] = modified
         url = self.url
-        for _ in range(MAX_REDIRECTS + 1):
-            self._guard.check(url)
-            left = self._remaining(deadline)
-            timeout = httpx.Timeout(min(self._limits.fetch_read_timeout_s, left))
-            try:
-                with self._client.stream("GET", url, headers=headers, timeout=timeout,
-                                         follow_redirects=False) as response:
-                    if response.status_code in (301, 302, 303, 307, 308):
-                        url = str(response.url.join(response.headers.get("Location", "")))
-                        continue
-                    return self._document(response, deadline)
-            except httpx.HTTPError as exc:
-                raise FetchError(f"{self.url}: {type(exc).__name__}: {exc}") from exc
-        raise FetchError(f"{self.url}: more than {MAX_REDIRECTS} redirects")
+        cutoff = _Cutoff(self._remaining(deadline))
+        try:
+            for _ in range(MAX_REDIRECTS + 1):
+                self._guard.check(url)
+                left = self._remaining(deadline)
+                timeout = httpx.Timeout(min(self._limits.fetch_read_timeout_s, left))
+                try:
+                    with self._client.stream("GET", url, headers=headers, timeout=timeout,
+                                             follow_redirects=False, extensions={"trace": cutoff.trace}) as response:
+                        if response.status_code in (301, 302, 303, 307, 308):
+                            url = str(response.url.join(response.headers.get("Location", "")))
+                            continue
+                        document = self._document(response, deadline)
+                except httpx.HTTPError as exc:
+                    if cutoff.fired:
+                        raise self._late() from exc
+                    raise FetchError(f"{self.url}: {type(exc).__name__}: {exc}") from exc
+                if cutoff.fired:  # a body read until the connection closed was cut, not complete
+                    raise self._late()
+                return document
+            raise FetchError(f"{self.url}: more than {MAX_REDIRECTS} redirects")
+        finally:
+            cutoff.close()
 
     def _document(self, response: httpx.Response, deadline: float) -> Document | None:
         if response.status_code == 304:

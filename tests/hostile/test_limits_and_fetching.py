@@ -8,6 +8,7 @@ within 3 × max_item_bytes + max_document_bytes (defaults 1 MiB and 16 MiB)."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 
@@ -159,6 +160,28 @@ def test_slow_drip_server_is_cut_at_the_total_deadline(feed_server):
     records, dead = route(f"{server.url}/feed.rss", limits=ProducerLimits(fetch_deadline_s=2))
     assert records == [] and "no complete response within the fetch deadline of 2 s" in dead[0]
     assert time.monotonic() - start < 2 + 1
+
+
+def test_a_server_dripping_its_headers_is_cut_at_the_total_deadline(tmp_path, feed_server):
+    """Each header byte comes well within the read timeout, so only the total deadline stops it:
+    before the fix `wirestream parse` waited here for ever (the deadline was checked per body chunk)."""
+    def drip_headers(h):
+        h.wfile.write(b"HTTP/1.1 200 OK\r\nX-Drip: ")
+        with contextlib.suppress(OSError):  # the fetcher hangs up at its deadline
+            for _ in range(120):
+                h.wfile.write(b"a")
+                h.wfile.flush()
+                time.sleep(0.1)
+        h.close_connection = True
+
+    server = feed_server(drip_headers)
+    run = run_wirestream("parse", f"{server.url}/feed.rss", tmp=tmp_path,
+                         env={"WIRESTREAM_FETCH_DEADLINE_S": "1.5"}, timeout=30)
+    assert run.code == 2 and run.records == [], run
+    assert f"cannot fetch {server.url}/feed.rss: no complete response within the fetch deadline of 1.5 s" \
+        in run.stderr, run.stderr
+    assert "Traceback" not in run.stderr
+    assert run.seconds < 1.5 + 5, run.seconds  # the server would drip for 12 s
 
 
 def test_poll_backs_off_after_a_deadline(feed_server):

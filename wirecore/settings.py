@@ -88,7 +88,8 @@ class Settings(BaseSettings):
     max_item_bytes: Count = Field(1 << 20, description="larger raw items go to the DLQ")
     max_document_bytes: Count = Field(
         16 << 20, description="larger fetched documents (files, HTTP bodies, decompressed) are "
-        "refused to the DLQ with a prefix; JSON-lines files are streamed line by line instead")
+        "refused to the DLQ with a prefix; JSON-lines files are streamed line by line instead, and "
+        "RSS/Atom/NewsML-G2 files (and stdin) as runs of whole items")
     fetch_deadline_s: Seconds = Field(60.0, description="total time one URL fetch may take")
     fetch_allow_private: str = Field(
         "", description="comma-separated hosts/CIDRs a URL source may reach although they are "

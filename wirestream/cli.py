@@ -42,7 +42,7 @@ def _version(value: bool) -> None:
 def _global(
     data_dir: Annotated[str | None, typer.Option("--data-dir", envvar="WIRESTREAM_DATA_DIR",
                                                  help="where the local broker and embedded ClickHouse live")] = None,
-    log_level: Annotated[str | None, typer.Option("--log-level", help="DEBUG|INFO|WARNING|ERROR")] = None,
+    log_level: Annotated[str | None, typer.Option("--log-level", help="DEBUG|INFO|WARNING|ERROR|CRITICAL")] = None,
     log_json: Annotated[bool, typer.Option("--log-json", help="log one JSON object per line")] = False,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
                                           help="print the version and exit")] = False,
@@ -162,6 +162,7 @@ def kafka_start() -> None:
 
 @kafka_app.command("stop")
 def kafka_stop() -> None:
+    """Stop the local broker (if it is running)."""
     from wirestream import local_kafka
 
     out.print(local_kafka.stop(settings()))
@@ -169,6 +170,7 @@ def kafka_stop() -> None:
 
 @kafka_app.command("status")
 def kafka_status() -> None:
+    """Is the local broker running? (exit 3 when it is not)"""
     from wirestream import local_kafka
 
     ok, line = local_kafka.status(settings())
@@ -288,7 +290,7 @@ def query(
 @app.command()
 def sql(
     statement: Annotated[str, typer.Argument(help='e.g. "SELECT count() FROM items" (the configured database)')],
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="one JSON object per row")] = False,
     write: Annotated[bool, typer.Option("--write", help="allow DDL/DML (direct connection only; "
                                                          "never through a running sink)")] = False,
 ) -> None:

@@ -135,6 +135,8 @@ def iter_lines_runs(stream: BinaryIO, doc: Document, limits: ProducerLimits) -> 
         yield from end_line(False)
     if run:
         yield make(b"".join(run), run_first)
+    elif number == 0:  # not one byte: an empty document, as any other empty file (exit 2, not silence)
+        yield make(b"", 1)
 
 
 def iter_file_documents(

@@ -57,8 +57,8 @@ sys.exit(os.waitstatus_to_exitcode(status))
 
 
 def run_wirestream(*args: str, tmp: Path, env: dict[str, str] | None = None,
-                   timeout: float = 60) -> Run:
-    """The console script as a subprocess, with its own peak RSS."""
+                   timeout: float = 60, stdin: bytes | None = None) -> Run:
+    """The console script as a subprocess, with its own peak RSS (``stdin``: bytes to feed it)."""
     stamp = time.monotonic_ns()
     out, err, peak = tmp / f"out-{stamp}", tmp / f"err-{stamp}", tmp / f"peak-{stamp}"
     full_env = os.environ | {"PYTHONPATH": str(REPO), "WIRESTREAM_DATA_DIR": str(tmp / "data"),
@@ -66,7 +66,7 @@ def run_wirestream(*args: str, tmp: Path, env: dict[str, str] | None = None,
     start = time.monotonic()
     with out.open("wb") as o, err.open("wb") as e:
         proc = subprocess.run([sys.executable, "-c", _LAUNCHER, str(peak), str(WIRESTREAM), *args],
-                              stdout=o, stderr=e, env=full_env, cwd=tmp, timeout=timeout)
+                              stdout=o, stderr=e, env=full_env, cwd=tmp, timeout=timeout, input=stdin)
     run = Run(proc.returncode, out.read_text(errors="replace"), err.read_text(errors="replace"),
               int(peak.read_text()) / 1024, time.monotonic() - start)
     log = os.environ.get("HOSTILE_RSS_LOG")

@@ -50,6 +50,18 @@ def test_exit_codes_of_parse(tmp_path):
     assert "Traceback" not in empty.stderr + jsonl.stderr + nul.stderr
 
 
+def test_an_empty_json_lines_file_is_an_empty_document_too(tmp_path):
+    """A zero-byte ``.jsonl`` (or empty stdin with ``--format jsonl``) used to print nothing and
+    exit 0, and ``up`` started the whole pipeline for it; any other empty file exits 2."""
+    (tmp_path / "empty.jsonl").write_bytes(b"")
+    for args, stdin in ((("parse", "empty.jsonl"), None), (("parse", "--format", "jsonl", "-"), b"")):
+        run = run_wirestream(*args, tmp=tmp_path, stdin=stdin)
+        assert run.code == 2 and run.records == [], run.stderr
+        assert "empty document" in run.stderr and "parsed 0 item(s), 1 dead letter(s)" in run.stderr
+    up = run_wirestream("up", "empty.jsonl", tmp=tmp_path)  # refused before anything starts
+    assert up.code == 2 and "empty.jsonl is empty: nothing to publish" in up.stderr, up.stderr
+
+
 @pytest.mark.parametrize("command", ["produce", "worker"])
 def test_unusable_data_dir_is_one_error_line(tmp_path, command):
     blocker = tmp_path / "file"

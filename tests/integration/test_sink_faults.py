@@ -1,7 +1,7 @@
 """The sink under faults, through the real broker and chdb (issue: exactly-once sink).
 
 One stream, several faults in a row: SIGKILL mid-batch three times during 20k items, the
-target unavailable for 30 s (chdb data directory locked by another process), the same
+target unavailable for 12 s (chdb data directory locked by another process), the same
 offsets replayed twice. A second test restarts the broker mid-stream. After each fault:
 count() of items equals the distinct items produced, with and without FINAL; every story's
 versions are gapless; every poison message is in dlq with its reason.

@@ -99,7 +99,45 @@ class _RequestReader(socket.SocketIO):
         return super().readinto(b)
 
 
+MAX_CONNECTIONS = 64  # requests one listener serves at once (a thread each); more get 503
+_BUSY_BODY = b'{"error": "too many connections: try again"}'
+_BUSY = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n"
+         b"Connection: close\r\nContent-Length: " + str(len(_BUSY_BODY)).encode() + b"\r\n\r\n" + _BUSY_BODY)
+
+
 class _Server(ThreadingHTTPServer):
+    """One thread per connection, at most ``MAX_CONNECTIONS`` at once: each is bounded in time
+    (the request deadline), but a flood of connections made a thread each without limit. Past
+    the cap a connection gets a 503 at once, written by the accepting thread (a few bytes the
+    socket's buffer takes), and is closed."""
+
+    daemon_threads = True
+
+    def __init__(self, *args, **kwargs) -> None:  # noqa: ANN002, ANN003 - socketserver's
+        super().__init__(*args, **kwargs)
+        self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
+
+    def process_request(self, request, client_address) -> None:  # noqa: ANN001
+        if not self._slots.acquire(blocking=False):
+            try:
+                request.setblocking(False)
+                request.send(_BUSY)
+            except OSError:
+                pass
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()  # no thread started: nobody else would
+            raise
+
+    def process_request_thread(self, request, client_address) -> None:  # noqa: ANN001
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
+
     def handle_error(self, request, client_address) -> None:  # noqa: ANN001 - socketserver's signature
         """A client that hangs up or stalls is no news (socketserver printed a traceback per
         connection to the sink's stderr, so any client could fill its log); a bug is one line."""

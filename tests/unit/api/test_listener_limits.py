@@ -103,3 +103,39 @@ def test_a_body_shorter_than_announced_is_cut_at_the_request_deadline(api, capfd
                     headers={"Authorization": f"Bearer {api.token}", "Content-Type": "application/json"})
     assert ok.json() == {"columns": ["one"], "rows": [[1]]}
     assert "Traceback" not in capfd.readouterr().err
+
+
+def test_a_connection_flood_gets_503_past_the_cap_and_the_listener_recovers(monkeypatch):
+    """Past ``MAX_CONNECTIONS`` open connections (each a thread) a new one is answered 503 at
+    once and closed, instead of one more thread; once the holders leave, requests are served."""
+    import wirestream.owner_api as owner_api
+
+    monkeypatch.setattr(owner_api, "MAX_CONNECTIONS", 3)
+    server = HealthServer(lambda: (True, []), "127.0.0.1", 0, request_deadline_s=5.0)
+    server.start()
+    port = server.httpd.server_address[1]
+    holders = [socket.create_connection(("127.0.0.1", port)) for _ in range(3)]
+    try:
+        time.sleep(0.3)  # accepted: each holds a thread, waiting for its request line
+        t0 = time.monotonic()
+        with socket.create_connection(("127.0.0.1", port)) as extra:
+            extra.settimeout(3)
+            answer = extra.recv(4096)
+        assert answer.startswith(b"HTTP/1.1 503 "), answer
+        assert b"too many connections" in answer and time.monotonic() - t0 < 2
+        assert threading.active_count() < 20
+    finally:
+        for sock in holders:
+            sock.close()
+    deadline = time.monotonic() + 5
+    while True:  # the holders' threads see EOF and give their slots back
+        try:
+            response = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+            if response.status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        assert time.monotonic() < deadline, "the listener never recovered"
+        time.sleep(0.1)
+    assert response.json() == {"status": "alive"}
+    server.stop()

@@ -1,0 +1,78 @@
+"""What an operator sees when the world around a long-running command is wrong: no broker,
+a data directory another process holds, a stop while waiting, a first start cut off in the
+middle of creating the schema. Each runs the real ``wirestream`` console script as a
+subprocess and checks its exit code, its one ``error:`` line or its ``/readyz``. No broker is
+needed: Kafka is a port nothing listens on."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support.ports import free_port, free_port_pair
+from tests.support.waiting import wait_until
+
+pytestmark = pytest.mark.integration
+WIRESTREAM = str(Path(sys.executable).parent / "wirestream")
+
+
+@pytest.fixture
+def env(tmp_path) -> dict[str, str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("WIRESTREAM_")}
+    return base | {"WIRESTREAM_ENV_FILE": os.devnull, "WIRESTREAM_DATA_DIR": str(tmp_path / "data"),
+                   "WIRESTREAM_KAFKA_BOOTSTRAP": f"127.0.0.1:{free_port()}",
+                   "WIRESTREAM_METRICS_PORT": str(free_port_pair()), "WIRESTREAM_API_PORT": "0"}
+
+
+class Running:
+    """``wirestream ARGS`` in the background, its output in a file."""
+
+    def __init__(self, args: list[str], env: dict[str, str], log: Path):
+        self.log = log
+        self.proc = subprocess.Popen([WIRESTREAM, *args], env=env, stdout=log.open("wb"),
+                                     stderr=subprocess.STDOUT)
+
+    def text(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def stop(self) -> int:
+        """SIGTERM, as a supervisor stops it; the exit code."""
+        self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(30)
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
+
+
+def owned(env: dict[str, str]) -> bool:
+    return (Path(env["WIRESTREAM_DATA_DIR"]) / "chdb.owner.json").exists()
+
+
+def test_a_parse_worker_without_a_broker_is_not_ready(env, tmp_path):
+    """Its loop polls empty, without an error, while no broker answers: /readyz said 200
+    "ready" for the whole outage (at start here; mid-run the same)."""
+    worker = Running(["worker"], env | {"WIRESTREAM_WORKER_STAGES": "parse"}, tmp_path / "worker.log")
+    url = f"http://127.0.0.1:{int(env['WIRESTREAM_METRICS_PORT']) + 1}/readyz"
+
+    def unready():
+        try:
+            r = httpx.get(url, timeout=2)
+        except httpx.TransportError:
+            return None
+        return r if r.status_code == 503 else None
+
+    try:
+        r = wait_until(unready, 30, "/readyz to say 503", interval=0.5, detail=worker.text)
+        reason = r.json()["stages"]["parse"]["reason"]
+        assert reason.startswith("kafka: the broker does not answer"), reason
+        assert worker.stop() == 0
+    finally:
+        worker.kill()

@@ -78,7 +78,13 @@ def run_sink(settings: Settings, until_idle_s: float | None = None) -> int:
     signal.signal(signal.SIGINT, handle)
 
     log.info("sink starting: ClickHouse %s, Kafka %s", redact(settings.dsn), settings.bootstrap)
-    client_holder["client"] = connect_with_retry(settings, stop)
+    try:
+        client_holder["client"] = connect_with_retry(settings, stop)
+    except ClickHouseUnavailable:
+        if not stop.is_set():
+            raise
+        log.info("sink stopped before ClickHouse answered")  # asked to stop: not a failure (exit 0)
+        return 0
 
     class LockedClient:
         """chdb runs in this process; reads from the API thread and inserts share one lock."""

@@ -76,3 +76,28 @@ def test_a_parse_worker_without_a_broker_is_not_ready(env, tmp_path):
         assert worker.stop() == 0
     finally:
         worker.kill()
+
+
+def test_sigterm_while_the_sink_waits_for_clickhouse_exits_0(env, tmp_path):
+    """Another process holds the chdb directory, so the sink waits; a supervisor's SIGTERM
+    then was `error: cannot open ClickHouse ...` and exit 1, as if it had failed."""
+    chdb = (Path(env["WIRESTREAM_DATA_DIR"]) / "chdb").resolve()
+    holder = subprocess.Popen([sys.executable, "-c", (
+        "import time, clickhouse_connect;"
+        f"c = clickhouse_connect.get_client(dsn='chdb://{chdb}');"
+        "c.query('SELECT 1'); print('locked', flush=True); time.sleep(60)")],
+        stdout=subprocess.PIPE, text=True, env=env)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        sink = Running(["sink"], env, tmp_path / "sink.log")
+        try:
+            wait_until(lambda: "cannot open ClickHouse" in sink.text(), 60, "the sink to wait for the lock",
+                       detail=sink.text)
+            assert sink.stop() == 0, sink.text()
+            assert "error:" not in sink.text()
+            assert "sink stopped before ClickHouse answered" in sink.text()
+        finally:
+            sink.kill()
+    finally:
+        holder.kill()
+        holder.wait(10)

@@ -188,11 +188,12 @@ def topics() -> None:
 @app.command()
 def sink() -> None:
     """Run the ClickHouse sink in the foreground (owns the embedded database)."""
-    from wirestream.preflight import check_process_settings
+    from wirestream.preflight import check_process_settings, check_sole_sink
     from wirestream.sink_service import run_sink
 
     s = settings()
     check_process_settings(s)
+    check_sole_sink(s)
     raise typer.Exit(run_sink(s))
 
 

@@ -10,6 +10,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import httpx
@@ -76,6 +77,24 @@ def test_a_parse_worker_without_a_broker_is_not_ready(env, tmp_path):
         assert worker.stop() == 0
     finally:
         worker.kill()
+
+
+def test_a_second_sink_on_the_same_data_dir_is_refused_at_once(env, tmp_path):
+    """chdb locks its directory: the second sink retried the lock for ever, logging an
+    unrelated chdb error ("Error initializing EmbeddedServer") and serving no /readyz."""
+    first = Running(["sink"], env, tmp_path / "first.log")
+    try:
+        wait_until(lambda: owned(env), 60, "the first sink to own the database", detail=first.text)
+        t0 = time.monotonic()
+        second = subprocess.run([WIRESTREAM, "sink"], env=env | {"WIRESTREAM_METRICS_PORT": str(free_port())},
+                                capture_output=True, text=True, timeout=60)
+        assert second.returncode == 2, second.stderr
+        assert time.monotonic() - t0 < 20
+        assert f"error: a sink (pid {first.proc.pid}) already owns the embedded database" in second.stderr
+        assert "Traceback" not in second.stderr
+        assert first.stop() == 0
+    finally:
+        first.kill()
 
 
 def test_sigterm_while_the_sink_waits_for_clickhouse_exits_0(env, tmp_path):

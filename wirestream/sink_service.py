@@ -12,9 +12,11 @@ from collections.abc import Callable
 
 from processors.sink.consumer import SinkConsumer
 from wirecore.clickhouse import (
+    DRIVER_ERRORS,
     ClickHouseUnavailable,
     ClickHouseWriter,
     open_client,
+    raise_classified,
     redact,
     run_migrations,
 )
@@ -38,7 +40,10 @@ def connect_with_retry(settings: Settings, stop: threading.Event, clock: Clock |
     while True:
         try:
             client = open_client(settings.dsn)
-            applied = run_migrations(client, settings.clickhouse_database, settings.clickhouse_ttl_days)
+            try:
+                applied = run_migrations(client, settings.clickhouse_database, settings.clickhouse_ttl_days)
+            except DRIVER_ERRORS as exc:  # by its code: retried, or one line that stops the sink
+                raise_classified(exc, "applying the schema")
             if applied:
                 log.info("applied migrations: %s", ", ".join(applied))
             return client

@@ -120,3 +120,62 @@ def test_sigterm_while_the_sink_waits_for_clickhouse_exits_0(env, tmp_path):
     finally:
         holder.kill()
         holder.wait(10)
+
+
+INTERRUPTED_INSTALL = """
+import os, sys
+from wirecore.clickhouse import open_client
+from wirecore.migrations import run_migrations
+client = open_client("chdb://" + sys.argv[1])
+real, n = client.command, [0]
+def command(*a, **kw):
+    n[0] += 1
+    if n[0] > int(sys.argv[2]):
+        os._exit(137)  # killed (SIGKILL, OOM, an evicted pod) before this statement
+    return real(*a, **kw)
+client.command = command
+run_migrations(client, "wirestream")
+"""
+
+
+def test_a_first_start_killed_while_creating_the_schema_is_finished_by_the_next(env, tmp_path):
+    """A first start killed after its first table statement recorded migrations whose objects
+    were never created; every later start failed (`Could not find table: items`), with a
+    traceback."""
+    from schemas.ddl import expected_objects
+
+    chdb = (Path(env["WIRESTREAM_DATA_DIR"]) / "chdb").resolve()
+    killed = subprocess.run([sys.executable, "-c", INTERRUPTED_INSTALL, str(chdb), "2"], env=env, timeout=60)
+    assert killed.returncode == 137
+    sink = Running(["sink"], env, tmp_path / "sink.log")
+    try:
+        wait_until(lambda: owned(env) or sink.proc.poll() is not None, 60, "the sink to start", detail=sink.text)
+        assert sink.proc.poll() is None, sink.text()
+        assert sink.stop() == 0
+    finally:
+        sink.kill()
+    assert "Traceback" not in sink.text()
+    tables = subprocess.run([WIRESTREAM, "sql", "--json", "SELECT name FROM system.tables "
+                             "WHERE database = 'wirestream'"], env=env, capture_output=True, text=True, timeout=60)
+    assert tables.returncode == 0, tables.stderr
+    assert set(expected_objects()) <= {line.split('"')[3] for line in tables.stdout.splitlines()}
+
+
+def test_a_schema_step_that_cannot_apply_is_one_error_line(env, tmp_path):
+    """A database whose records say 001-005 are applied although none of their tables exist
+    (what the interrupted first start above left behind before the fix): the sink stops with
+    one `error:` line naming the ClickHouse error, not a traceback."""
+    chdb = (Path(env["WIRESTREAM_DATA_DIR"]) / "chdb").resolve()
+    seed = ("import sys; from wirecore.clickhouse import open_client;"
+            "c = open_client('chdb://' + sys.argv[1]); c.command('CREATE DATABASE wirestream');"
+            "c.command(\"CREATE TABLE wirestream.schema_migrations (name String, applied_at DateTime64(3, 'UTC') "
+            "DEFAULT now64(3)) ENGINE = ReplacingMergeTree ORDER BY name\");"
+            "c.command(\"INSERT INTO wirestream.schema_migrations (name) VALUES ('001_items'), ('002_stories'), "
+            "('003_story_items'), ('004_dlq'), ('005_views')\")")
+    subprocess.run([sys.executable, "-c", seed, str(chdb)], env=env, check=True, timeout=60)
+    run = subprocess.run([WIRESTREAM, "sink"], env=env, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 1, run.stderr
+    assert "Traceback" not in run.stderr
+    errors = [line for line in run.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and errors[0].startswith("error: applying the schema: "), run.stderr
+    assert "UNKNOWN_TABLE" in errors[0]

@@ -43,8 +43,11 @@ class Settings(BaseSettings):
         None, description="bootstrap servers; unset = run the local broker from deploy/kafka"
     )
     kafka_port: int = Field(9092, ge=1, le=65534, description="port of the local broker (controller: port+1)")
-    kafka_security_protocol: str = "PLAINTEXT"
-    kafka_sasl_mechanism: str | None = None
+    # checked here (any case): librdkafka refuses an unknown value only when a client is built,
+    # which a worker's loops took for a broker error and retried for ever
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = Field(
+        None, description="unset or empty = no SASL")
     kafka_sasl_username: str | None = None
     kafka_sasl_password: SecretStr | None = None
     kafka_ssl_ca_location: str | None = None
@@ -134,10 +137,18 @@ class Settings(BaseSettings):
             raise ValueError("must not be empty (use . for the current directory)")
         return value
 
-    @field_validator("log_level", mode="before")
+    @field_validator("log_level", "kafka_security_protocol", mode="before")
     @classmethod
     def _level_any_case(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("kafka_sasl_mechanism", mode="before")
+    @classmethod
+    def _mechanism_any_case(cls, value: object) -> object:
+        """Any case; an empty value (``VAR=`` in a compose file) is unset, as before."""
+        if isinstance(value, str):
+            return value.strip().upper() or None
+        return value
 
     @field_validator("log_format", mode="before")
     @classmethod

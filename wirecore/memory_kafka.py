@@ -157,6 +157,10 @@ class MemoryProducer:
     def produce(self, topic: str, value: bytes, key: bytes | None = None) -> None:
         self.queued.append((topic, value, key))
 
+    def poll(self, timeout: float | None = None) -> int:
+        """Serves callbacks and queued log lines in confluent-kafka; there are none here."""
+        return 0
+
     def flush(self, timeout: float | None = None) -> int:
         if self.unavailable:
             self.unavailable -= 1

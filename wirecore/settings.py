@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
 from annotated_types import Ge, Gt, Le, Lt
 from pydantic import Field, PrivateAttr, SecretStr, field_validator, model_validator
@@ -17,6 +17,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from schemas.ddl import IDENTIFIER
 from wirecore.errors import UsageError
+from wirecore.logs import kafka_logger
 from wirecore.topology import Topology
 
 # Ranges every number setting must be in (declared once here, named in the error message):
@@ -212,9 +213,11 @@ class Settings(BaseSettings):
     def group(self, name: str) -> str:
         return self.topology.group(name)
 
-    def kafka_conf(self) -> dict[str, str]:
-        """librdkafka settings shared by every confluent-kafka client."""
-        conf = {"bootstrap.servers": self.bootstrap, "security.protocol": self.kafka_security_protocol}
+    def kafka_conf(self) -> dict[str, Any]:
+        """librdkafka settings shared by every confluent-kafka client (its log through ours:
+        ``wirecore.logs.kafka_logger``)."""
+        conf: dict[str, Any] = {"bootstrap.servers": self.bootstrap, "security.protocol": self.kafka_security_protocol,
+                                "logger": kafka_logger()}
         if self.kafka_sasl_mechanism:
             conf["sasl.mechanism"] = self.kafka_sasl_mechanism
             conf["sasl.username"] = self.kafka_sasl_username or ""

@@ -6,6 +6,7 @@ needed: Kafka is a port nothing listens on."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -77,6 +78,24 @@ def test_a_parse_worker_without_a_broker_is_not_ready(env, tmp_path):
         assert worker.stop() == 0
     finally:
         worker.kill()
+
+
+def test_a_worker_without_a_broker_logs_in_its_format_not_every_reconnect(env, tmp_path):
+    """librdkafka printed its own lines to stderr, past --log-json: ~20 a second per
+    consumer while the broker is away (572 lines in 30 s from one parse worker)."""
+    worker = Running(["--log-json", "worker"], env | {"WIRESTREAM_WORKER_STAGES": "parse"},
+                     tmp_path / "worker.log")
+    try:
+        wait_until(lambda: "Connection refused" in worker.text(), 30, "a reconnect to fail", detail=worker.text)
+        time.sleep(6)
+        assert worker.stop() == 0
+    finally:
+        worker.kill()
+    lines = worker.text().splitlines()
+    entries = [json.loads(line) for line in lines]  # every line is one JSON object
+    refused = [e for e in entries if "Connection refused" in e["message"]]
+    assert 1 <= len(refused) <= 4, lines  # one per client: its consumer and its producer
+    assert {e["logger"] for e in refused} == {"wirestream.kafka"}
 
 
 def test_a_second_sink_on_the_same_data_dir_is_refused_at_once(env, tmp_path):
@@ -179,3 +198,4 @@ def test_a_schema_step_that_cannot_apply_is_one_error_line(env, tmp_path):
     errors = [line for line in run.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and errors[0].startswith("error: applying the schema: "), run.stderr
     assert "UNKNOWN_TABLE" in errors[0]
+

@@ -68,3 +68,17 @@ def check_sole_sink(settings: Settings) -> None:
     if owner:
         raise UsageError(f"a sink (pid {owner['pid']}) already owns the embedded database in "
                          f"{settings.data_dir}: one sink per data directory (see `wirestream status`)")
+
+
+def check_shard_count(settings: Settings, timeout_s: float = 5.0) -> None:
+    """For ``worker``: the story shards of the existing topics are the settings' (see
+    ``kafka_admin.check_shard_partitions``). A broker that does not answer is not checked
+    here: the worker waits for it and says so on /readyz."""
+    from wirecore import kafka_admin
+    from wirecore.errors import KafkaUnavailable
+
+    try:
+        existing = kafka_admin.partition_counts(settings, timeout_s)
+    except KafkaUnavailable:
+        return
+    kafka_admin.check_shard_partitions(settings, existing)

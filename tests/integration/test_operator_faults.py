@@ -199,3 +199,19 @@ def test_a_schema_step_that_cannot_apply_is_one_error_line(env, tmp_path):
     assert len(errors) == 1 and errors[0].startswith("error: applying the schema: "), run.stderr
     assert "UNKNOWN_TABLE" in errors[0]
 
+
+def test_another_shard_count_than_the_topics_have_is_refused(ws_env):
+    """WIRESTREAM_ITEMS_PARTITIONS changed after the topics were created: `topics` said "all
+    topics exist" (exit 0), and the worker's parse stage sent a Dutch item to wire.items
+    partition 5 of 4 and retried "Unknown partition" for ever, every later item waiting
+    behind it (other languages silently moved to another shard's engine)."""
+    env = dict(os.environ) | {"WIRESTREAM_ENV_FILE": os.devnull, "WIRESTREAM_ITEMS_PARTITIONS": "2"}
+    created = subprocess.run([WIRESTREAM, "topics"], env=env, capture_output=True, text=True, timeout=60)
+    assert created.returncode == 0, created.stderr
+    items = ws_env["WIRESTREAM_TOPIC_PREFIX"] + "wire.items"
+    for command in (["topics"], ["worker"]):
+        run = subprocess.run([WIRESTREAM, *command], env=env | {"WIRESTREAM_ITEMS_PARTITIONS": "3"},
+                             capture_output=True, text=True, timeout=60)
+        assert run.returncode == 2, (command, run.stderr)
+        assert run.stderr.startswith(f"error: {items} has 2 partitions but WIRESTREAM_ITEMS_PARTITIONS is 3: "
+                                     "set it to 2"), run.stderr

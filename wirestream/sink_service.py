@@ -24,7 +24,7 @@ from wirecore.logs import configure_logging
 from wirecore.retry import Backoff, Clock, RetryPolicy, SystemClock
 from wirecore.settings import Settings, load_settings
 from wirecore.topology import READS
-from wirestream.listeners import start_listeners
+from wirestream.listeners import start_health, start_sql_api
 
 log = logging.getLogger("wirestream.sink")
 
@@ -33,8 +33,10 @@ CONNECT_RETRY = RetryPolicy(initial=0.5, cap=15.0)
 
 
 def connect_with_retry(settings: Settings, stop: threading.Event, clock: Clock | None = None,
-                       policy: RetryPolicy = CONNECT_RETRY):
-    """Open the target and apply migrations, waiting (the shared policy) while it is unavailable."""
+                       policy: RetryPolicy = CONNECT_RETRY,
+                       on_wait: Callable[[ClickHouseUnavailable], object] = lambda exc: None):
+    """Open the target and apply migrations, waiting (the shared policy) while it is unavailable;
+    ``on_wait`` hears each failure (the sink's /readyz shows the last one)."""
     clock = clock or SystemClock(stop)
     backoff = Backoff(policy)
     while True:
@@ -50,6 +52,7 @@ def connect_with_retry(settings: Settings, stop: threading.Event, clock: Clock |
         except ClickHouseUnavailable as exc:
             if stop.is_set():
                 raise
+            on_wait(exc)
             delay = backoff.failed()
             log.warning("%s; retrying in %.1fs", exc, delay)
             clock.sleep(delay)
@@ -75,21 +78,14 @@ def run_sink(settings: Settings, until_idle_s: float | None = None) -> int:
     stop = threading.Event()
     client_holder: dict = {}
     lock = threading.Lock()
+    waiting = ["clickhouse: connecting"]  # /readyz's reason until the target answers
+    consumer: SinkConsumer | None = None
 
     def handle(signum, frame):  # noqa: ARG001
         stop.set()
 
     signal.signal(signal.SIGTERM, handle)
     signal.signal(signal.SIGINT, handle)
-
-    log.info("sink starting: ClickHouse %s, Kafka %s", redact(settings.dsn), settings.bootstrap)
-    try:
-        client_holder["client"] = connect_with_retry(settings, stop)
-    except ClickHouseUnavailable:
-        if not stop.is_set():
-            raise
-        log.info("sink stopped before ClickHouse answered")  # asked to stop: not a failure (exit 0)
-        return 0
 
     class LockedClient:
         """chdb runs in this process; reads from the API thread and inserts share one lock."""
@@ -105,22 +101,40 @@ def run_sink(settings: Settings, until_idle_s: float | None = None) -> int:
     def reopen_writer() -> ClickHouseWriter:
         return ClickHouseWriter(LockedClient(), settings.clickhouse_database)
 
-    consumer = SinkConsumer(settings, reopen_writer, stop=stop)
-
     def unread() -> int:
         from wirecore.kafka_admin import group_lag
 
         return sum(p.lag for p in group_lag(settings, settings.group("sink"),
-                                            [consumer.stories_topic, consumer.dlq_topic], 5))
+                                            [settings.topic("stories"), settings.topic("dlq")], 5))
 
     def ready() -> tuple[bool, list[str]]:
+        if consumer is None:
+            return False, list(waiting)
         return sink_readiness(consumer, lambda: LockedClient().query("SELECT 1"), unread, settings.ready_max_lag)
 
+    log.info("sink starting: ClickHouse %s, Kafka %s", redact(settings.dsn), settings.bootstrap)
+    listeners: list = []
     try:
-        listeners = start_listeners(settings, ready)
+        listeners.append(start_health(settings, ready))
+        try:
+            client_holder["client"] = connect_with_retry(
+                settings, stop, on_wait=lambda exc: waiting.__setitem__(0, f"clickhouse: {exc}"))
+        except ClickHouseUnavailable:
+            if not stop.is_set():
+                raise
+            log.info("sink stopped before ClickHouse answered")  # asked to stop: not a failure (exit 0)
+            return 0
+        api = start_sql_api(settings)
+        if api is not None:
+            listeners.insert(0, api)
+        consumer = SinkConsumer(settings, reopen_writer, stop=stop)
     except OSError as exc:
         log.error("cannot listen: %s (set WIRESTREAM_METRICS_PORT / WIRESTREAM_API_PORT to free ports)", exc)
         return 2
+    finally:
+        if consumer is None:  # stopped or failed before running: nothing else will stop them
+            for listener in listeners:
+                listener.stop()
     threading.Thread(target=export_lag, args=(settings, stop), daemon=True, name="lag").start()
     t0 = time.monotonic()
     try:

@@ -215,3 +215,29 @@ def test_another_shard_count_than_the_topics_have_is_refused(ws_env):
         assert run.returncode == 2, (command, run.stderr)
         assert run.stderr.startswith(f"error: {items} has 2 partitions but WIRESTREAM_ITEMS_PARTITIONS is 3: "
                                      "set it to 2"), run.stderr
+
+
+def test_a_sink_waiting_for_clickhouse_is_alive_and_says_why_it_is_not_ready(env, tmp_path):
+    """Its listener started only once ClickHouse answered: while it waited (a ClickHouse
+    server still starting) /healthz refused connections, so the kubelet's liveness probe
+    (deploy/k8s/sink.yaml) restarted it over and over, and /readyz could not say why."""
+    dsn = f"http://wirestream:s3cret@127.0.0.1:{free_port()}"
+    sink = Running(["sink"], env | {"WIRESTREAM_CLICKHOUSE_DSN": dsn}, tmp_path / "sink.log")
+    base = f"http://127.0.0.1:{env['WIRESTREAM_METRICS_PORT']}"
+
+    def answers():
+        try:
+            return httpx.get(f"{base}/healthz", timeout=2).status_code == 200
+        except httpx.TransportError:
+            return False
+
+    try:
+        wait_until(answers, 30, "/healthz while ClickHouse does not answer", detail=sink.text)
+        r = httpx.get(f"{base}/readyz", timeout=10)
+        assert r.status_code == 503
+        (reason,) = r.json()["reasons"]
+        assert reason.startswith("clickhouse: cannot open ClickHouse at http://wirestream:***@127.0.0.1:"), reason
+        assert "s3cret" not in r.text
+        assert sink.stop() == 0
+    finally:
+        sink.kill()

@@ -113,7 +113,7 @@ class Settings(BaseSettings):
     metrics_port: int = Field(
         9464, ge=0, le=65535 - 65,  # `up`'s workers listen on up to metrics port + 1 + 64
         description="sink: /metrics, /healthz, /readyz; worker: the same on port+1 "
-        "(0 = any free port, for a sink run on its own)")
+        "(0 = any free port for each, named in its log)")
     dashboard_port: Port = 8000
     http_host: str = Field(
         "127.0.0.1", description="bind address of /metrics, /healthz, /readyz (0.0.0.0 in containers); "

@@ -241,3 +241,20 @@ def test_a_sink_waiting_for_clickhouse_is_alive_and_says_why_it_is_not_ready(env
         assert sink.stop() == 0
     finally:
         sink.kill()
+
+
+def test_a_worker_with_metrics_port_0_listens_on_a_free_port(ws_env, tmp_path):
+    """WIRESTREAM_METRICS_PORT=0 (any free port) made the worker listen on 0 + 1: port 1,
+    privileged (refused to a normal user; taken as root) and announced as such."""
+    env = dict(os.environ) | {"WIRESTREAM_ENV_FILE": os.devnull, "WIRESTREAM_METRICS_PORT": "0",
+                              "WIRESTREAM_WORKER_STAGES": "parse"}
+    worker = Running(["worker"], env, tmp_path / "worker.log")
+    try:
+        line = wait_until(lambda: next((x for x in worker.text().splitlines() if " on port " in x), None), 30,
+                          "the worker to say where it listens", detail=worker.text)
+        port = int(line.split(" on port ")[1].split(",")[0])
+        assert port > 1024, line
+        assert httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code == 200
+        assert worker.stop() == 0
+    finally:
+        worker.kill()

@@ -75,13 +75,13 @@ def main(settings: Settings | None = None) -> None:
     except OSError as exc:
         sys.exit(f"error: data directory {settings.data_dir} is not usable: {exc.strerror or exc}")
     port = worker_port(settings)
-    log.info("worker %s: %s on port %d, %d story shards by %s", worker_id,
-             " + ".join([f"{settings.parse_engine} parse"] * parse + ["stories"] * stories), port,
-             settings.items_partitions, settings.story_shard)
     try:
         server = serve(settings.http_host, port, health)
     except OSError as exc:
         sys.exit(f"error: cannot listen on {settings.http_host}:{port}: {exc.strerror}")
+    log.info("worker %s: %s on port %d, %d story shards by %s", worker_id,
+             " + ".join([f"{settings.parse_engine} parse"] * parse + ["stories"] * stories),
+             server.server_address[1], settings.items_partitions, settings.story_shard)
     if parse and settings.parse_engine == "faust":
         run_faust(settings, worker_id, health, stop, stories=stories)
     else:
@@ -98,8 +98,11 @@ def main(settings: Settings | None = None) -> None:
 
 
 def worker_port(settings: Settings) -> int:
-    """Where the worker serves /metrics, /healthz and /readyz."""
-    return settings.worker_port or settings.metrics_port + 1
+    """Where the worker serves /metrics, /healthz and /readyz. Metrics port 0 (any free port)
+    means any free port here too, not port 1 (a privileged port: refused, or taken as root)."""
+    if settings.worker_port:
+        return settings.worker_port
+    return settings.metrics_port + 1 if settings.metrics_port else 0
 
 
 def run_faust(settings: Settings, worker_id: str, health: WorkerHealth, stop: threading.Event, *,

@@ -109,6 +109,8 @@ class ParseLoop:
             self._handle(m)
             offsets[(m.topic(), m.partition())] = m.offset() + 1
         if not offsets:
+            if self.producer is not None:
+                self.producer.poll(0)  # its queued log lines (wirecore.logs.kafka_logger): nothing flushes it now
             self._maybe_resume()
             check_stall(STAGE, self.stall, self.consumer, self.health, self._close)
             return

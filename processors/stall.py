@@ -7,7 +7,9 @@ fetch that keeps coming back unstable, a fetch session the broker lost) polls em
 while the lag grows. Nothing in the client reports that. The watch asks the broker for the
 lag only after the loop has read nothing for ``after_s`` (so a busy or quiet-and-caught-up
 stage costs nothing), says "stalled" once, and "rejoin" when it lasts ``rejoin_after_s``: the
-loop then rebuilds its clients, which restarts the offset fetch and the fetchers.
+loop then rebuilds its clients, which restarts the offset fetch and the fetchers. A broker
+that does not answer that request (or, with nothing assigned, a metadata request) is reported
+the same way: an empty poll raises nothing while the broker is away.
 
 ``StallWatch`` is pure (an injected clock, the lag passed in), so its decisions are
 unit-tested without Kafka; ``check_stall`` is the few lines every loop (parse, stories, sink)
@@ -23,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from confluent_kafka import KafkaException
+from confluent_kafka import KafkaError, KafkaException
 
 from processors.health import WorkerHealth
 from wirecore.kafka_admin import unread_records
@@ -33,6 +35,7 @@ log = logging.getLogger("wirestream.processors")
 STALLED = "stalled"
 REJOIN = "rejoin"
 RECOVERED = "recovered"
+ANSWER_TIMEOUT_S = 2.0  # a metadata request of a stage that has nothing assigned
 
 
 @dataclass
@@ -64,6 +67,13 @@ class StallWatch:
         """Whether the loop should ask the broker for its lag now."""
         t = self.now()
         return t - self.last_progress >= self.after_s and t - self.last_check >= self.check_every_s
+
+    def unanswered(self) -> bool:
+        """The broker did not answer the check. True when that starts a report; the report
+        ends as a stall's does (records read, or a later check that finds nothing waiting)."""
+        self.last_check = self.now()
+        first, self.reported = not self.reported, True
+        return first
 
     def observe(self, unread: dict[Any, int]) -> str | None:
         """``unread``: partition -> records the broker holds beyond the loop's position.
@@ -114,12 +124,21 @@ def check_stall(stage: str, watch: StallWatch, consumer, health: WorkerHealth | 
                 rebuild: Callable[[], None]) -> None:
     """Called by a loop whose poll came back empty: when due, ask the broker for the lag and
     act on the watch's verdict (report on /readyz, clear it, or ``rebuild`` the clients)."""
-    if not watch.due() or not consumer.assignment():
+    if not watch.due():
         return
     try:
-        unread, detail = unread_records(consumer)
-    except KafkaException:
-        return  # the broker does not answer: the loop's error path reports that
+        if consumer.assignment():
+            unread, detail = unread_records(consumer)
+        else:  # nothing assigned: a spare member of the group, or a broker that never answered
+            consumer.list_topics(timeout=ANSWER_TIMEOUT_S)
+            unread, detail = {}, []
+    except KafkaException as exc:
+        # an empty poll does not raise while the broker is away, so no error path of the loop
+        # would say it: without this a stage reads nothing, says ready, for the whole outage
+        if watch.unanswered():
+            why = exc.args[0].str() if exc.args and isinstance(exc.args[0], KafkaError) else str(exc)
+            health.paused(stage, "kafka", f"the broker does not answer: {why}", watch.check_every_s)
+        return
     verdict = watch.observe(unread)
     if verdict == STALLED:
         health.paused(stage, "stalled", f"{sum(unread.values())} records unread and nothing read for "

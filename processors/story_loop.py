@@ -233,6 +233,8 @@ class StoryLoop:
         msgs = self.consumer.consume(num_messages=self.max_items, timeout=self.poll_s)
         msgs = [m for m in msgs if not self._client_error(m)]
         if not msgs:
+            if self.producer is not None:
+                self.producer.poll(0)  # its queued log lines (wirecore.logs.kafka_logger): no commit serves it now
             self._maybe_resume()
             if self.shards:  # restored: a stall is not the restore itself
                 check_stall(STAGE, self.stall, self.consumer, self.health, self._close)

@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from wirecore.errors import KafkaUnavailable
+from wirecore.errors import KafkaUnavailable, UsageError
 from wirecore.settings import Settings
-from wirecore.topology import COMPACTED
+from wirecore.topology import COMPACTED, ITEMS, STORY_STATE
 
 
 def topic_plan(settings: Settings) -> dict[str, int]:
@@ -46,10 +46,8 @@ def admin(settings: Settings) -> AdminClient:
 def ensure_topics(settings: Settings, timeout_s: float = 30.0) -> list[str]:
     """Create missing topics; return the names created."""
     client = admin(settings)
-    try:
-        existing = set(client.list_topics(timeout=min(timeout_s, REACH_TIMEOUT_S)).topics)
-    except KafkaException as exc:
-        raise unreachable(settings.bootstrap, exc) from None
+    existing = partition_counts(settings, timeout_s, client)
+    check_shard_partitions(settings, existing)
     compacted = {settings.topic(t) for t in COMPACTED}
     wanted = [
         NewTopic(name, num_partitions=n, replication_factor=settings.topic_replication,
@@ -69,6 +67,30 @@ def ensure_topics(settings: Settings, timeout_s: float = 30.0) -> list[str]:
             if exc.args[0].code() != 36:  # TOPIC_ALREADY_EXISTS: a racing creator won
                 raise
     return created
+
+
+def partition_counts(settings: Settings, timeout_s: float = 30.0,
+                     client: AdminClient | None = None) -> dict[str, int]:
+    """Every topic the cluster has -> its partition count; ``KafkaUnavailable`` (one line)."""
+    try:
+        md = (client or admin(settings)).list_topics(timeout=min(timeout_s, REACH_TIMEOUT_S))
+    except KafkaException as exc:
+        raise unreachable(settings.bootstrap, exc) from None
+    return {name: len(t.partitions) for name, t in md.topics.items()}
+
+
+def check_shard_partitions(settings: Settings, existing: dict[str, int]) -> None:
+    """``UsageError`` when existing ``wire.items`` / ``wire.story-state`` have another partition
+    count than ``WIRESTREAM_ITEMS_PARTITIONS``: a shard's partition is crc32(shard) % that
+    setting, so the parse stage would send a shard to a partition that does not exist (it
+    retried "Unknown partition" for ever, all later items waiting) or to another shard's
+    engine (stories split). The count the topics were created with is the one to keep."""
+    for topic in (settings.topic(ITEMS), settings.topic(STORY_STATE)):
+        have = existing.get(topic)
+        if have is not None and have != settings.items_partitions:
+            raise UsageError(
+                f"{topic} has {have} partitions but WIRESTREAM_ITEMS_PARTITIONS is {settings.items_partitions}: "
+                f"set it to {have} (story shards are the partitions of existing topics; docs/operations.md)")
 
 
 MARKER_SLACK = 4  # transaction markers a fully caught-up reader may still have ahead of it
@@ -195,7 +217,7 @@ def group_members(settings: Settings, groups: list[str], timeout_s: float = 10.0
                     KafkaError.GROUP_ID_NOT_FOUND, KafkaError._NOENT):
                 out[group] = 0
                 continue
-            raise KafkaUnavailable(f"Kafka broker {settings.bootstrap} unreachable: {err}") from None
+            raise unreachable(settings.bootstrap, exc) from None
     return out
 
 

@@ -129,6 +129,11 @@ class MemoryConsumer:
                               cached: bool = False) -> tuple[int, int]:
         return 0, len(self.broker.partitions[tp.topic][tp.partition])
 
+    def list_topics(self, topic: str | None = None, timeout: float = -1) -> dict[str, int]:
+        """The broker answers a metadata request (topic -> partitions; stands in for
+        confluent-kafka's ``ClusterMetadata``)."""
+        return {t: len(p) for t, p in self.broker.partitions.items() if topic in (None, t)}
+
     def pause(self, partitions: list[TopicPartition]) -> None:
         self.paused |= {(tp.topic, tp.partition) for tp in partitions}
         self.log.append("pause")
@@ -151,6 +156,10 @@ class MemoryProducer:
 
     def produce(self, topic: str, value: bytes, key: bytes | None = None) -> None:
         self.queued.append((topic, value, key))
+
+    def poll(self, timeout: float | None = None) -> int:
+        """Serves callbacks and queued log lines in confluent-kafka; there are none here."""
+        return 0
 
     def flush(self, timeout: float | None = None) -> int:
         if self.unavailable:

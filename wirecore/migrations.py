@@ -38,20 +38,26 @@ def run_migrations(client, database: str, ttl_days: int | None = None) -> list[s
         "ENGINE = ReplacingMergeTree ORDER BY name"
     )
     done = {r[0] for r in client.query(f"SELECT name FROM {database}.{MIGRATIONS_TABLE}").result_rows}
-    steps = plan()
+    # a new database: each object's final definition at once (what `wirestream ddl` prints),
+    # instead of creating old shapes only to rebuild them
+    fresh = not done and _objects(client, database) <= {MIGRATIONS_TABLE}
+    steps = final_statements() if fresh else plan()
     applied = []
-    if not done and _objects(client, database) <= {MIGRATIONS_TABLE}:
-        # a new database: each object's final definition at once (what `wirestream ddl` prints),
-        # instead of creating old shapes only to rebuild them
-        steps = final_statements()
     for name, _ in migration_files():
         if name in done:
             continue
         for i, step in enumerate(steps):
             if step.migration == name:
                 _apply(client, database, ttl_days, step, rebuild=_created_before(steps, i))
-        client.insert(f"{database}.{MIGRATIONS_TABLE}", [[name]], column_names=["name"])
+        if not fresh:
+            client.insert(f"{database}.{MIGRATIONS_TABLE}", [[name]], column_names=["name"])
         applied.append(name)
+    if fresh and applied:
+        # recorded as a whole: in a fresh install a migration's objects come with a later
+        # file's statements, so a partly recorded one (a sink killed or cut off mid-install)
+        # would resume with historical steps on objects that were never created, and fail on
+        # every start; unrecorded, the next start upgrades whatever was created, as any database
+        client.insert(f"{database}.{MIGRATIONS_TABLE}", [[n] for n in applied], column_names=["name"])
     applied += [f"repaired {n}" for n in repair_missing(client, database, ttl_days)]
     check_dedup_windows(client, database)
     return applied

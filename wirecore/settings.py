@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Literal, get_args
+from typing import Annotated, Any, Literal, get_args
 
 from annotated_types import Ge, Gt, Le, Lt
 from pydantic import Field, PrivateAttr, SecretStr, field_validator, model_validator
@@ -17,6 +17,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from schemas.ddl import IDENTIFIER
 from wirecore.errors import UsageError
+from wirecore.logs import kafka_logger
 from wirecore.topology import Topology
 
 # Ranges every number setting must be in (declared once here, named in the error message):
@@ -43,8 +44,11 @@ class Settings(BaseSettings):
         None, description="bootstrap servers; unset = run the local broker from deploy/kafka"
     )
     kafka_port: int = Field(9092, ge=1, le=65534, description="port of the local broker (controller: port+1)")
-    kafka_security_protocol: str = "PLAINTEXT"
-    kafka_sasl_mechanism: str | None = None
+    # checked here (any case): librdkafka refuses an unknown value only when a client is built,
+    # which a worker's loops took for a broker error and retried for ever
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = Field(
+        None, description="unset or empty = no SASL")
     kafka_sasl_username: str | None = None
     kafka_sasl_password: SecretStr | None = None
     kafka_ssl_ca_location: str | None = None
@@ -110,7 +114,7 @@ class Settings(BaseSettings):
     metrics_port: int = Field(
         9464, ge=0, le=65535 - 65,  # `up`'s workers listen on up to metrics port + 1 + 64
         description="sink: /metrics, /healthz, /readyz; worker: the same on port+1 "
-        "(0 = any free port, for a sink run on its own)")
+        "(0 = any free port for each, named in its log)")
     dashboard_port: Port = 8000
     http_host: str = Field(
         "127.0.0.1", description="bind address of /metrics, /healthz, /readyz (0.0.0.0 in containers); "
@@ -135,10 +139,18 @@ class Settings(BaseSettings):
             raise ValueError("must not be empty (use . for the current directory)")
         return value
 
-    @field_validator("log_level", mode="before")
+    @field_validator("log_level", "kafka_security_protocol", mode="before")
     @classmethod
     def _level_any_case(cls, value: object) -> object:
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("kafka_sasl_mechanism", mode="before")
+    @classmethod
+    def _mechanism_any_case(cls, value: object) -> object:
+        """Any case; an empty value (``VAR=`` in a compose file) is unset, as before."""
+        if isinstance(value, str):
+            return value.strip().upper() or None
+        return value
 
     @field_validator("log_format", mode="before")
     @classmethod
@@ -202,9 +214,11 @@ class Settings(BaseSettings):
     def group(self, name: str) -> str:
         return self.topology.group(name)
 
-    def kafka_conf(self) -> dict[str, str]:
-        """librdkafka settings shared by every confluent-kafka client."""
-        conf = {"bootstrap.servers": self.bootstrap, "security.protocol": self.kafka_security_protocol}
+    def kafka_conf(self) -> dict[str, Any]:
+        """librdkafka settings shared by every confluent-kafka client (its log through ours:
+        ``wirecore.logs.kafka_logger``)."""
+        conf: dict[str, Any] = {"bootstrap.servers": self.bootstrap, "security.protocol": self.kafka_security_protocol,
+                                "logger": kafka_logger()}
         if self.kafka_sasl_mechanism:
             conf["sasl.mechanism"] = self.kafka_sasl_mechanism
             conf["sasl.username"] = self.kafka_sasl_username or ""

@@ -190,11 +190,12 @@ def topics() -> None:
 @app.command()
 def sink() -> None:
     """Run the ClickHouse sink in the foreground (owns the embedded database)."""
-    from wirestream.preflight import check_process_settings
+    from wirestream.preflight import check_process_settings, check_sole_sink
     from wirestream.sink_service import run_sink
 
     s = settings()
     check_process_settings(s)
+    check_sole_sink(s)
     raise typer.Exit(run_sink(s))
 
 
@@ -202,12 +203,13 @@ def sink() -> None:
 def worker() -> None:
     """Run the worker (parse loop + transactional stories loop) in the foreground."""
     from processors.app import main as worker_main
-    from wirestream.preflight import check_process_settings
+    from wirestream.preflight import check_process_settings, check_shard_count
     from wirestream.up import check_data_dir
 
     s = settings()
     check_data_dir(s)  # one `error:` line for an unusable data directory
     check_process_settings(s)
+    check_shard_count(s)
     worker_main(s)
 
 

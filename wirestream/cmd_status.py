@@ -69,24 +69,36 @@ def not_running(as_json: bool = False):
 
 
 def live_view(settings, interval: float, story_limit: int) -> None:
+    """Nothing answering at the start is exit 3; a broker that goes away later is shown (red,
+    under the last reading) and read again: the view an operator watches a broker restart
+    with must not end with it."""
+    from wirecore.errors import KafkaUnavailable
     from wirecore.kafka_admin import LagReader
+    from wirestream import status
     from wirestream.dashboard.readers import TRANSIENT, ReaderSource
-    from wirestream.status import ClickHouseReading, build_status, read_clickhouse, read_kafka, throughput
+    from wirestream.status import ClickHouseReading, build_status, throughput
 
     readers = ReaderSource(settings)  # embedded: through the running sink only, never holding the lock
     lags = LagReader(settings, 5.0)  # its clients stay open between refreshes
     with not_running():
-        prev = read_kafka(settings, reader=lags)
-    with Live(Text("reading ..."), refresh_per_second=4, screen=False) as live, \
-            closing(lags):
+        prev = status.read_kafka(settings, reader=lags)
+    shown: Group | Text = Text("reading ...")
+    with Live(shown, refresh_per_second=4, screen=False) as live, closing(lags):
         try:
             while True:
-                cur = read_kafka(settings, reader=lags)
                 try:
-                    ch = read_clickhouse(readers.get(), settings.clickhouse_database, story_limit)
+                    cur = status.read_kafka(settings, reader=lags)
+                except KafkaUnavailable as exc:
+                    live.update(Group(shown, Text(f"Kafka: {exc} (reading again every {interval:g}s)",
+                                                  style="red")))
+                    time.sleep(interval)
+                    continue
+                try:
+                    ch = status.read_clickhouse(readers.get(), settings.clickhouse_database, story_limit)
                 except TRANSIENT as exc:
                     ch = ClickHouseReading(error=str(exc).strip().splitlines()[0])
-                live.update(render(build_status(settings, cur, ch, throughput(prev, cur))))
+                shown = render(build_status(settings, cur, ch, throughput(prev, cur)))
+                live.update(shown)
                 prev = cur
                 time.sleep(interval)
         except KeyboardInterrupt:

@@ -18,17 +18,23 @@ def read_limits(settings: Settings) -> ReadLimits:
     return ReadLimits.from_settings(settings)
 
 
-def start_listeners(settings: Settings, ready: Callable[[], tuple[bool, list[str]]]) -> list:
-    """Start and return the listeners (``stop()`` each). A server deployment gets no SQL API:
-    ClickHouse has its own HTTP interface, users and grants."""
+def start_health(settings: Settings, ready: Callable[[], tuple[bool, list[str]]]) -> HealthServer:
+    """Health and metrics, started before ClickHouse is waited for: a sink waiting for its
+    target is alive (a liveness probe must not restart it) and says on /readyz why it waits."""
     health = HealthServer(ready, settings.http_host, settings.metrics_port)
-    started: list = [health]
     health.start()
     log.info("/metrics, /healthz, /readyz on %s:%s", settings.http_host, health.httpd.server_address[1])
-    if settings.embedded:
-        session = ReadSession(settings.dsn, settings.clickhouse_database, read_limits(settings))
-        api = SqlApiServer(session.query, settings.data_dir, settings.api_port)
-        api.start()
-        started.insert(0, api)
-        log.info("SQL read API on %s (token in %s)", api.url, settings.data_dir / "chdb.owner.token")
-    return started
+    return health
+
+
+def start_sql_api(settings: Settings) -> SqlApiServer | None:
+    """The SQL read API, once the embedded database is open (its owner record tells readers
+    where; ``up`` waits for it). A server deployment gets none: ClickHouse has its own HTTP
+    interface, users and grants."""
+    if not settings.embedded:
+        return None
+    session = ReadSession(settings.dsn, settings.clickhouse_database, read_limits(settings))
+    api = SqlApiServer(session.query, settings.data_dir, settings.api_port)
+    api.start()
+    log.info("SQL read API on %s (token in %s)", api.url, settings.data_dir / "chdb.owner.token")
+    return api

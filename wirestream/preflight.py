@@ -56,3 +56,29 @@ def check_process_settings(settings: Settings) -> None:
     check_data_dir(settings)
     check_dsn(settings.dsn)
     settings.secret("kafka_sasl_password")  # an unreadable password file: named now, not at the first login
+
+
+def check_sole_sink(settings: Settings) -> None:
+    """For ``sink``: no other sink owns the embedded database. chdb locks its directory, so a
+    second sink would wait for the lock for ever, logging an unrelated chdb error (``Error
+    initializing EmbeddedServer``) every few seconds, without a health endpoint to ask."""
+    from wirestream.owner_api import read_owner
+
+    owner = read_owner(settings.data_dir) if settings.embedded else None
+    if owner:
+        raise UsageError(f"a sink (pid {owner['pid']}) already owns the embedded database in "
+                         f"{settings.data_dir}: one sink per data directory (see `wirestream status`)")
+
+
+def check_shard_count(settings: Settings, timeout_s: float = 5.0) -> None:
+    """For ``worker``: the story shards of the existing topics are the settings' (see
+    ``kafka_admin.check_shard_partitions``). A broker that does not answer is not checked
+    here: the worker waits for it and says so on /readyz."""
+    from wirecore import kafka_admin
+    from wirecore.errors import KafkaUnavailable
+
+    try:
+        existing = kafka_admin.partition_counts(settings, timeout_s)
+    except KafkaUnavailable:
+        return
+    kafka_admin.check_shard_partitions(settings, existing)

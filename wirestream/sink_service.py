@@ -12,9 +12,11 @@ from collections.abc import Callable
 
 from processors.sink.consumer import SinkConsumer
 from wirecore.clickhouse import (
+    DRIVER_ERRORS,
     ClickHouseUnavailable,
     ClickHouseWriter,
     open_client,
+    raise_classified,
     redact,
     run_migrations,
 )
@@ -22,7 +24,7 @@ from wirecore.logs import configure_logging
 from wirecore.retry import Backoff, Clock, RetryPolicy, SystemClock
 from wirecore.settings import Settings, load_settings
 from wirecore.topology import READS
-from wirestream.listeners import start_listeners
+from wirestream.listeners import start_health, start_sql_api
 
 log = logging.getLogger("wirestream.sink")
 
@@ -31,20 +33,26 @@ CONNECT_RETRY = RetryPolicy(initial=0.5, cap=15.0)
 
 
 def connect_with_retry(settings: Settings, stop: threading.Event, clock: Clock | None = None,
-                       policy: RetryPolicy = CONNECT_RETRY):
-    """Open the target and apply migrations, waiting (the shared policy) while it is unavailable."""
+                       policy: RetryPolicy = CONNECT_RETRY,
+                       on_wait: Callable[[ClickHouseUnavailable], object] = lambda exc: None):
+    """Open the target and apply migrations, waiting (the shared policy) while it is unavailable;
+    ``on_wait`` hears each failure (the sink's /readyz shows the last one)."""
     clock = clock or SystemClock(stop)
     backoff = Backoff(policy)
     while True:
         try:
             client = open_client(settings.dsn)
-            applied = run_migrations(client, settings.clickhouse_database, settings.clickhouse_ttl_days)
+            try:
+                applied = run_migrations(client, settings.clickhouse_database, settings.clickhouse_ttl_days)
+            except DRIVER_ERRORS as exc:  # by its code: retried, or one line that stops the sink
+                raise_classified(exc, "applying the schema")
             if applied:
                 log.info("applied migrations: %s", ", ".join(applied))
             return client
         except ClickHouseUnavailable as exc:
             if stop.is_set():
                 raise
+            on_wait(exc)
             delay = backoff.failed()
             log.warning("%s; retrying in %.1fs", exc, delay)
             clock.sleep(delay)
@@ -67,19 +75,21 @@ def export_lag(settings: Settings, stop: threading.Event, every_s: float = 5.0) 
                     log.debug("lag export failed: %s", exc)
 
 
+PING_WAIT_S = 3.0  # /readyz answers within this (plus a lag reading): probes time out at 5-10 s
+
+
 def run_sink(settings: Settings, until_idle_s: float | None = None) -> int:
     stop = threading.Event()
     client_holder: dict = {}
     lock = threading.Lock()
+    waiting = ["clickhouse: connecting"]  # /readyz's reason until the target answers
+    consumer: SinkConsumer | None = None
 
     def handle(signum, frame):  # noqa: ARG001
         stop.set()
 
     signal.signal(signal.SIGTERM, handle)
     signal.signal(signal.SIGINT, handle)
-
-    log.info("sink starting: ClickHouse %s, Kafka %s", redact(settings.dsn), settings.bootstrap)
-    client_holder["client"] = connect_with_retry(settings, stop)
 
     class LockedClient:
         """chdb runs in this process; reads from the API thread and inserts share one lock."""
@@ -95,8 +105,6 @@ def run_sink(settings: Settings, until_idle_s: float | None = None) -> int:
     def reopen_writer() -> ClickHouseWriter:
         return ClickHouseWriter(LockedClient(), settings.clickhouse_database)
 
-    consumer = SinkConsumer(settings, reopen_writer, stop=stop)
-
     from wirecore.kafka_admin import LagReader
 
     probe_lags = LagReader(settings, timeout_s=5)  # /readyz's client, kept between probes
@@ -105,16 +113,50 @@ def run_sink(settings: Settings, until_idle_s: float | None = None) -> int:
     def unread() -> int:
         with probe_lock:
             return sum(p.lag for p in probe_lags.lag(settings.group("sink"),
-                                                     [consumer.stories_topic, consumer.dlq_topic]))
+                                                     [settings.topic("stories"), settings.topic("dlq")]))
+
+    def ping() -> None:
+        """``SELECT 1`` on the sink's own client, waiting at most ``PING_WAIT_S`` for the lock
+        an insert or an API read holds: a probe that waited for a stuck insert would time out
+        and say nothing; this one says why."""
+        if not lock.acquire(timeout=PING_WAIT_S):
+            raise TimeoutError(f"busy: an insert or a read has held the database for over "
+                               f"{PING_WAIT_S:g} s")
+        try:
+            client_holder["client"].query("SELECT 1")
+        finally:
+            lock.release()
 
     def ready() -> tuple[bool, list[str]]:
-        return sink_readiness(consumer, lambda: LockedClient().query("SELECT 1"), unread, settings.ready_max_lag)
+        if consumer is None:
+            return False, list(waiting)
+        return sink_readiness(consumer, ping, unread, settings.ready_max_lag)
 
+    log.info("sink starting: ClickHouse %s, Kafka %s", redact(settings.dsn), settings.bootstrap)
+    listeners: list = []
     try:
-        listeners = start_listeners(settings, ready)
+        listeners.append(start_health(settings, ready))
+        try:
+            client_holder["client"] = connect_with_retry(
+                settings, stop, on_wait=lambda exc: waiting.__setitem__(0, f"clickhouse: {exc}"))
+        except ClickHouseUnavailable:
+            if not stop.is_set():
+                raise
+            log.info("sink stopped before ClickHouse answered")  # asked to stop: not a failure (exit 0)
+            return 0
+        api = start_sql_api(settings)
+        if api is not None:
+            listeners.insert(0, api)
+        consumer = SinkConsumer(settings, reopen_writer, stop=stop)
     except OSError as exc:
         log.error("cannot listen: %s (set WIRESTREAM_METRICS_PORT / WIRESTREAM_API_PORT to free ports)", exc)
         return 2
+    finally:
+        if consumer is None:  # stopped or failed before running: nothing else will stop them
+            for listener in listeners:
+                listener.stop()
+            with probe_lock:
+                probe_lags.close()
     threading.Thread(target=export_lag, args=(settings, stop), daemon=True, name="lag").start()
     t0 = time.monotonic()
     try:

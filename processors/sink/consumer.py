@@ -92,6 +92,7 @@ class SinkConsumer:
                     last_activity = self.clock.monotonic()
                     note_progress("sink", self.stall, self.stalled)
                 else:
+                    self._producer.poll(0)  # its queued log lines (wirecore.logs.kafka_logger)
                     check_stall("sink", self.stall, self._consumer, self.stalled, self._rejoin)
                 for st, batch, reason in self.builder.due():
                     self._flush(st, batch, reason)

@@ -86,3 +86,43 @@ def test_running_is_always_in_the_answer():
     assert build_status(S, live, ClickHouseReading())["running"] is True
     live.members, live.sink = {}, {"ready": True, "reasons": []}
     assert build_status(S, live, ClickHouseReading())["running"] is True
+
+
+def test_the_live_view_outlives_a_broker_that_goes_away(monkeypatch):
+    """The broker stopping under a running `wirestream status` ended the view with
+    `error: Kafka broker ... unreachable` and exit 1 (seen: a broker restart): now the error
+    is shown, red, under the last reading, and the next answer replaces it."""
+    import io
+
+    from rich.console import Console
+
+    from wirecore.errors import KafkaUnavailable
+    from wirestream import cmd_status, status
+
+    answers = ["ok", "ok", "down", "down", "ok", "down"]  # the first one is the start's check
+
+    def read_kafka(settings, timeout_s=5.0, reader=None):
+        if answers.pop(0) == "down":
+            raise KafkaUnavailable("Kafka broker 127.0.0.1:1 unreachable: Broker transport failure")
+        return reading(10.0 + len(answers), (4, 4), (4, 4))
+
+    shown: list[str] = []
+
+    def update(live, renderable, refresh=False):
+        out = io.StringIO()
+        Console(file=out, width=200).print(renderable)
+        shown.append(out.getvalue())
+
+    def sleep(seconds):
+        if not answers:
+            raise KeyboardInterrupt  # Ctrl-C ends the view, as a person does
+
+    monkeypatch.setattr(status, "read_kafka", read_kafka)
+    monkeypatch.setattr(status, "read_clickhouse", lambda *a, **kw: ClickHouseReading(items=3))
+    monkeypatch.setattr("wirestream.dashboard.readers.ReaderSource.get", lambda self: None)
+    monkeypatch.setattr(cmd_status.time, "sleep", sleep)
+    monkeypatch.setattr("rich.live.Live.update", update)
+    cmd_status.live_view(S, 1.0, 5)  # returns: nothing raised past the outage
+    down = "Kafka: Kafka broker 127.0.0.1:1 unreachable"
+    assert [down in view for view in shown] == [False, True, True, False, True]
+    assert all("items in ClickHouse: 3" in view for view in shown)  # the last reading stays in view

@@ -184,3 +184,57 @@ def test_an_unreadable_committed_offset_is_a_stall_not_a_silent_skip():
     unread, detail = unread_records(consumer)
     assert unread == {("wire.items", 0): 150}
     assert detail[0].startswith("p0 at ? (committed offset unreadable:") and detail[0].endswith("of 150")
+
+
+class BrokerAwayConsumer(StalledConsumer):
+    """Polls return nothing and raise nothing (as confluent-kafka's do while every broker is
+    down); every request to the broker times out until ``back`` is set."""
+
+    def __init__(self, stop: threading.Event, polls: int, assigned: bool) -> None:
+        super().__init__(stop, polls)
+        self.assigned, self.back = assigned, False
+
+    def assignment(self):
+        return super().assignment() if self.assigned else []
+
+    def _away(self) -> None:
+        if not self.back:
+            raise KafkaException(KafkaError(KafkaError._TRANSPORT, "Broker transport failure"))
+
+    def get_watermark_offsets(self, tp, timeout=None, cached=False):
+        self._away()
+        return 0, 100
+
+    def position(self, tps):
+        return [TopicPartition("wire.raw", 0, 100)]
+
+    def list_topics(self, topic=None, timeout=-1):
+        self._away()
+        return {}
+
+    def consume(self, num_messages: int, timeout: float):
+        if self.polls == 40:
+            self.back = True  # the broker answers again, and the stage is caught up
+        return super().consume(num_messages, timeout)
+
+
+def test_a_broker_that_does_not_answer_makes_an_idle_stage_not_ready_until_it_answers():
+    """The parse loop of a parse-only worker polls empty, without an error, while the broker
+    is away (at start: nothing assigned; mid-run: assigned): /readyz said ready throughout."""
+    from processors.parse_loop import ParseLoop
+
+    for assigned in (False, True):
+        stop = threading.Event()
+        loop = ParseLoop(Settings(), "w-test", WorkerHealth(), stop, clock=FakeClock())
+
+        def open_consumer(loop, assigned=assigned, stop=stop) -> None:
+            loop.consumer = BrokerAwayConsumer(stop, polls=60, assigned=assigned)
+            loop.stall.assigned()
+
+        readiness = run_stalled(loop, "parse", open_consumer)
+        unready = [(t, r) for t, ready, r in readiness if not ready]
+        assert unready, f"ready throughout an outage (assigned={assigned})"
+        assert unready[0][1].startswith("kafka: the broker does not answer: ")
+        assert "Broker transport failure" in unready[0][1]
+        assert unready[0][0] - 1000 <= 21  # said once nothing was read for after_s (20 s)
+        assert readiness[-1][1] is True  # the broker answered again: ready, without a restart

@@ -117,10 +117,10 @@ def run_sink(settings: Settings, until_idle_s: float | None = None) -> int:
 
     def ping() -> None:
         """``SELECT 1`` on the sink's own client, waiting at most ``PING_WAIT_S`` for the lock
-        an insert or an API read holds: a probe that waited for a stuck insert would time out
+        the sink's inserts hold: a probe that waited for a stuck insert would time out
         and say nothing; this one says why."""
         if not lock.acquire(timeout=PING_WAIT_S):
-            raise TimeoutError(f"busy: an insert or a read has held the database for over "
+            raise TimeoutError(f"busy: the sink's writes have held the database for over "
                                f"{PING_WAIT_S:g} s")
         try:
             client_holder["client"].query("SELECT 1")

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.hermetic import nothing_running_env
 from tests.support.ports import free_port
 
 pytestmark = pytest.mark.integration
@@ -23,9 +24,7 @@ WIRESTREAM = str(Path(sys.executable).parent / "wirestream")
 @pytest.fixture
 def env(tmp_path) -> dict[str, str]:
     """Nothing running: no broker on the (free) Kafka port, a fresh data directory."""
-    base = {k: v for k, v in os.environ.items() if not k.startswith("WIRESTREAM_")}
-    return base | {"WIRESTREAM_ENV_FILE": os.devnull, "WIRESTREAM_DATA_DIR": str(tmp_path / "data"),
-                   "WIRESTREAM_KAFKA_PORT": str(free_port()), "WIRESTREAM_METRICS_PORT": "0"}
+    return nothing_running_env(tmp_path, WIRESTREAM_KAFKA_PORT=str(free_port()), WIRESTREAM_METRICS_PORT="0")
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.support.hermetic import nothing_running_env
 from tests.support.ports import free_port, free_port_pair
 from tests.support.waiting import wait_until
 
@@ -26,10 +27,8 @@ WIRESTREAM = str(Path(sys.executable).parent / "wirestream")
 
 @pytest.fixture
 def env(tmp_path) -> dict[str, str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith("WIRESTREAM_")}
-    return base | {"WIRESTREAM_ENV_FILE": os.devnull, "WIRESTREAM_DATA_DIR": str(tmp_path / "data"),
-                   "WIRESTREAM_KAFKA_BOOTSTRAP": f"127.0.0.1:{free_port()}",
-                   "WIRESTREAM_METRICS_PORT": str(free_port_pair()), "WIRESTREAM_API_PORT": "0"}
+    return nothing_running_env(tmp_path, WIRESTREAM_KAFKA_BOOTSTRAP=f"127.0.0.1:{free_port()}",
+                               WIRESTREAM_METRICS_PORT=str(free_port_pair()), WIRESTREAM_API_PORT="0")
 
 
 class Running:

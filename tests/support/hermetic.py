@@ -22,3 +22,10 @@ def make_hermetic(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
             monkeypatch.delenv(name)
     monkeypatch.setenv("WIRESTREAM_ENV_FILE", os.devnull)
     monkeypatch.setitem(Settings.model_config, "env_file", os.devnull)
+
+
+def nothing_running_env(tmp_path, **settings: str) -> dict[str, str]:
+    """The environment for a console script run by a test: this process's, without any
+    ``WIRESTREAM_*`` variable, no env file, a fresh data directory, plus ``settings``."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("WIRESTREAM_")}
+    return base | {"WIRESTREAM_ENV_FILE": os.devnull, "WIRESTREAM_DATA_DIR": str(tmp_path / "data")} | settings

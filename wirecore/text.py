@@ -122,10 +122,15 @@ def _drop_hidden(markup: str) -> str:
     return "".join(out)
 
 
+_DECLARATION = re.compile(r"<(?:\?[a-zA-Z]|!doctype\b)", re.I)
+
+
 def _strip_tags(markup: str) -> str:
-    """Tags removed (block elements -> a line break), comments removed, text kept."""
+    """Tags removed (block elements -> a line break), comments removed, text kept. An XML
+    declaration, processing instruction or ``<!DOCTYPE …>`` (a whole document embedded as
+    escaped HTML, a ninjs NITF body) is markup too: it was kept as text."""
     out: list[str] = []
-    pos, comments_close = 0, True
+    pos, comments_close, declarations_close = 0, True, True
     while (lt := markup.find("<", pos)) >= 0:
         out.append(markup[pos:lt])
         if comments_close and markup.startswith("<!--", lt):
@@ -134,6 +139,12 @@ def _strip_tags(markup: str) -> str:
                 pos = end + 3
                 continue
             comments_close = False
+        if declarations_close and _DECLARATION.match(markup, lt):
+            end = markup.find(">", lt + 2)
+            if end >= 0:
+                pos = end + 1
+                continue
+            declarations_close = False
         m = _TAG_HEAD.match(markup, lt)
         gt = markup.find(">", m.end()) if m is not None else -1
         if m is None or gt < 0:

@@ -1,0 +1,55 @@
+"""Shapes met in real published feeds (feedparser's test corpus, IPTC's ninjs and NewsML-G2
+examples) that the parsers got wrong: each fixture is a small, written-down version of one
+such shape, run through ``wirestream parse``'s code."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+
+from tests.hostile.support import route
+
+NINJS_3 = {
+    "uri": "urn:example:ninjs3:1", "type": "text", "version": "2",
+    "firstCreated": "2019-11-14T16:17:53Z", "versionCreated": "2019-11-14T17:00:00Z",
+    "pubStatus": "withheld", "embargoedUntil": "2019-11-14T18:00:00Z",
+    "language": "de", "headlines": [{"role": "main", "value": "Faktencheck zum Elfmeter"}],
+    "bodies": [{"role": "html", "contentType": "text/html",
+                "value": '<section class="main"><p>Der Trainer sprach von einem '
+                         "<b>Skandal</b>.</p></section>"}],
+    "infoSources": [{"name": "dpa", "role": "source"}],
+}
+
+
+def test_ninjs_3_camel_case_names_are_read(tmp_path: Path):
+    """ninjs 3.x spells ``firstCreated``/``pubStatus``/``contentType``/``infoSources`` in
+    camelCase: read by the 2.x names the item was published at the fetch time, a withheld
+    item was usable, and the HTML body kept its tags."""
+    path = tmp_path / "item.ninjs.json"
+    path.write_bytes(orjson.dumps(NINJS_3))
+    [record], dead = route(path)
+    assert dead == []
+    assert record["published_at"] == "2019-11-14T16:17:53Z"
+    assert record["updated_at"] == "2019-11-14T17:00:00Z"
+    assert record["status"] == "withdrawn"
+    assert record["embargoed_until"] == "2019-11-14T18:00:00Z"
+    assert record["body"] == "Der Trainer sprach von einem Skandal."
+    assert record["agencies"] == ["DPA"]
+
+
+def test_a_nitf_body_is_read_as_markup_not_kept_as_xml(tmp_path: Path):
+    """A ninjs body of content type NITF is a whole XML document: its declaration and
+    DOCTYPE were kept in the body text."""
+    item = {"uri": "u-nitf", "headlines": [{"role": "main", "value": "Kop"}],
+            "firstCreated": "2023-10-08T10:00:00Z",
+            "bodies": [{"role": "nitf", "contentType": "text/vnd.IPTC.NITF",
+                        "value": '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE nitf '
+                                 'PUBLIC "-//IPTC//DTD NITF 3.6//EN" "nitf.dtd">'
+                                 "<nitf><body><body.content><p>Eerste zin.</p></body.content>"
+                                 "</body></nitf>"}]}
+    path = tmp_path / "nitf.ninjs.json"
+    path.write_bytes(orjson.dumps(item))
+    [record], dead = route(path)
+    assert dead == []
+    assert record["body"] == "Eerste zin."

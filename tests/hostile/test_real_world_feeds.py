@@ -8,7 +8,7 @@ from pathlib import Path
 
 import orjson
 
-from tests.hostile.support import route
+from tests.hostile.support import FETCHED, route, run_wirestream
 
 NINJS_3 = {
     "uri": "urn:example:ninjs3:1", "type": "text", "version": "2",
@@ -53,3 +53,36 @@ def test_a_nitf_body_is_read_as_markup_not_kept_as_xml(tmp_path: Path):
     [record], dead = route(path)
     assert dead == []
     assert record["body"] == "Eerste zin."
+
+
+def _rss(*items: str, head: str = '<?xml version="1.0" encoding="UTF-8"?>') -> str:
+    return (f'{head}<rss version="2.0"><channel><title>t</title><language>de</language>'
+            + "".join(items) + "</channel></rss>")
+
+
+def _item(n: int, pub: str) -> str:
+    return (f"<item><guid>g{n}</guid><title>Meldung {n}</title>"
+            f"<description>Text {n}.</description><pubDate>{pub}</pubDate></item>")
+
+
+def test_rfc822_zone_names_and_colon_offsets_are_read_not_dropped(tmp_path: Path):
+    """email.utils drops a zone it does not know (``CET``, ``+01:00``, ``GMT+2``) and returns
+    a naive time, which was read in the source's zone: hours off, silently. Known names and
+    offsets are now read; an unknown name is a dead letter that says so."""
+    path = tmp_path / "zones.rss"
+    path.write_text(_rss(_item(1, "Sat, 24 Jan 2026 17:04:00 CET"),
+                         _item(2, "Sat, 24 Jan 2026 17:04:00 +01:00"),
+                         _item(3, "Sat, 24 Jan 2026 17:04:00 GMT+2"),
+                         _item(4, "Sat, 24 Jan 2026 17:04:00 CEST"),
+                         _item(5, "Sat, 24 Jan 2026 17:04:00 XYZT"),
+                         _item(6, "Sun Jan 25 16:29:06 2026")), encoding="utf-8")
+    run = run_wirestream("parse", "--fetched-at", FETCHED, "--source-tz", "America/New_York",
+                         str(path), tmp=tmp_path)
+    assert run.code == 2, run.stderr  # one dead letter
+    assert "Traceback" not in run.stderr
+    published = {r["guid"]: r["published_at"] for r in run.records}
+    assert published == {"g1": "2026-01-24T16:04:00Z", "g2": "2026-01-24T16:04:00Z",
+                         "g3": "2026-01-24T15:04:00Z", "g4": "2026-01-24T15:04:00Z",
+                         "g6": "2026-01-25T21:29:06Z"}  # asctime: local, in --source-tz
+    [dead] = run.dead_letters
+    assert "unknown time zone 'XYZT'" in dead

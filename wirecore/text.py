@@ -26,6 +26,26 @@ def _cp1252_fallback(err: UnicodeDecodeError) -> tuple[str, int]:
 codecs.register_error("wirestream-cp1252", _cp1252_fallback)
 
 
+# UTF-32 first: the UTF-32 LE mark begins with the UTF-16 LE one. Without a mark, the XML
+# spec (appendix F) tells a wide encoding by how "<?" or "<" is written in the first 4 bytes.
+_WIDE_STARTS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le", 4), (codecs.BOM_UTF32_BE, "utf-32-be", 4),
+    (codecs.BOM_UTF16_LE, "utf-16-le", 2), (codecs.BOM_UTF16_BE, "utf-16-be", 2),
+    (b"<\x00\x00\x00", "utf-32-le", 0), (b"\x00\x00\x00<", "utf-32-be", 0),
+    (b"<\x00?\x00", "utf-16-le", 0), (b"\x00<\x00?", "utf-16-be", 0),
+)
+
+
+def wide_codec(data: bytes) -> tuple[str, int] | None:
+    """(codec, BOM length) when ``data`` is UTF-16/UTF-32 text: a byte-order mark, or an XML
+    document whose first bytes are a wide ``<?``/``<`` (feeds declare ``encoding="utf-16"``
+    without a mark; read raw, they looked binary)."""
+    for start, codec, skip in _WIDE_STARTS:
+        if data.startswith(start):
+            return codec, skip
+    return None
+
+
 _BINARY_CONTROL = bytes(set(range(32)) - {9, 10, 12, 13})
 
 

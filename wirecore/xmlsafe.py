@@ -13,7 +13,7 @@ from html.entities import name2codepoint
 from lxml import etree
 
 from schemas.models import InvalidItem
-from wirecore.text import decode_text
+from wirecore.text import decode_text, wide_codec
 
 _DOCTYPE = re.compile(rb"<!DOCTYPE\s+([^\s>\[]+)\s*([^>\[]*)(\[)?", re.I)
 _DECL = re.compile(rb"^\s*<\?xml[^>]*?\?>", re.S)
@@ -36,7 +36,7 @@ def check_xml_bytes(data: bytes) -> None:
     m = _DOCTYPE.search(data)
     if m is not None and (m.group(3) or m.group(2).strip()):
         raise InvalidItem("XML DTD with internal subset or external id refused")
-    if b"\x00" in data[:4] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if b"\x00" in data[:4] and wide_codec(data) is None:  # UTF-16/32 start with NUL bytes
         raise InvalidItem("XML with NUL bytes refused")
 
 

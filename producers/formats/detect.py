@@ -3,13 +3,12 @@ file name to settle what the bytes leave open."""
 
 from __future__ import annotations
 
-import codecs
 import re
 
 import orjson
 
 from schemas.models import InvalidItem
-from wirecore.text import mostly_binary
+from wirecore.text import mostly_binary, wide_codec
 
 _BY_CONTENT_TYPE = {
     "application/rss+xml": "rss", "application/rdf+xml": "rss",
@@ -30,9 +29,6 @@ _XML_ROOTS = {
     "rss": "rss", "RDF": "rss", "feed": "atom", "newsItem": "newsml", "newsMessage": "newsml",
     "html": "listing", "item": "rss", "entry": "atom", "channel": "rss",
 }
-# UTF-32 first: the UTF-32 LE mark begins with the UTF-16 LE one
-_WIDE_BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
-              (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
 _NINJS_KEYS = frozenset(("uri", "headline", "headlines", "body_text", "body_html", "bodies",
                          "versioncreated", "firstcreated", "located", "infosource", "standard"))
 
@@ -78,17 +74,10 @@ def _sniff_json(data: bytes, hint: str | None) -> str | None:
     return "jsonl" if isinstance(doc, dict) else "ninjs"
 
 
-def wide_codec(data: bytes) -> tuple[str, int] | None:
-    """(codec, BOM length) when a UTF-16/UTF-32 byte-order mark opens ``data``."""
-    for bom, codec in _WIDE_BOMS:
-        if data.startswith(bom):
-            return codec, len(bom)
-    return None
-
-
 def as_utf8(data: bytes, limit: int) -> bytes:
-    """The first ``limit`` bytes, as UTF-8 when a UTF-16/UTF-32 byte-order mark says the text
-    is wide: sniffed raw, every other byte of a UTF-16 feed is NUL, so it looked binary."""
+    """The first ``limit`` bytes, as UTF-8 when a UTF-16/UTF-32 byte-order mark (or, without
+    one, an XML declaration's first bytes) says the text is wide: sniffed raw, every other
+    byte of a UTF-16 feed is NUL, so it looked binary."""
     wide = wide_codec(data)
     if wide is None:
         return data[:limit]

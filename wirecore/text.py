@@ -86,9 +86,23 @@ _WS = re.compile(r"\s+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 
 
+# C1 control characters (U+0080..U+009F) in feed text are cp1252 bytes read as Latin-1: a
+# feed that declares iso-8859-1 but writes cp1252 quotes (as WHATWG's encoding standard
+# assumes), or a CMS that did so before encoding to UTF-8. Read as cp1252 they are the
+# quotes and dashes meant ("don\x92t" -> "don’t"); the five cp1252 leaves undefined go.
+_C1 = re.compile("[\x80-\x9f]")
+_C1_AS_CP1252 = {
+    code: None if code in _CP1252_UNDEFINED else bytes([code]).decode("cp1252")
+    for code in range(0x80, 0xA0)
+}
+
+
 def normalise(text: str) -> str:
-    """NFC, control characters dropped, whitespace runs collapsed to one space, stripped."""
+    """NFC, C1 controls read as cp1252, other control characters dropped, whitespace runs
+    collapsed to one space, stripped."""
     if not text.isascii():
+        if _C1.search(text):
+            text = text.translate(_C1_AS_CP1252)
         text = unicodedata.normalize("NFC", text)
     text = _WS.sub(" ", text).strip()
     if not text.isprintable():  # rare: control characters left after collapsing

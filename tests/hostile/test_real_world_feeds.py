@@ -86,3 +86,22 @@ def test_rfc822_zone_names_and_colon_offsets_are_read_not_dropped(tmp_path: Path
                          "g6": "2026-01-25T21:29:06Z"}  # asctime: local, in --source-tz
     [dead] = run.dead_letters
     assert "unknown time zone 'XYZT'" in dead
+
+
+def test_cp1252_quotes_in_a_latin1_feed_are_quotes_not_controls(tmp_path: Path):
+    """A feed declaring iso-8859-1 that writes cp1252 quotes (0x92, 0x93, 0x94), and one that
+    carries the same quote as U+0092 in UTF-8: both gave C1 control characters in the
+    headline and body (mojibake), where the quote was meant."""
+    latin1 = tmp_path / "latin1.rss"
+    latin1.write_bytes(_rss(
+        "<item><guid>l1</guid><title>Don\x92t panic</title>"
+        "<description>He said \x93wait\x94 \x96 twice.</description></item>",
+        head="<?xml version='1.0' encoding='iso-8859-1'?>").encode("latin-1"))
+    utf8 = tmp_path / "utf8.rss"
+    utf8.write_text(_rss("<item><guid>u1</guid><title>Don\u0092t panic</title></item>"),
+                    encoding="utf-8")
+    records, dead = route(latin1)
+    more, dead_more = route(utf8)
+    assert dead == dead_more == []
+    assert [(r["headline"], r["body"]) for r in records + more] == [
+        ("Don\u2019t panic", "He said \u201cwait\u201d \u2013 twice."), ("Don\u2019t panic", "")]

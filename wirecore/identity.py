@@ -38,12 +38,34 @@ def item_guid(source: str, text_without_label: str) -> str:
     return short_hash(source, normalise(text_without_label))
 
 
+# Modules whose elements stand in for the core ones (dc:date, dc:creator, content:encoded)
+_STANDARD_MODULES = frozenset(("", "http://purl.org/dc/elements/1.1/", "http://purl.org/dc/terms/",
+                               "http://purl.org/rss/1.0/modules/content/"))
+
+
+def _namespace(tag: str) -> str:
+    return tag[1 : tag.index("}")] if tag.startswith("{") else ""
+
+
 def children(el: etree._Element) -> dict[str, etree._Element]:
+    """The first child of each local name, preferring the element's own vocabulary (its
+    namespace), then no namespace / Dublin Core / content, then any extension. By local name
+    alone an extension's ``media:title``, ``itunes:summary`` or ``media:description`` that
+    came first stood in for the item's own title or description."""
+    own = _namespace(el.tag) if isinstance(el.tag, str) else ""
     found: dict[str, etree._Element] = {}
+    rank: dict[str, int] = {}
     for child in el:
-        name = local(child.tag)
-        if name and name not in found:
-            found[name] = child
+        tag = child.tag
+        if not isinstance(tag, str):
+            continue
+        name = local(tag)
+        if not name:
+            continue
+        ns = _namespace(tag)
+        r = 0 if ns == own else 1 if ns in _STANDARD_MODULES else 2
+        if rank.get(name, 3) > r:
+            found[name], rank[name] = child, r
     return found
 
 

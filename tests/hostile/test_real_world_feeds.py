@@ -105,3 +105,23 @@ def test_cp1252_quotes_in_a_latin1_feed_are_quotes_not_controls(tmp_path: Path):
     assert dead == dead_more == []
     assert [(r["headline"], r["body"]) for r in records + more] == [
         ("Don\u2019t panic", "He said \u201cwait\u201d \u2013 twice."), ("Don\u2019t panic", "")]
+
+
+def test_an_extension_element_does_not_stand_in_for_the_items_own(tmp_path: Path):
+    """Children were matched by local name alone, first wins: a photo's ``media:title`` or a
+    podcast's ``itunes:summary`` written before the item's ``title``/``description`` became
+    the headline and body. An extension still fills in when the item has no such element."""
+    path = tmp_path / "media.rss"
+    path.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" '
+        'xmlns:media="http://search.yahoo.com/mrss/" '
+        'xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd"><channel><title>t</title>'
+        "<item><guid>m1</guid><media:title>Foto: brandweer bij de brand</media:title>"
+        "<itunes:summary>Podcastaflevering.</itunes:summary>"
+        "<title>Grote brand in haven</title><description>De brandweer blust.</description>"
+        "</item><item><guid>m2</guid><media:title>Alleen een bijschrift</media:title></item>"
+        "</channel></rss>", encoding="utf-8")
+    records, dead = route(path)
+    assert dead == []
+    assert [(r["headline"], r["body"]) for r in records] == [
+        ("Grote brand in haven", "De brandweer blust."), ("Alleen een bijschrift", "")]

@@ -74,9 +74,16 @@ def plain_text(el: etree._Element | None) -> str:
 
 
 def markup_text(el: etree._Element | None) -> str:
-    """Text of an element that may hold escaped HTML, CDATA HTML or (Atom xhtml) child markup."""
+    """Text of an element that may hold escaped HTML, CDATA HTML or (Atom xhtml) child markup.
+
+    An Atom text construct that says ``type="text"`` (or Atom 0.3's ``text/plain``) is plain
+    text (RFC 4287 3.1.1.1): ``Apple &lt;AAPL.O&gt; rises`` means the angle brackets, and read
+    as HTML the ``<AAPL.O>`` was dropped as a tag."""
     if el is None:
         return ""
+    kind = (el.get("type") or "").strip().lower()
+    if kind in ("text", "text/plain") and len(el) == 0 and el.get("mode") != "base64":
+        return normalise(el.text or "")
     return html_to_text(inner_xml_text(el))
 
 

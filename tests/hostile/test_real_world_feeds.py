@@ -125,3 +125,21 @@ def test_an_extension_element_does_not_stand_in_for_the_items_own(tmp_path: Path
     assert dead == []
     assert [(r["headline"], r["body"]) for r in records] == [
         ("Grote brand in haven", "De brandweer blust."), ("Alleen een bijschrift", "")]
+
+
+def test_an_atom_text_construct_of_type_text_keeps_its_angle_brackets(tmp_path: Path):
+    """``type="text"`` says the title is plain text: ``&lt;AAPL.O&gt;`` is a ticker in angle
+    brackets, not a tag, and was dropped. ``type="html"`` is still read as HTML."""
+    path = tmp_path / "ticker.atom"
+    path.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?><feed xmlns="http://www.w3.org/2005/Atom">'
+        "<title>t</title><entry><id>a1</id>"
+        '<title type="text">Apple &lt;AAPL.O&gt; shares rise</title>'
+        '<content type="text">Up 3 % &lt;b&gt;today&lt;/b&gt;.</content>'
+        "<updated>2026-01-24T10:00:00Z</updated></entry><entry><id>a2</id>"
+        '<title type="html">Apple &lt;b&gt;rises&lt;/b&gt;</title>'
+        "<updated>2026-01-24T11:00:00Z</updated></entry></feed>", encoding="utf-8")
+    records, dead = route(path)
+    assert dead == []
+    assert [(r["headline"], r["body"]) for r in records] == [
+        ("Apple <AAPL.O> shares rise", "Up 3 % <b>today</b>."), ("Apple rises", "")]

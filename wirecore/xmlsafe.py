@@ -50,8 +50,10 @@ def parse_xml(data: bytes) -> etree._Element:
         root = etree.fromstring(data, _PARSER)
     except etree.XMLSyntaxError as exc:
         message = str(exc)
-        if "Entity '" in message:  # HTML entities (&eacute;) in a feed: read them as HTML does
-            fixed = _HTML_ENTITY.sub(_numeric_entity, data)
+        if "Entity '" in message or "EntityRef" in message:
+            # HTML entities (&eacute;) in a feed, or a bare "&" (a link's query string,
+            # "?a=1&b=2"): read them as HTML does; a feed often has both
+            fixed = _BARE_AMP.sub(b"&amp;", _HTML_ENTITY.sub(_numeric_entity, data))
         elif "encoding" in message.lower() or "utf-8" in message.lower():
             text, _ = decode_text(data)
             fixed = _DECL.sub(b"", text.encode("utf-8", "surrogatepass"), count=1)
@@ -73,6 +75,7 @@ def parse_xml(data: bytes) -> etree._Element:
 
 _HTML_ENTITY = re.compile(rb"&([A-Za-z][A-Za-z0-9]{1,31});")
 _XML_ENTITIES = {b"amp", b"lt", b"gt", b"quot", b"apos"}
+_BARE_AMP = re.compile(rb"&(?!(?:[A-Za-z_:][\w.:-]*|#[0-9]+|#x[0-9A-Fa-f]+);)")
 
 
 def _numeric_entity(m: re.Match) -> bytes:

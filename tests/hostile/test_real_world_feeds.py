@@ -143,3 +143,18 @@ def test_an_atom_text_construct_of_type_text_keeps_its_angle_brackets(tmp_path: 
     assert dead == []
     assert [(r["headline"], r["body"]) for r in records] == [
         ("Apple <AAPL.O> shares rise", "Up 3 % <b>today</b>."), ("Apple rises", "")]
+
+
+def test_a_bare_ampersand_in_a_link_does_not_lose_the_item(tmp_path: Path):
+    """An unescaped ``&`` (a link's query string, "AT&T") is not XML; the item was a dead
+    letter ("EntityRef: expecting ';'"). It is read as HTML reads it, next to an HTML entity
+    in a neighbour, which was already recovered."""
+    path = tmp_path / "amp.rss"
+    path.write_text(_rss(
+        "<item><guid>b1</guid><title>AT&T buys a rival</title>"
+        "<link>http://example.org/story?id=1&ref=rss</link></item>",
+        "<item><guid>b2</guid><title>Caf&eacute; closes</title></item>"), encoding="utf-8")
+    records, dead = route(path)
+    assert dead == []
+    assert [r["headline"] for r in records] == ["AT&T buys a rival", "Café closes"]
+    assert records[0]["url"] == "http://example.org/story?id=1&ref=rss"

@@ -46,10 +46,25 @@ def _hint(filename: str | None, content_type: str | None) -> str | None:
     return None
 
 
-def _sniff_xml(head: bytes) -> str | None:
+# elements an HTML page or fragment can open with; another unknown root (NewsML 1.x's
+# <NewsML>, a sitemap's <urlset>) is not a listing page, even with a <p> inside
+_HTML_ROOT_NAMES = (
+    "html head body div p span a article section main header footer nav aside ul ol li dl "
+    "table figure blockquote pre h1 h2 h3 h4 h5 h6 br hr img meta link title script style "
+    "strong em b i time form template"
+)
+_HTML_ROOTS = frozenset(_HTML_ROOT_NAMES.split())
+
+
+def _root_name(head: bytes) -> str | None:
     body = re.sub(rb"<!--.*?-->|<\?.*?\?>|<!DOCTYPE[^>]*>", b"", head, flags=re.S)
     m = _ROOT.search(body)
-    return _XML_ROOTS.get(m.group(1).decode("ascii", "replace")) if m else None
+    return m.group(1).decode("ascii", "replace") if m else None
+
+
+def _sniff_xml(head: bytes) -> str | None:
+    root = _root_name(head)
+    return _XML_ROOTS.get(root) if root else None
 
 
 def _sniff_json(data: bytes, hint: str | None) -> str | None:
@@ -104,7 +119,9 @@ def detect_format(
             return fmt
         if hint and hint != "listing":
             return hint
-        if re.search(rb"<(body|div|p|li|article|span)\b", head, re.I):
+        root = _root_name(head) or ""
+        if root.lower() in _HTML_ROOTS or (
+                hint == "listing" and re.search(rb"<(body|div|p|li|article|span)\b", head, re.I)):
             return "listing"
         raise InvalidItem("unknown format: XML with an unknown root element")
     if head.startswith((b"{", b"[")):

@@ -158,3 +158,21 @@ def test_a_bare_ampersand_in_a_link_does_not_lose_the_item(tmp_path: Path):
     assert dead == []
     assert [r["headline"] for r in records] == ["AT&T buys a rival", "Café closes"]
     assert records[0]["url"] == "http://example.org/story?id=1&ref=rss"
+
+
+def test_an_xml_document_of_an_unknown_kind_is_not_read_as_a_listing_page(tmp_path: Path):
+    """NewsML 1.x (Business Wire still sends it) has a ``<p>`` in its body, so an unknown
+    root with a ``<p>`` anywhere was taken for a listing page (IPTC's Business Wire sample
+    became an item headlined "./NewsComponent/Role"). It is an unknown format: a dead
+    letter, exit 2."""
+    path = tmp_path / "newsml1.xml"
+    path.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?>\n<NewsML Version="1.2"><NewsEnvelope>'
+        "<DateAndTime>20130516T040100+0000</DateAndTime></NewsEnvelope><NewsItem>"
+        '<NewsComponent><Role FormalName="Main"/><ContentItem><DataContent><nitf><body>'
+        "<p>Company announces results.</p></body></nitf></DataContent></ContentItem>"
+        "</NewsComponent></NewsItem></NewsML>", encoding="utf-8")
+    run = run_wirestream("parse", "--fetched-at", FETCHED, str(path), tmp=tmp_path)
+    assert run.code == 2
+    assert run.records == []
+    assert run.dead_letters == [f"{path}: unknown format: XML with an unknown root element"]

@@ -135,6 +135,12 @@ def parse_iso(value) -> datetime | None:
     return t if t.tzinfo else t.replace(tzinfo=UTC)
 
 
+# Dates with less than a day and a clock, read as the first moment they name (in the source's
+# zone): both appear in real feeds and were dead letters.
+_W3CDTF_REDUCED = re.compile(r"\d{4}(?:-(?:0[1-9]|1[0-2]))?")
+_RFC822_DAY = re.compile(r"(?:[A-Za-z]{3,},?\s+)?\d{1,2}\s+[A-Za-z]{3,}\.?\s+\d{4}")
+
+
 def parse_timestamp(value: str, tz: tzinfo = UTC) -> datetime:
     """ISO-8601 or RFC 822 (``Sat, 24 Jan 2026 17:04:00 +0100``) -> aware datetime.
 
@@ -144,6 +150,10 @@ def parse_timestamp(value: str, tz: tzinfo = UTC) -> datetime:
     if not text or len(text) > 64:
         raise ValueError("empty or overlong date")
     dt: datetime | None = None
+    if _W3CDTF_REDUCED.fullmatch(text):  # W3C-DTF (dc:date) allows "2003-12" and "2003"
+        text += "-01" if len(text) == 7 else "-01-01"
+    elif _RFC822_DAY.fullmatch(text):  # "Thu, 01 Jan 2004": a day without a clock
+        text += " 00:00:00"
     if text[:4].isdigit():
         iso = _ISO_FIX.sub(r"\1+00:00", text)
         if iso.endswith(("z", "Z")):

@@ -176,3 +176,18 @@ def test_an_xml_document_of_an_unknown_kind_is_not_read_as_a_listing_page(tmp_pa
     assert run.code == 2
     assert run.records == []
     assert run.dead_letters == [f"{path}: unknown format: XML with an unknown root element"]
+
+
+def test_dates_with_less_precision_are_read_not_dead_lettered(tmp_path: Path):
+    """W3C-DTF (the format of ``dc:date``) allows "2003-12" and "2003"; some RSS feeds give
+    a ``pubDate`` without a clock. Each was "unparseable" and cost the item."""
+    path = tmp_path / "days.rss"
+    path.write_text(_rss(_item(1, "Thu, 01 Jan 2004"),
+                         "<item><guid>g2</guid><title>Meldung 2</title>"
+                         "<dc:date xmlns:dc='http://purl.org/dc/elements/1.1/'>2003-12</dc:date>"
+                         "</item>",
+                         _item(3, "Sat, 24 Jan 2026 17:04:00 +0000")), encoding="utf-8")
+    records, dead = route(path)
+    assert dead == []
+    assert {r["guid"]: r["published_at"] for r in records} == {
+        "g1": "2004-01-01T00:00:00Z", "g2": "2003-12-01T00:00:00Z", "g3": "2026-01-24T17:04:00Z"}

@@ -191,3 +191,16 @@ def test_dates_with_less_precision_are_read_not_dead_lettered(tmp_path: Path):
     assert dead == []
     assert {r["guid"]: r["published_at"] for r in records} == {
         "g1": "2004-01-01T00:00:00Z", "g2": "2003-12-01T00:00:00Z", "g3": "2026-01-24T17:04:00Z"}
+
+
+def test_a_control_character_in_a_title_does_not_lose_the_item(tmp_path: Path):
+    """A backspace pasted into a title is not allowed in XML: the whole feed failed to parse
+    and that item was a dead letter for one invisible byte (a bare "&" in the same feed
+    too: the repairs add up)."""
+    path = tmp_path / "ctrl.rss"
+    path.write_text(_rss("<item><guid>c1</guid><title>Kabinet\x08 valt</title></item>",
+                         "<item><guid>c2</guid><title>Q&A over de val</title></item>"),
+                    encoding="utf-8")
+    records, dead = route(path)
+    assert dead == []
+    assert [r["headline"] for r in records] == ["Kabinet valt", "Q&A over de val"]

@@ -5,6 +5,9 @@ Both sides must derive the same id from the same bytes, so the rule lives once, 
 
 from __future__ import annotations
 
+import base64
+import binascii
+
 from lxml import etree
 
 from wirecore.dates import match_label
@@ -82,9 +85,23 @@ def markup_text(el: etree._Element | None) -> str:
     if el is None:
         return ""
     kind = (el.get("type") or "").strip().lower()
-    if kind in ("text", "text/plain") and len(el) == 0 and el.get("mode") != "base64":
+    if el.get("mode") == "base64" or (
+            "/" in kind and not kind.startswith("text/") and not kind.endswith(("/xml", "+xml"))):
+        return _base64_text(el.text or "")
+    if kind in ("text", "text/plain") and len(el) == 0:
         return normalise(el.text or "")
     return html_to_text(inner_xml_text(el))
+
+
+def _base64_text(data: str) -> str:
+    """Atom content that is base64 (Atom 0.3 ``mode="base64"``; in Atom 1.0 any media type
+    that is neither text nor XML, RFC 4287 4.1.3.3): its text when it decodes to UTF-8, else
+    none. Read as text, the base64 itself (or a whole encoded image) became the body."""
+    try:
+        decoded = base64.b64decode(data, validate=False).decode("utf-8")
+    except (binascii.Error, ValueError):  # UnicodeDecodeError is a ValueError
+        return ""
+    return html_to_text(decoded)
 
 
 def feed_guid(el: etree._Element, source: str) -> str:

@@ -4,6 +4,7 @@ such shape, run through ``wirestream parse``'s code."""
 
 from __future__ import annotations
 
+import base64
 from pathlib import Path
 
 import orjson
@@ -204,3 +205,22 @@ def test_a_control_character_in_a_title_does_not_lose_the_item(tmp_path: Path):
     records, dead = route(path)
     assert dead == []
     assert [r["headline"] for r in records] == ["Kabinet valt", "Q&A over de val"]
+
+
+def test_base64_atom_content_is_decoded_or_left_out_never_kept_as_text(tmp_path: Path):
+    """Atom 0.3 ``mode="base64"`` and Atom 1.0 content of a media type that is neither text
+    nor XML are base64: the encoded letters became the headline, and an embedded image
+    became the body. Text is decoded; an image gives no text (the summary is the body)."""
+    title = base64.b64encode(b"Kabinet <b>valt</b>").decode()
+    image = base64.b64encode(b"\x89PNG\r\n\x1a\n" + bytes(range(256))).decode()
+    path = tmp_path / "b64.atom"
+    path.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?><feed xmlns="http://purl.org/atom/ns#" '
+        'version="0.3"><title>t</title><entry><id>e1</id>'
+        f'<title type="text/html" mode="base64">{title}</title>'
+        f'<content type="image/png" mode="base64">{image}</content>'
+        "<summary>Het kabinet is gevallen.</summary>"
+        "<issued>2026-01-24T10:00:00Z</issued></entry></feed>", encoding="utf-8")
+    [record], dead = route(path)
+    assert dead == []
+    assert (record["headline"], record["body"]) == ("Kabinet valt", "Het kabinet is gevallen.")

@@ -87,20 +87,25 @@ def markup_text(el: etree._Element | None) -> str:
     kind = (el.get("type") or "").strip().lower()
     if el.get("mode") == "base64" or (
             "/" in kind and not kind.startswith("text/") and not kind.endswith(("/xml", "+xml"))):
-        return _base64_text(el.text or "")
+        return _base64_text(el.text or "", kind)
     if kind in ("text", "text/plain") and len(el) == 0:
         return normalise(el.text or "")
     return html_to_text(inner_xml_text(el))
 
 
-def _base64_text(data: str) -> str:
+_BINARY_TYPES = ("image/", "audio/", "video/", "application/octet-stream")
+
+
+def _base64_text(data: str, kind: str) -> str:
     """Atom content that is base64 (Atom 0.3 ``mode="base64"``; in Atom 1.0 any media type
-    that is neither text nor XML, RFC 4287 4.1.3.3): its text when it decodes to UTF-8, else
-    none. Read as text, the base64 itself (or a whole encoded image) became the body."""
+    that is neither text nor XML, RFC 4287 4.1.3.3): its text when it is base64 of UTF-8.
+    Otherwise no text for a binary type (an image), and the text as it is for any other
+    (``type="application/x-custom"`` on a plain title). Read as text, the base64 itself (or
+    a whole encoded image) became the headline or body."""
     try:
-        decoded = base64.b64decode(data, validate=False).decode("utf-8")
+        decoded = base64.b64decode("".join(data.split()), validate=True).decode("utf-8")
     except (binascii.Error, ValueError):  # UnicodeDecodeError is a ValueError
-        return ""
+        return "" if kind.startswith(_BINARY_TYPES) else html_to_text(data)
     return html_to_text(decoded)
 
 

@@ -210,7 +210,8 @@ def test_a_control_character_in_a_title_does_not_lose_the_item(tmp_path: Path):
 def test_base64_atom_content_is_decoded_or_left_out_never_kept_as_text(tmp_path: Path):
     """Atom 0.3 ``mode="base64"`` and Atom 1.0 content of a media type that is neither text
     nor XML are base64: the encoded letters became the headline, and an embedded image
-    became the body. Text is decoded; an image gives no text (the summary is the body)."""
+    became the body. Text is decoded; an image gives no text (the summary is the body); a
+    title of another type that is no base64 stays as it is."""
     title = base64.b64encode(b"Kabinet <b>valt</b>").decode()
     image = base64.b64encode(b"\x89PNG\r\n\x1a\n" + bytes(range(256))).decode()
     path = tmp_path / "b64.atom"
@@ -220,7 +221,10 @@ def test_base64_atom_content_is_decoded_or_left_out_never_kept_as_text(tmp_path:
         f'<title type="text/html" mode="base64">{title}</title>'
         f'<content type="image/png" mode="base64">{image}</content>'
         "<summary>Het kabinet is gevallen.</summary>"
-        "<issued>2026-01-24T10:00:00Z</issued></entry></feed>", encoding="utf-8")
-    [record], dead = route(path)
+        "<issued>2026-01-24T10:00:00Z</issued></entry><entry><id>e2</id>"
+        '<title type="application/x-custom">Gewone woorden</title>'
+        "<issued>2026-01-24T11:00:00Z</issued></entry></feed>", encoding="utf-8")
+    records, dead = route(path)
     assert dead == []
-    assert (record["headline"], record["body"]) == ("Kabinet valt", "Het kabinet is gevallen.")
+    assert [(r["headline"], r["body"]) for r in records] == [
+        ("Kabinet valt", "Het kabinet is gevallen."), ("Gewone woorden", "")]

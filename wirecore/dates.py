@@ -10,7 +10,7 @@ from __future__ import annotations
 import email.utils
 import functools
 import re
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from schemas.models import InvalidItem
@@ -80,6 +80,46 @@ _RFC822_YEAR0 = re.compile(r"[A-Za-z]{3,}\.?\s+0{3,4}(?!\d)")
 _ISO_FIX = re.compile(r"(\d\d:\d\d(?::\d\d(?:[.,]\d+)?)?)\s*(?:UTC|GMT)$", re.I)
 
 
+# Zone names that email.utils does not know (it knows UT/UTC/GMT/Z and the US EST..PDT) and
+# that feeds use; names that mean several zones (IST, CST in China/Cuba, AT/ET/...) are left
+# out on purpose: an unknown name is refused, never guessed.
+_ZONE_HOURS = {
+    "WET": 0, "WEST": 1, "BST": 1, "CET": 1, "MET": 1, "MEZ": 1, "CEST": 2, "MEST": 2,
+    "MESZ": 2, "EET": 2, "EEST": 3, "MSK": 3, "HKT": 8, "SGT": 8, "AWST": 8, "JST": 9,
+    "KST": 9, "ACST": 9.5, "AEST": 10, "AEDT": 11, "NZST": 12, "NZDT": 13, "HST": -10,
+    "AKST": -9, "AKDT": -8, "AST": -4, "ADT": -3, "NST": -3.5, "NDT": -2.5,
+}
+_UTC_NAMES = r"(?:GMT|UTC|UT|Z|Etc/GMT|Etc/UTC)"
+# what follows the clock of an RFC 822 date: the zone, as email.utils leaves it unread
+_CLOCK_TAIL = re.compile(r"\d{1,2}:\d{2}(?::\d{2})?\s*(?P<zone>\S.*?)?\s*$")
+_ZONE_OFFSET = re.compile(rf"(?:{_UTC_NAMES}\s*)?([+-])(\d{{1,2}})(?::?(\d{{2}}))?", re.I)
+
+
+def _rfc822_zone(text: str) -> tzinfo | None:
+    """The zone after the clock of an RFC 822 date that email.utils read as *no* zone: None
+    when there is none (a local time), else the zone; ValueError for an unknown one.
+
+    email.utils silently drops what it does not know (``CET``, ``+01:00``, ``GMT+2``,
+    ``+zz:00``) and returns a naive time, which was then read in the source's zone: hours
+    off, without a word."""
+    m = _CLOCK_TAIL.search(text)
+    zone_text = (m.group("zone") or "") if m else ""
+    if not zone_text or zone_text.isdigit():  # no zone, or asctime's year after the clock
+        return None
+    if re.fullmatch(_UTC_NAMES, zone_text, re.I):
+        return UTC
+    offset = _ZONE_OFFSET.fullmatch(zone_text)
+    if offset is not None:
+        sign, hours, minutes = offset.group(1), int(offset.group(2)), int(offset.group(3) or 0)
+        if hours <= 14 and minutes < 60:
+            delta = timedelta(hours=hours, minutes=minutes)
+            return timezone(-delta if sign == "-" else delta)
+    hours_east = _ZONE_HOURS.get(zone_text.upper())
+    if hours_east is not None:
+        return timezone(timedelta(hours=hours_east))
+    raise ValueError(f"unknown time zone {zone_text[:20]!r}")
+
+
 def parse_iso(value) -> datetime | None:
     """An ISO-8601 time (``Z`` or offset; ClickHouse's ``YYYY-MM-DD hh:mm:ss`` too) as an aware
     datetime, naive ones read as UTC; ``None`` for empty or unreadable values. For readers of
@@ -95,6 +135,12 @@ def parse_iso(value) -> datetime | None:
     return t if t.tzinfo else t.replace(tzinfo=UTC)
 
 
+# Dates with less than a day and a clock, read as the first moment they name (in the source's
+# zone): both appear in real feeds and were dead letters.
+_W3CDTF_REDUCED = re.compile(r"\d{4}(?:-(?:0[1-9]|1[0-2]))?")
+_RFC822_DAY = re.compile(r"(?:[A-Za-z]{3,},?\s+)?\d{1,2}\s+[A-Za-z]{3,}\.?\s+\d{4}")
+
+
 def parse_timestamp(value: str, tz: tzinfo = UTC) -> datetime:
     """ISO-8601 or RFC 822 (``Sat, 24 Jan 2026 17:04:00 +0100``) -> aware datetime.
 
@@ -104,6 +150,10 @@ def parse_timestamp(value: str, tz: tzinfo = UTC) -> datetime:
     if not text or len(text) > 64:
         raise ValueError("empty or overlong date")
     dt: datetime | None = None
+    if _W3CDTF_REDUCED.fullmatch(text):  # W3C-DTF (dc:date) allows "2003-12" and "2003"
+        text += "-01" if len(text) == 7 else "-01-01"
+    elif _RFC822_DAY.fullmatch(text):  # "Thu, 01 Jan 2004": a day without a clock
+        text += " 00:00:00"
     if text[:4].isdigit():
         iso = _ISO_FIX.sub(r"\1+00:00", text)
         if iso.endswith(("z", "Z")):
@@ -121,8 +171,10 @@ def parse_timestamp(value: str, tz: tzinfo = UTC) -> datetime:
             raise ValueError(f"unparseable date {text[:40]!r}") from exc
         if dt is None:
             raise ValueError(f"unparseable date {text[:40]!r}")
-        if dt.tzinfo is not None and text.rstrip().endswith("-0000"):
-            pass  # RFC 2822: -0000 means UTC with unknown local zone
+        if dt.tzinfo is None:
+            zone_read = _rfc822_zone(text)
+            if zone_read is not None:
+                dt = dt.replace(tzinfo=zone_read)
     if dt.tzinfo is None:
         dt = dt.replace(tzinfo=tz)
     return dt
@@ -148,7 +200,7 @@ def _read_date_field(value, tz: tzinfo, what: str) -> datetime | None:
     try:
         return parse_timestamp(value, tz)
     except (ValueError, OverflowError) as exc:
-        why = f" ({exc})" if str(exc).startswith("year 0000") else ""
+        why = f" ({exc})" if str(exc).startswith(("year 0000", "unknown time zone")) else ""
         raise InvalidItem(f"unparseable {what} date {value.strip()[:40]!r}{why}") from exc
 
 

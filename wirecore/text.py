@@ -26,6 +26,26 @@ def _cp1252_fallback(err: UnicodeDecodeError) -> tuple[str, int]:
 codecs.register_error("wirestream-cp1252", _cp1252_fallback)
 
 
+# UTF-32 first: the UTF-32 LE mark begins with the UTF-16 LE one. Without a mark, the XML
+# spec (appendix F) tells a wide encoding by how "<?" or "<" is written in the first 4 bytes.
+_WIDE_STARTS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le", 4), (codecs.BOM_UTF32_BE, "utf-32-be", 4),
+    (codecs.BOM_UTF16_LE, "utf-16-le", 2), (codecs.BOM_UTF16_BE, "utf-16-be", 2),
+    (b"<\x00\x00\x00", "utf-32-le", 0), (b"\x00\x00\x00<", "utf-32-be", 0),
+    (b"<\x00?\x00", "utf-16-le", 0), (b"\x00<\x00?", "utf-16-be", 0),
+)
+
+
+def wide_codec(data: bytes) -> tuple[str, int] | None:
+    """(codec, BOM length) when ``data`` is UTF-16/UTF-32 text: a byte-order mark, or an XML
+    document whose first bytes are a wide ``<?``/``<`` (feeds declare ``encoding="utf-16"``
+    without a mark; read raw, they looked binary)."""
+    for start, codec, skip in _WIDE_STARTS:
+        if data.startswith(start):
+            return codec, skip
+    return None
+
+
 _BINARY_CONTROL = bytes(set(range(32)) - {9, 10, 12, 13})
 
 
@@ -66,9 +86,23 @@ _WS = re.compile(r"\s+")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
 
 
+# C1 control characters (U+0080..U+009F) in feed text are cp1252 bytes read as Latin-1: a
+# feed that declares iso-8859-1 but writes cp1252 quotes (as WHATWG's encoding standard
+# assumes), or a CMS that did so before encoding to UTF-8. Read as cp1252 they are the
+# quotes and dashes meant ("don\x92t" -> "don’t"); the five cp1252 leaves undefined go.
+_C1 = re.compile("[\x80-\x9f]")
+_C1_AS_CP1252 = {
+    code: None if code in _CP1252_UNDEFINED else bytes([code]).decode("cp1252")
+    for code in range(0x80, 0xA0)
+}
+
+
 def normalise(text: str) -> str:
-    """NFC, control characters dropped, whitespace runs collapsed to one space, stripped."""
+    """NFC, C1 controls read as cp1252, other control characters dropped, whitespace runs
+    collapsed to one space, stripped."""
     if not text.isascii():
+        if _C1.search(text):
+            text = text.translate(_C1_AS_CP1252)
         text = unicodedata.normalize("NFC", text)
     text = _WS.sub(" ", text).strip()
     if not text.isprintable():  # rare: control characters left after collapsing
@@ -122,10 +156,15 @@ def _drop_hidden(markup: str) -> str:
     return "".join(out)
 
 
+_DECLARATION = re.compile(r"<(?:\?[a-zA-Z]|!doctype\b)", re.I)
+
+
 def _strip_tags(markup: str) -> str:
-    """Tags removed (block elements -> a line break), comments removed, text kept."""
+    """Tags removed (block elements -> a line break), comments removed, text kept. An XML
+    declaration, processing instruction or ``<!DOCTYPE …>`` (a whole document embedded as
+    escaped HTML, a ninjs NITF body) is markup too: it was kept as text."""
     out: list[str] = []
-    pos, comments_close = 0, True
+    pos, comments_close, declarations_close = 0, True, True
     while (lt := markup.find("<", pos)) >= 0:
         out.append(markup[pos:lt])
         if comments_close and markup.startswith("<!--", lt):
@@ -134,6 +173,12 @@ def _strip_tags(markup: str) -> str:
                 pos = end + 3
                 continue
             comments_close = False
+        if declarations_close and _DECLARATION.match(markup, lt):
+            end = markup.find(">", lt + 2)
+            if end >= 0:
+                pos = end + 1
+                continue
+            declarations_close = False
         m = _TAG_HEAD.match(markup, lt)
         gt = markup.find(">", m.end()) if m is not None else -1
         if m is None or gt < 0:

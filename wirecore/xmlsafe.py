@@ -13,7 +13,7 @@ from html.entities import name2codepoint
 from lxml import etree
 
 from schemas.models import InvalidItem
-from wirecore.text import decode_text
+from wirecore.text import decode_text, wide_codec
 
 _DOCTYPE = re.compile(rb"<!DOCTYPE\s+([^\s>\[]+)\s*([^>\[]*)(\[)?", re.I)
 _DECL = re.compile(rb"^\s*<\?xml[^>]*?\?>", re.S)
@@ -36,31 +36,28 @@ def check_xml_bytes(data: bytes) -> None:
     m = _DOCTYPE.search(data)
     if m is not None and (m.group(3) or m.group(2).strip()):
         raise InvalidItem("XML DTD with internal subset or external id refused")
-    if b"\x00" in data[:4] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if b"\x00" in data[:4] and wide_codec(data) is None:  # UTF-16/32 start with NUL bytes
         raise InvalidItem("XML with NUL bytes refused")
 
 
 def parse_xml(data: bytes) -> etree._Element:
     """Root element of ``data``; InvalidItem with a one-line reason when it is not safe XML.
 
-    Bytes that are not valid in their declared encoding are re-read as UTF-8 with a cp1252
-    fallback (mixed-encoding feeds are common)."""
+    What feed readers mend is mended and the document read again (``_repair``: HTML
+    entities and bare ampersands, control characters, bytes invalid in the declared
+    encoding, which are re-read as UTF-8 with a cp1252 fallback)."""
     check_xml_bytes(data)
+    fixed = data
     try:
-        root = etree.fromstring(data, _PARSER)
-    except etree.XMLSyntaxError as exc:
-        message = str(exc)
-        if "Entity '" in message:  # HTML entities (&eacute;) in a feed: read them as HTML does
-            fixed = _HTML_ENTITY.sub(_numeric_entity, data)
-        elif "encoding" in message.lower() or "utf-8" in message.lower():
-            text, _ = decode_text(data)
-            fixed = _DECL.sub(b"", text.encode("utf-8", "surrogatepass"), count=1)
-        else:
-            raise InvalidItem(f"malformed XML: {_first_line(exc)}") from exc
-        try:
-            root = etree.fromstring(fixed, _PARSER)
-        except etree.XMLSyntaxError as exc2:
-            raise InvalidItem(f"malformed XML: {_first_line(exc2)}") from exc2
+        for attempt in range(len(_REPAIRS) + 1):
+            try:
+                root = etree.fromstring(fixed, _PARSER)
+                break
+            except etree.XMLSyntaxError as exc:
+                repaired = _repair(fixed, str(exc)) if attempt < len(_REPAIRS) else None
+                if repaired is None or repaired == fixed:
+                    raise InvalidItem(f"malformed XML: {_first_line(exc)}") from exc
+                fixed = repaired  # repairs add up: a feed with a bare "&" may have a ^H too
     except ValueError as exc:  # lxml: unicode strings / unsupported encodings
         raise InvalidItem(f"malformed XML: {_first_line(exc)}") from exc
     if root is None:
@@ -73,6 +70,34 @@ def parse_xml(data: bytes) -> etree._Element:
 
 _HTML_ENTITY = re.compile(rb"&([A-Za-z][A-Za-z0-9]{1,31});")
 _XML_ENTITIES = {b"amp", b"lt", b"gt", b"quot", b"apos"}
+_BARE_AMP = re.compile(rb"&(?!(?:[A-Za-z_:][\w.:-]*|#[0-9]+|#x[0-9A-Fa-f]+);)")
+
+
+_REPAIRS = ("entities", "controls", "encoding")
+# C0 controls other than tab, LF and CR are not allowed in XML 1.0 at all; NUL is left alone
+# (a NUL in a document is damage or binary data, and stays a dead letter)
+_XML_CONTROL = re.compile(rb"[\x01-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _repair(data: bytes, message: str) -> bytes | None:
+    """``data`` with the fault lxml reported mended as a browser or feed reader would, or
+    None when it is not one of the mendable ones:
+
+    - HTML entities (``&eacute;``) and bare ``&`` (a link's query string, "AT&T"), together:
+      a feed often has both;
+    - C0 control characters but NUL (a backspace pasted into a title): dropped, as
+      ``normalise`` drops them from text anyway; the item was a dead letter for one
+      invisible byte;
+    - bytes invalid in the declared encoding: re-read as UTF-8 with a cp1252 fallback."""
+    lower = message.lower()
+    if "Entity '" in message or "EntityRef" in message:
+        return _BARE_AMP.sub(b"&amp;", _HTML_ENTITY.sub(_numeric_entity, data))
+    if "invalid char" in lower and wide_codec(data) is None:
+        return _XML_CONTROL.sub(b"", data)
+    if "encoding" in lower or "utf-8" in lower:
+        text, _ = decode_text(data)
+        return _DECL.sub(b"", text.encode("utf-8", "surrogatepass"), count=1)
+    return None
 
 
 def _numeric_entity(m: re.Match) -> bytes:

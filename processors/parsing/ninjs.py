@@ -1,7 +1,9 @@
 """IPTC ninjs 1.x (``headline``, ``body_text``/``body_html``/``body_xhtml``, ``located``,
 ``infosource``, ``subject``) and 2.x (``headlines``/``bodies`` lists of
 ``{role, contenttype, value}``, ``infosources``, ``subjects``); both carry ``pubstatus``,
-``embargoed`` and ``urgency``."""
+``embargoed`` and ``urgency``. ninjs 3.x has the 2.x structure with camelCase names
+(``firstCreated``, ``versionCreated``, ``pubStatus``, ``contentType``, ``infoSources``,
+``embargoedUntil``): every object is read through ``_folded`` so one reading serves all."""
 
 from __future__ import annotations
 
@@ -20,16 +22,34 @@ def _str(value) -> str:
     return value if isinstance(value, str) else ""
 
 
+def _folded(obj: dict) -> dict:
+    """``obj`` with a lower-case alias of every key (an exact lower-case key wins): ninjs 3.x
+    renamed ``pubstatus`` to ``pubStatus`` and so on, and read by the 2.x names its dates,
+    status and content types were lost (published = fetched time, a withheld item usable,
+    HTML bodies kept as markup)."""
+    folded = dict(obj)
+    for key, value in obj.items():
+        folded.setdefault(key.lower(), value)
+    return folded
+
+
+def _is_plain(entry: dict) -> bool:
+    """An entry whose content type is absent or ``text/plain``; any other (HTML, XHTML, NITF)
+    is markup to be read as text."""
+    kind = _str(entry.get("contenttype")).strip().lower()
+    return not kind or kind.startswith("text/plain")
+
+
 def _pick(entries, *, prefer_plain: bool) -> str:
-    """Value of the main entry of a ninjs 2.x ``headlines``/``bodies`` list."""
+    """Value of the main entry of a ninjs 2.x/3.x ``headlines``/``bodies`` list."""
     if not isinstance(entries, list):
         return ""
-    good = [e for e in entries if isinstance(e, dict) and isinstance(e.get("value"), str)]
+    good = [_folded(e) for e in entries if isinstance(e, dict) and isinstance(e.get("value"), str)]
     if not good:
         return ""
     mains = [e for e in good if e.get("role") in (None, "main", "body", "text", "html")] or good
     if prefer_plain:
-        plain = [e for e in mains if "html" not in _str(e.get("contenttype"))]
+        plain = [e for e in mains if _is_plain(e)]
         if plain:
             return normalise(plain[0]["value"])
     return html_to_text(mains[0]["value"])
@@ -62,6 +82,7 @@ def _located(value) -> str | None:
 def parse_ninjs(obj, source: str, tz: tzinfo) -> ItemFields:
     if not isinstance(obj, dict):
         raise InvalidItem(f"ninjs item is a JSON {type(obj).__name__}, not an object")
+    obj = _folded(obj)
     headline = normalise(_str(obj.get("headline")))
     headline = headline or _pick(obj.get("headlines"), prefer_plain=True)
     body = (
@@ -90,7 +111,8 @@ def parse_ninjs(obj, source: str, tz: tzinfo) -> ItemFields:
         url=_str(obj.get("url")) or None,
         revision=revision_of(obj.get("version")),
         status=status_of(obj.get("pubstatus")),
-        embargoed=parse_date_field(obj.get("embargoed"), tz, "embargoed"),
+        embargoed=parse_date_field(obj.get("embargoed") or obj.get("embargoeduntil"), tz,
+                                   "embargoed"),
         urgency=urgency_of(obj.get("urgency")),
         subjects=subject_names(obj.get("subjects") if "subjects" in obj else obj.get("subject")),
     )

@@ -3,13 +3,12 @@ file name to settle what the bytes leave open."""
 
 from __future__ import annotations
 
-import codecs
 import re
 
 import orjson
 
 from schemas.models import InvalidItem
-from wirecore.text import mostly_binary
+from wirecore.text import mostly_binary, wide_codec
 
 _BY_CONTENT_TYPE = {
     "application/rss+xml": "rss", "application/rdf+xml": "rss",
@@ -30,9 +29,6 @@ _XML_ROOTS = {
     "rss": "rss", "RDF": "rss", "feed": "atom", "newsItem": "newsml", "newsMessage": "newsml",
     "html": "listing", "item": "rss", "entry": "atom", "channel": "rss",
 }
-# UTF-32 first: the UTF-32 LE mark begins with the UTF-16 LE one
-_WIDE_BOMS = ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
-              (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"))
 _NINJS_KEYS = frozenset(("uri", "headline", "headlines", "body_text", "body_html", "bodies",
                          "versioncreated", "firstcreated", "located", "infosource", "standard"))
 
@@ -50,10 +46,25 @@ def _hint(filename: str | None, content_type: str | None) -> str | None:
     return None
 
 
-def _sniff_xml(head: bytes) -> str | None:
+# elements an HTML page or fragment can open with; another unknown root (NewsML 1.x's
+# <NewsML>, a sitemap's <urlset>) is not a listing page, even with a <p> inside
+_HTML_ROOT_NAMES = (
+    "html head body div p span a article section main header footer nav aside ul ol li dl "
+    "table figure blockquote pre h1 h2 h3 h4 h5 h6 br hr img meta link title script style "
+    "strong em b i time form template"
+)
+_HTML_ROOTS = frozenset(_HTML_ROOT_NAMES.split())
+
+
+def _root_name(head: bytes) -> str | None:
     body = re.sub(rb"<!--.*?-->|<\?.*?\?>|<!DOCTYPE[^>]*>", b"", head, flags=re.S)
     m = _ROOT.search(body)
-    return _XML_ROOTS.get(m.group(1).decode("ascii", "replace")) if m else None
+    return m.group(1).decode("ascii", "replace") if m else None
+
+
+def _sniff_xml(head: bytes) -> str | None:
+    root = _root_name(head)
+    return _XML_ROOTS.get(root) if root else None
 
 
 def _sniff_json(data: bytes, hint: str | None) -> str | None:
@@ -78,17 +89,10 @@ def _sniff_json(data: bytes, hint: str | None) -> str | None:
     return "jsonl" if isinstance(doc, dict) else "ninjs"
 
 
-def wide_codec(data: bytes) -> tuple[str, int] | None:
-    """(codec, BOM length) when a UTF-16/UTF-32 byte-order mark opens ``data``."""
-    for bom, codec in _WIDE_BOMS:
-        if data.startswith(bom):
-            return codec, len(bom)
-    return None
-
-
 def as_utf8(data: bytes, limit: int) -> bytes:
-    """The first ``limit`` bytes, as UTF-8 when a UTF-16/UTF-32 byte-order mark says the text
-    is wide: sniffed raw, every other byte of a UTF-16 feed is NUL, so it looked binary."""
+    """The first ``limit`` bytes, as UTF-8 when a UTF-16/UTF-32 byte-order mark (or, without
+    one, an XML declaration's first bytes) says the text is wide: sniffed raw, every other
+    byte of a UTF-16 feed is NUL, so it looked binary."""
     wide = wide_codec(data)
     if wide is None:
         return data[:limit]
@@ -115,7 +119,9 @@ def detect_format(
             return fmt
         if hint and hint != "listing":
             return hint
-        if re.search(rb"<(body|div|p|li|article|span)\b", head, re.I):
+        root = _root_name(head) or ""
+        if root.lower() in _HTML_ROOTS or (
+                hint == "listing" and re.search(rb"<(body|div|p|li|article|span)\b", head, re.I)):
             return "listing"
         raise InvalidItem("unknown format: XML with an unknown root element")
     if head.startswith((b"{", b"[")):

@@ -53,3 +53,18 @@ def test_parse_a_utf16_feed_like_its_utf8_twin(tmp_path, codec, bom):
     assert b"unknown format" not in utf16.stderr
     assert records(utf16) == records(utf8) and len(records(utf8)) == 2
     assert utf16.returncode == utf8.returncode  # 2: the twin has a year-0 item too
+
+
+@pytest.mark.parametrize(("codec", "bom"), [*((c, b"") for c, _ in WIDE), WIDE[3]])
+def test_parse_a_wide_feed_without_a_mark_and_a_utf32be_one(tmp_path, codec, bom):
+    """A feed that declares ``encoding="UTF-16"`` (or UTF-32) without a byte-order mark is
+    told by its first bytes (XML appendix F); it was refused as "binary data". A UTF-32 BE
+    mark begins with two NUL bytes, and the document was refused as "XML with NUL bytes"."""
+    twin = FIXTURES / "rss-categories.xml"
+    feed = tmp_path / "wide.xml"
+    feed.write_bytes(wide(twin.read_text(), codec, bom))
+    args = ["parse", "--fetched-at", "2026-01-24T18:00:00Z", "--source", "w"]
+    got = run_cli([*args, str(feed)], data_dir=tmp_path / "data")
+    utf8 = run_cli([*args, str(twin)], data_dir=tmp_path / "data")
+    assert b"unknown format" not in got.stderr and b"NUL bytes" not in got.stderr
+    assert records(got) == records(utf8) and len(records(utf8)) == 2

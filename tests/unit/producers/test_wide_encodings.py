@@ -42,14 +42,20 @@ def records(run) -> list[tuple]:
             for r in map(orjson.loads, run.stdout.splitlines())]
 
 
-@pytest.mark.parametrize(("codec", "bom"), WIDE[:2])
-def test_parse_a_utf16_feed_like_its_utf8_twin(tmp_path, codec, bom):
+def parse_twins(tmp_path, codec: str, bom: bytes):
+    """``wirestream parse`` of the RSS fixture written in ``codec`` (after ``bom``) and of the
+    fixture itself, as (wide run, UTF-8 run)."""
     twin = FIXTURES / "rss-categories.xml"
-    feed = tmp_path / "utf16.xml"
+    feed = tmp_path / "wide.xml"
     feed.write_bytes(wide(twin.read_text(), codec, bom))
     args = ["parse", "--fetched-at", "2026-01-24T18:00:00Z", "--source", "w"]
-    utf16 = run_cli([*args, str(feed)], data_dir=tmp_path / "data")
-    utf8 = run_cli([*args, str(twin)], data_dir=tmp_path / "data")
+    return (run_cli([*args, str(feed)], data_dir=tmp_path / "data"),
+            run_cli([*args, str(twin)], data_dir=tmp_path / "data"))
+
+
+@pytest.mark.parametrize(("codec", "bom"), WIDE[:2])
+def test_parse_a_utf16_feed_like_its_utf8_twin(tmp_path, codec, bom):
+    utf16, utf8 = parse_twins(tmp_path, codec, bom)
     assert b"unknown format" not in utf16.stderr
     assert records(utf16) == records(utf8) and len(records(utf8)) == 2
     assert utf16.returncode == utf8.returncode  # 2: the twin has a year-0 item too
@@ -60,11 +66,6 @@ def test_parse_a_wide_feed_without_a_mark_and_a_utf32be_one(tmp_path, codec, bom
     """A feed that declares ``encoding="UTF-16"`` (or UTF-32) without a byte-order mark is
     told by its first bytes (XML appendix F); it was refused as "binary data". A UTF-32 BE
     mark begins with two NUL bytes, and the document was refused as "XML with NUL bytes"."""
-    twin = FIXTURES / "rss-categories.xml"
-    feed = tmp_path / "wide.xml"
-    feed.write_bytes(wide(twin.read_text(), codec, bom))
-    args = ["parse", "--fetched-at", "2026-01-24T18:00:00Z", "--source", "w"]
-    got = run_cli([*args, str(feed)], data_dir=tmp_path / "data")
-    utf8 = run_cli([*args, str(twin)], data_dir=tmp_path / "data")
+    got, utf8 = parse_twins(tmp_path, codec, bom)
     assert b"unknown format" not in got.stderr and b"NUL bytes" not in got.stderr
     assert records(got) == records(utf8) and len(records(utf8)) == 2

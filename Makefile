@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 .PHONY: setup setup-test demo test lint bench bench-queries chaos prior-table clean
 
 # runtime + the embedded database only: no test tools, no apt
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml setup.py processors/stories/_kernels.pyx
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[embedded]'

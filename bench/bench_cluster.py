@@ -180,8 +180,11 @@ def main() -> None:
     global SHORT_WORDS
     SHORT_WORDS = args.short
     base = load_base()
+    from processors.stories.kernels import COMPILED
+
     print(f"stream: {args.items} items from {len(base)} ECB+ documents; "
-          f"RSS before: {peak_rss_mb():.0f} MB")
+          f"RSS before: {peak_rss_mb():.0f} MB; engine loops: "
+          f"{'compiled' if COMPILED else 'pure Python (the compiled module is not built)'}")
     ref = load_ref_engine(args.ref) if args.ref else None
     rates, lives, ref_rates = [], [], []
     for run in range(args.runs):

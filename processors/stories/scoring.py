@@ -18,9 +18,7 @@ gap is still reported as evidence.
 
 from __future__ import annotations
 
-import heapq
 import math
-import operator
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -28,6 +26,7 @@ import numpy as np
 
 from processors.stories.features import ItemFeatures
 from processors.stories.index import StoryIndex
+from processors.stories.kernels import centroid_dots, rank_candidates
 from processors.stories.model import EngineConfig
 from processors.stories.story import Story, months_of
 
@@ -131,16 +130,8 @@ def score_stories(
         return []
     join = cfg.join_threshold
     rare = 1.0 + math.log(1.0 / cfg.dated_share)  # the IDF of a term that share of stories hold
-    id_parts = [s.term_ids for s in stories]  # comprehensions: cheaper than one loop
-    lengths = list(map(len, id_parts))  # with six appends per story
-    cat_ids = np.concatenate(id_parts)
-    cat_w = np.concatenate([s.weights for s in stories])
-    owner = np.repeat(np.arange(n), lengths)
-    pos = np.searchsorted(vec.ids, cat_ids)
-    pos[pos == len(vec.ids)] = 0
-    hit = vec.ids[pos] == cat_ids if len(vec.ids) else np.zeros(len(cat_ids), dtype=bool)
-    owner, pos = owner[hit], pos[hit]
-    dots = np.bincount(owner, weights=vec.weights[pos] * cat_w[hit], minlength=n)
+    name_w = vec.weights * vec.weights * vec.mask if vec.names else None
+    dots, covered = centroid_dots(vec.ids, vec.weights, stories, name_w)
     norms = np.array([s.norm for s in stories])
     sims = np.divide(dots, norms, out=np.zeros(n), where=norms > 0)
     factor = np.ones(n)
@@ -182,7 +173,7 @@ def score_stories(
     check = (scores >= join).nonzero()[0]
     if vec.names and len(check):
         conflict[check] = name_conflicts(vec, [stories[i] for i in check.tolist()],
-                                         owner, pos, check, idf, cfg)
+                                         name_w, covered[check], idf, cfg)
         factor[conflict] *= cfg.name_conflict
     if head_names and len(check):
         heads = headline_conflicts(vec, stories, check, head_names, cfg)
@@ -260,23 +251,21 @@ def headline_conflicts(
 
 
 def name_conflicts(
-    vec: ItemVector, stories: list[Story], owner: np.ndarray, pos: np.ndarray,
-    rows: np.ndarray, idf: Callable[[np.ndarray], np.ndarray], cfg: EngineConfig,
+    vec: ItemVector, stories: list[Story], name_w: np.ndarray, covered: np.ndarray,
+    idf: Callable[[np.ndarray], np.ndarray], cfg: EngineConfig,
 ) -> np.ndarray:
     """Whether item and story each name main entities the other does not mention at all.
 
     The item side: the share of its name weight on terms absent from the story's centroid.
     The story side: the share of its core names' IDF absent from the item. Both must be
     large: an update adds a new name or two, a look-alike event (another club, another
-    company, another victim) swaps the main ones. ``owner``/``pos`` say which item terms
-    each candidate's centroid holds; ``rows`` are the candidates ``stories`` stand for.
+    company, another victim) swaps the main ones. ``name_w`` is the item's squared weight
+    on its names (0 elsewhere); ``covered``, per story, the part of it the centroid holds.
     """
     n = len(stories)
-    nw = vec.weights * vec.weights * vec.mask
-    total = float(nw.sum())
+    total = float(name_w.sum())
     if total <= 0:
         return np.zeros(n, dtype=bool)
-    covered = np.bincount(owner, weights=nw[pos], minlength=int(rows.max()) + 1)[rows]
     item_missing = (total - covered) / total
     cores = [s.core_names(cfg.conflict_share) for s in stories]
     cat = np.concatenate(cores)
@@ -297,28 +286,11 @@ def find_candidates(
     vec: ItemVector, index: StoryIndex, stories: dict[str, Story], k_query: int,
     max_posting: int, max_candidates: int,
 ) -> tuple[list[Story], int]:
-    """Stories sharing the item's heaviest terms, best first; and how many were touched.
-
-    Plain dict arithmetic: the postings are short (a median item touches ~90 entries), so
-    per-call overhead, not the work, is what a numpy version would pay for.
-    """
-    acc: dict[str, float] = {}
-    get = acc.get
-    postings = index.postings
-    for tid, w in vec.top(k_query):
-        posting = postings.get(tid)
-        if posting is None:
-            continue
-        if type(posting) is str:
-            acc[posting] = get(posting, 0.0) + w
-        elif len(posting) <= max_posting:
-            for sid in posting:
-                acc[sid] = get(sid, 0.0) + w
-    if len(acc) <= max_candidates:  # all of them: their order does not matter to the scorer
-        return [stories[sid] for sid in acc], len(acc)
-    # The heaviest, ties by story id (deterministic), in one C-level partial sort.
-    best = heapq.nsmallest(max_candidates, zip(map(operator.neg, acc.values()), acc, strict=True))
-    return [stories[sid] for _, sid in best], len(acc)
+    """Stories sharing the item's heaviest terms, best first; and how many were touched
+    (``kernels.rank_candidates``: the postings are short, a median item touches ~90
+    entries, so it is a loop, compiled where the build could)."""
+    return rank_candidates(vec.ids, vec.weights, k_query, index.postings, max_posting,
+                           max_candidates, stories)
 
 
 def _round(value: float | None) -> float | None:

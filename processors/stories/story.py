@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from processors.stories.kernels import merge_sorted
 from schemas.models import StorySnapshot
 
 _YEARS = np.array(sorted(zlib.crc32(str(y).encode()) for y in range(1900, 2100)), dtype=np.uint32)
@@ -222,19 +223,13 @@ def merge_centroid(
     story-frequency table equal to "number of live stories whose centroid holds the term".
     """
     old = story.term_ids
-    if len(old) == 0:
-        uniq, summed = ids.astype(np.uint32), weights.astype(np.float32)
-    else:
-        all_ids = np.concatenate([old, ids])
-        all_w = np.concatenate([story.weights, weights])
-        uniq, inverse = np.unique(all_ids, return_inverse=True)
-        summed = np.bincount(inverse, weights=all_w).astype(np.float32)
-        uniq = uniq.astype(np.uint32)
+    uniq, summed, entered = merge_sorted(old, story.weights, ids, weights)
+    left = old[:0]
     if len(uniq) > max_terms:
         keep = np.sort(np.lexsort((uniq, -summed))[:max_terms])
         uniq, summed = uniq[keep], summed[keep]
-    entered = uniq[~_members(uniq, old)] if len(old) else uniq
-    left = old[~_members(old, uniq)] if len(old) else old
+        entered = uniq[~_members(uniq, old)] if len(old) else uniq
+        left = old[~_members(old, uniq)] if len(old) else old
     story.term_ids = uniq
     story.weights = summed
     story.posted = None

@@ -1,0 +1,104 @@
+"""The engine's per-item inner loops, compiled when the build could, Python when it could not.
+
+``rank_candidates`` and ``centroid_dots`` are what ``scoring`` calls, ``merge_sorted`` what
+``story.merge_centroid`` does. The ``*_py`` functions
+are the reference: plain Python and numpy, the engine as it ran before the compiled module
+existed. ``_kernels.pyx`` (built by ``pip install``, see setup.py) computes the same values
+bit for bit; ``tests/unit/stories/test_kernels.py`` compares the two on random input, so a
+machine without a C compiler runs slower but decides exactly the same.
+
+``COMPILED`` says which one runs; ``bench/bench_cluster.py`` prints it with its figures.
+"""
+
+from __future__ import annotations
+
+import heapq
+import operator
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from processors.stories.story import Story
+
+
+def rank_candidates_py(
+    ids: np.ndarray, weights: np.ndarray, k: int, postings: dict[int, str | set[str]],
+    max_posting: int, max_candidates: int, stories: dict[str, Story],
+) -> tuple[list[Story], int]:
+    """Stories sharing the item's ``k`` heaviest terms (ties by id), best first; and how many
+    were touched. Each story's weight is the sum of the item weights of the terms it is
+    posted under, added in term order; postings longer than ``max_posting`` are skipped.
+    """
+    if len(ids) == 0:
+        return [], 0
+    order = np.lexsort((ids, -weights))[:k]
+    acc: dict[str, float] = {}
+    get = acc.get
+    for tid, w in zip(ids[order].tolist(), weights[order].tolist(), strict=True):
+        posting = postings.get(tid)
+        if posting is None:
+            continue
+        if type(posting) is str:
+            acc[posting] = get(posting, 0.0) + w
+        elif len(posting) <= max_posting:
+            for sid in posting:
+                acc[sid] = get(sid, 0.0) + w
+    if len(acc) <= max_candidates:  # all of them, in the order first touched
+        return [stories[sid] for sid in acc], len(acc)
+    # The heaviest, ties by story id (deterministic), in one C-level partial sort.
+    best = heapq.nsmallest(max_candidates, zip(map(operator.neg, acc.values()), acc, strict=True))
+    return [stories[sid] for _, sid in best], len(acc)
+
+
+def centroid_dots_py(
+    ids: np.ndarray, weights: np.ndarray, stories: list[Story],
+    name_weights: np.ndarray | None,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Each story's centroid dot the item vector (``ids`` sorted, ``weights`` float64), and,
+    given ``name_weights`` (aligned with ``ids``), the sum of those over the item terms each
+    centroid holds. One pass over all candidates' centroids rather than a numpy call chain
+    per story; sums run in centroid term order."""
+    n = len(stories)
+    id_parts = [s.term_ids for s in stories]
+    lengths = list(map(len, id_parts))
+    cat_ids = np.concatenate(id_parts)
+    cat_w = np.concatenate([s.weights for s in stories])
+    owner = np.repeat(np.arange(n), lengths)
+    pos = np.searchsorted(ids, cat_ids)
+    pos[pos == len(ids)] = 0
+    hit = ids[pos] == cat_ids if len(ids) else np.zeros(len(cat_ids), dtype=bool)
+    owner, pos = owner[hit], pos[hit]
+    dots = np.bincount(owner, weights=weights[pos] * cat_w[hit], minlength=n)
+    if name_weights is None:
+        return dots, None
+    return dots, np.bincount(owner, weights=name_weights[pos], minlength=n)
+
+
+def merge_sorted_py(
+    old_ids: np.ndarray, old_w: np.ndarray, ids: np.ndarray, w: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The union of two sorted, unique id arrays (uint32) with their float32 weights summed
+    (in float64, rounded once), and the ids only the second one holds."""
+    if len(old_ids) == 0:
+        return ids.astype(np.uint32), w.astype(np.float32), ids.astype(np.uint32)
+    uniq, inverse = np.unique(np.concatenate([old_ids, ids]), return_inverse=True)
+    summed = np.bincount(inverse, weights=np.concatenate([old_w, w])).astype(np.float32)
+    uniq = uniq.astype(np.uint32)
+    p = np.searchsorted(old_ids, ids)
+    p[p == len(old_ids)] = 0
+    return uniq, summed, ids[old_ids[p] != ids].astype(np.uint32)
+
+
+try:
+    from processors.stories._kernels import centroid_dots, merge_sorted, rank_candidates
+
+    COMPILED = True
+except ImportError:  # no C compiler at install time: the reference, same decisions
+    rank_candidates = rank_candidates_py
+    centroid_dots = centroid_dots_py
+    merge_sorted = merge_sorted_py
+    COMPILED = False
+
+__all__ = ["COMPILED", "centroid_dots", "centroid_dots_py", "merge_sorted", "merge_sorted_py",
+           "rank_candidates", "rank_candidates_py"]

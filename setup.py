@@ -1,0 +1,21 @@
+"""Builds the story engine's compiled inner loops (processors/stories/_kernels.pyx).
+
+Everything else is in pyproject.toml. The extension is optional: without a C compiler the
+install still succeeds and the engine runs its pure-Python reference
+(processors/stories/kernels.py), which decides exactly the same, only slower.
+"""
+
+from setuptools import Extension, setup
+
+try:
+    from Cython.Build import cythonize
+except ImportError:  # a build without Cython: the pure-Python reference only
+    ext_modules = []
+else:
+    ext_modules = cythonize(
+        [Extension("processors.stories._kernels", ["processors/stories/_kernels.pyx"],
+                   extra_compile_args=["-O2"], optional=True)],
+        compiler_directives={"language_level": 3}, quiet=True,
+    )
+
+setup(ext_modules=ext_modules)

@@ -1,0 +1,104 @@
+"""The compiled inner loops decide exactly as their pure-Python references.
+
+A machine without a C compiler runs ``kernels.*_py``; this one runs ``_kernels``. If the two
+differed in one float addition, the same stream could give other stories depending on how
+wirestream was installed, so every comparison here is for equality, not closeness. Inputs are
+random (hypothesis) and shaped like the engine's: sorted unique uint32 ids, float64 item
+weights, float32 centroid weights, ties on purpose.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from processors.stories import kernels
+from processors.stories.index import StoryIndex
+from processors.stories.story import Story
+
+compiled = pytest.importorskip("processors.stories._kernels", reason="built by pip install")
+
+# Few distinct ids and weights, so that shared terms and exact ties are common.
+_IDS = st.lists(st.integers(0, 60), max_size=40, unique=True).map(sorted)
+_WEIGHT = st.sampled_from([0.0, 0.125, 0.25, 0.1, 0.3, 0.7, 1.0 / 3.0, 2.5])
+
+
+def _story(sid: str, ids: list[int], weights: list[float]) -> Story:
+    return Story(story_id=sid, seq=0, version=1, headline=sid, first_ts=None, last_ts=None,
+                 active_ts=None, last_arrival=0, item_count=1,
+                 term_ids=np.array(ids, dtype=np.uint32),
+                 weights=np.array(weights, dtype=np.float32), norm=1.0)
+
+
+@st.composite
+def _stories(draw: st.DrawFn, max_stories: int = 20, min_stories: int = 0) -> list[Story]:
+    out = []
+    for k in range(draw(st.integers(min_stories, max_stories))):
+        ids = draw(_IDS)
+        out.append(_story(f"s{draw(st.integers(0, 99)):02d}-{k}", ids,
+                          draw(st.lists(_WEIGHT, min_size=len(ids), max_size=len(ids)))))
+    return out
+
+
+@st.composite
+def _item(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    ids = draw(_IDS)
+    weights = draw(st.lists(_WEIGHT, min_size=len(ids), max_size=len(ids)))
+    names = draw(st.lists(st.booleans(), min_size=len(ids), max_size=len(ids)))
+    w = np.array(weights, dtype=np.float64)
+    return np.array(ids, dtype=np.uint32), w, w * w * np.array(names, dtype=bool)
+
+
+@settings(max_examples=300, deadline=None)
+@given(item=_item(), stories=_stories(min_stories=1), names=st.booleans())  # the scorer
+# returns before it asks for none
+def test_centroid_dots_equal_the_reference(item, stories, names) -> None:
+    ids, weights, name_w = item
+    want = kernels.centroid_dots_py(ids, weights, stories, name_w if names else None)
+    got = compiled.centroid_dots(ids, weights, stories, name_w if names else None)
+    assert got[0].tobytes() == want[0].tobytes()
+    assert (got[1] is None) == (want[1] is None)
+    if names:
+        assert got[1].tobytes() == want[1].tobytes()
+
+
+@settings(max_examples=300, deadline=None)
+@given(item=_item(), stories=_stories(40), k=st.integers(1, 30),
+       max_posting=st.integers(1, 50), max_candidates=st.integers(1, 15),
+       index_terms=st.integers(1, 40))
+def test_candidates_equal_the_reference(item, stories, k, max_posting, max_candidates,
+                                        index_terms) -> None:
+    ids, weights, _ = item
+    index = StoryIndex(index_terms)
+    live = {}
+    for story in stories:
+        live[story.story_id] = story
+        index.add_story(story)
+    args = (ids, weights, k, index.postings, max_posting, max_candidates, live)
+    want_found, want_touched = kernels.rank_candidates_py(*args)
+    got_found, got_touched = compiled.rank_candidates(*args)
+    assert got_touched == want_touched
+    assert [s.story_id for s in got_found] == [s.story_id for s in want_found]
+
+
+@settings(max_examples=300, deadline=None)
+@given(old=_IDS, new=_IDS, data=st.data())
+def test_merged_centroids_equal_the_reference(old, new, data) -> None:
+    old_w = np.array(data.draw(st.lists(st.floats(0, 50, width=32), min_size=len(old),
+                                        max_size=len(old))), dtype=np.float32)
+    new_w = np.array(data.draw(st.lists(st.floats(0, 1, width=32), min_size=len(new),
+                                        max_size=len(new))), dtype=np.float32)
+    old_ids, new_ids = np.array(old, dtype=np.uint32), np.array(new, dtype=np.uint32)
+    want = kernels.merge_sorted_py(old_ids, old_w, new_ids, new_w)
+    got = compiled.merge_sorted(old_ids, old_w, new_ids, new_w)
+    for g, w in zip(got, want, strict=True):
+        assert g.dtype == w.dtype and g.tobytes() == w.tobytes()
+
+
+def test_the_engine_runs_the_compiled_loops_when_they_are_built() -> None:
+    """Built here (``make test`` installs with a compiler), so this run measures and checks
+    what a deployment runs; ``COMPILED`` False would mean the build silently fell back."""
+    assert kernels.COMPILED
+    assert kernels.rank_candidates is compiled.rank_candidates

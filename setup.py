@@ -12,8 +12,12 @@ try:
 except ImportError:  # a build without Cython: the pure-Python reference only
     ext_modules = []
 else:
+    import numpy
+
     ext_modules = cythonize(
         [Extension("processors.stories._kernels", ["processors/stories/_kernels.pyx"],
+                   include_dirs=[numpy.get_include()],
+                   define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
                    extra_compile_args=["-O2"], optional=True)],
         compiler_directives={"language_level": 3}, quiet=True,
     )

@@ -11,9 +11,24 @@ and the interpreter's per-operation cost, not arithmetic, are what the engine sp
 time on; these loops do the same work with neither.
 """
 
+cimport numpy as cnp
+from libc.math cimport NAN, isnan
 from libc.stdlib cimport free, malloc
 
 import numpy as np
+
+cnp.import_array()
+
+
+cdef inline int _check(object a, int typenum) except -1:
+    """``a`` is a one-dimensional C-contiguous array of ``typenum``: its data can be read
+    as a C array. Reading the pointer costs nothing, where a typed memoryview costs about
+    a microsecond to acquire, per story, per item."""
+    if not (cnp.PyArray_Check(a) and cnp.PyArray_NDIM(<cnp.ndarray> a) == 1
+            and cnp.PyArray_TYPE(<cnp.ndarray> a) == typenum
+            and cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray> a)):
+        raise TypeError(f"expected a contiguous 1-d array of type {typenum}, got {a!r:.80}")
+    return 0
 
 
 cdef inline bint _before(double wa, unsigned int ia, double wb, unsigned int ib) noexcept:
@@ -128,33 +143,52 @@ cdef inline bint _ahead(double *acc, list sids, Py_ssize_t a, Py_ssize_t b) exce
     return sids[a] < sids[b]
 
 
-def centroid_dots(const unsigned int[::1] ids, const double[::1] weights, list stories,
-                  object name_weights):
+def centroid_dots(object ids_a, object weights_a, list stories, object name_weights):
     """``kernels.centroid_dots_py``: each story's centroid dot the item, and the name weight
     of the item's terms each centroid holds (``None`` without ``name_weights``)."""
-    cdef Py_ssize_t n = len(stories), m = ids.shape[0], s, j, p
-    cdef const unsigned int[::1] sids
-    cdef const float[::1] sw
-    cdef const double[::1] nw
+    cdef Py_ssize_t n = len(stories), m, s, j, p, k
+    cdef const unsigned int *ids
+    cdef const double *weights
+    cdef const double *nw = NULL
+    cdef const unsigned int *sids
+    cdef const float *sw
     cdef bint names = name_weights is not None
     cdef double dot, cov
     cdef unsigned int t
-    out = np.zeros(n)
-    cdef double[::1] dots = out
-    covered = np.zeros(n) if names else None
-    cdef double[::1] cov_v
+    _check(ids_a, cnp.NPY_UINT32)
+    _check(weights_a, cnp.NPY_FLOAT64)
+    m = cnp.PyArray_DIM(<cnp.ndarray> ids_a, 0)
+    if cnp.PyArray_DIM(<cnp.ndarray> weights_a, 0) != m:
+        raise ValueError("ids and weights differ in length")
+    ids = <const unsigned int *> cnp.PyArray_DATA(<cnp.ndarray> ids_a)
+    weights = <const double *> cnp.PyArray_DATA(<cnp.ndarray> weights_a)
     if names:
-        nw = name_weights
-        cov_v = covered
+        _check(name_weights, cnp.NPY_FLOAT64)
+        if cnp.PyArray_DIM(<cnp.ndarray> name_weights, 0) != m:
+            raise ValueError("ids and name weights differ in length")
+        nw = <const double *> cnp.PyArray_DATA(<cnp.ndarray> name_weights)
+    out = np.zeros(n)
+    cdef double *dots = <double *> cnp.PyArray_DATA(<cnp.ndarray> out)
+    covered = np.zeros(n) if names else None
+    cdef double *cov_v = NULL
+    if names:
+        cov_v = <double *> cnp.PyArray_DATA(<cnp.ndarray> covered)
     for s in range(n):
         story = stories[s]
-        sids = story.term_ids
-        sw = story.weights
+        sids_a = story.term_ids
+        sw_a = story.weights
+        _check(sids_a, cnp.NPY_UINT32)
+        _check(sw_a, cnp.NPY_FLOAT32)
+        k = cnp.PyArray_DIM(<cnp.ndarray> sids_a, 0)
+        if cnp.PyArray_DIM(<cnp.ndarray> sw_a, 0) != k:
+            raise ValueError("a centroid's ids and weights differ in length")
+        sids = <const unsigned int *> cnp.PyArray_DATA(<cnp.ndarray> sids_a)
+        sw = <const float *> cnp.PyArray_DATA(<cnp.ndarray> sw_a)
         dot = 0.0
         cov = 0.0
         p = 0
         if m:
-            for j in range(sids.shape[0]):  # centroid order, as ``np.bincount`` adds them
+            for j in range(k):  # centroid order, as ``np.bincount`` adds them
                 t = sids[j]
                 while p < m and ids[p] < t:
                     p += 1
@@ -168,6 +202,74 @@ def centroid_dots(const unsigned int[::1] ids, const double[::1] weights, list s
         if names:
             cov_v[s] = cov
     return out, covered
+
+
+def story_gaps(list stories, double ts, object sims_a, double half_life):
+    """``kernels.story_gaps_py``: hours from ``ts`` to each story's dated span (NaN for an
+    undated story); the dated stories with a positive similarity; their gaps in half-lives."""
+    cdef Py_ssize_t n = len(stories), i, d = 0
+    cdef double first, last, g
+    cdef const double *sims
+    _check(sims_a, cnp.NPY_FLOAT64)
+    if cnp.PyArray_DIM(<cnp.ndarray> sims_a, 0) != n:
+        raise ValueError("one similarity per story expected")
+    sims = <const double *> cnp.PyArray_DATA(<cnp.ndarray> sims_a)
+    gap_a = np.empty(n)
+    dated_a = np.empty(n, dtype=np.intp)
+    lives_a = np.empty(n)
+    cdef double *gap = <double *> cnp.PyArray_DATA(<cnp.ndarray> gap_a)
+    cdef Py_ssize_t *dated = <Py_ssize_t *> cnp.PyArray_DATA(<cnp.ndarray> dated_a)
+    cdef double *lives = <double *> cnp.PyArray_DATA(<cnp.ndarray> lives_a)
+    for i in range(n):
+        story = stories[i]
+        f = story.first_ts
+        l = story.last_ts
+        if f is None or l is None:
+            gap[i] = NAN
+            continue
+        first = f
+        last = l
+        g = first - ts if first - ts >= ts - last else ts - last  # np.maximum's choice
+        g = (g if g >= 0.0 else 0.0) / 3600.0
+        gap[i] = g
+        if sims[i] > 0:
+            dated[d] = i
+            lives[d] = g / half_life
+            d += 1
+    return gap_a, dated_a[:d], lives_a[:d]
+
+
+def rank_scores(object final_a, list stories, double join, Py_ssize_t at_least):
+    """``kernels.rank_scores_py``: indices of the scores best first (ties by story
+    ``seq``), as many as reach ``join`` and at least ``at_least``."""
+    cdef Py_ssize_t n, i, j, keep = 0
+    cdef const double *final
+    _check(final_a, cnp.NPY_FLOAT64)
+    n = cnp.PyArray_DIM(<cnp.ndarray> final_a, 0)
+    final = <const double *> cnp.PyArray_DATA(<cnp.ndarray> final_a)
+    cdef Py_ssize_t *order = <Py_ssize_t *> malloc((n + 1) * sizeof(Py_ssize_t))
+    cdef long long *seq = <long long *> malloc((n + 1) * sizeof(long long))
+    if order == NULL or seq == NULL:
+        free(order)
+        free(seq)
+        raise MemoryError()
+    try:
+        for i in range(n):
+            seq[i] = stories[i].seq
+            if final[i] >= join:
+                keep += 1
+            j = i
+            while j > 0 and (final[i] > final[order[j - 1]] or (
+                    final[i] == final[order[j - 1]] and seq[i] < seq[order[j - 1]])):
+                order[j] = order[j - 1]
+                j -= 1
+            order[j] = i
+        if keep < at_least:
+            keep = at_least
+        return [order[i] for i in range(keep if keep < n else n)]
+    finally:
+        free(order)
+        free(seq)
 
 
 def merge_sorted(const unsigned int[::1] old_ids, const float[::1] old_w,

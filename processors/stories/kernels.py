@@ -1,7 +1,7 @@
 """The engine's per-item inner loops, compiled when the build could, Python when it could not.
 
-``rank_candidates`` and ``centroid_dots`` are what ``scoring`` calls, ``merge_sorted`` what
-``story.merge_centroid`` does. The ``*_py`` functions
+``rank_candidates``, ``centroid_dots``, ``story_gaps`` and ``rank_scores`` are what ``scoring``
+calls, ``merge_sorted`` what ``story.merge_centroid`` does. The ``*_py`` functions
 are the reference: plain Python and numpy, the engine as it ran before the compiled module
 existed. ``_kernels.pyx`` (built by ``pip install``, see setup.py) computes the same values
 bit for bit; ``tests/unit/stories/test_kernels.py`` compares the two on random input, so a
@@ -13,6 +13,7 @@ machine without a C compiler runs slower but decides exactly the same.
 from __future__ import annotations
 
 import heapq
+import math
 import operator
 from typing import TYPE_CHECKING
 
@@ -90,15 +91,48 @@ def merge_sorted_py(
     return uniq, summed, ids[old_ids[p] != ids].astype(np.uint32)
 
 
+def story_gaps_py(
+    stories: list[Story], ts: float, sims: np.ndarray, half_life: float,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Hours from ``ts`` to each story's dated span (0 inside it, NaN for an undated
+    story); the indices of the dated stories with a positive similarity; and their gaps in
+    ``half_life`` hours."""
+    nan = math.nan
+    first = np.array([nan if s.first_ts is None else s.first_ts for s in stories])
+    last = np.array([nan if s.last_ts is None else s.last_ts for s in stories])
+    gap = np.maximum(np.maximum(first - ts, ts - last), 0.0) / 3600.0
+    dated = np.flatnonzero(~np.isnan(gap) & (sims > 0))
+    return gap, dated, gap[dated] / half_life
+
+
+def rank_scores_py(final: np.ndarray, stories: list[Story], join: float,
+                   at_least: int) -> list[int]:
+    """Indices of ``final`` best first (ties by the story's ``seq``, its arrival number):
+    as many as reach ``join``, and at least ``at_least``."""
+    order = sorted(zip((-final).tolist(), [s.seq for s in stories], range(len(final)),
+                       strict=True))
+    keep = max(at_least, int(np.count_nonzero(final >= join)))
+    return [i for _, _, i in order[:keep]]
+
+
 try:
-    from processors.stories._kernels import centroid_dots, merge_sorted, rank_candidates
+    from processors.stories._kernels import (
+        centroid_dots,
+        merge_sorted,
+        rank_candidates,
+        rank_scores,
+        story_gaps,
+    )
 
     COMPILED = True
 except ImportError:  # no C compiler at install time: the reference, same decisions
     rank_candidates = rank_candidates_py
     centroid_dots = centroid_dots_py
     merge_sorted = merge_sorted_py
+    rank_scores = rank_scores_py
+    story_gaps = story_gaps_py
     COMPILED = False
 
 __all__ = ["COMPILED", "centroid_dots", "centroid_dots_py", "merge_sorted", "merge_sorted_py",
-           "rank_candidates", "rank_candidates_py"]
+           "rank_candidates", "rank_candidates_py", "rank_scores", "rank_scores_py",
+           "story_gaps", "story_gaps_py"]

@@ -26,7 +26,7 @@ import numpy as np
 
 from processors.stories.features import ItemFeatures
 from processors.stories.index import StoryIndex
-from processors.stories.kernels import centroid_dots, rank_candidates
+from processors.stories.kernels import centroid_dots, rank_candidates, rank_scores, story_gaps
 from processors.stories.model import EngineConfig
 from processors.stories.story import Story, months_of
 
@@ -149,12 +149,9 @@ def score_stories(
                 factor[i] *= cfg.month_conflict
     gaps: list[float] | None = None  # NaN: undated
     if ts is not None:
-        nan = math.nan
-        first = np.array([nan if s.first_ts is None else s.first_ts for s in stories])
-        last = np.array([nan if s.last_ts is None else s.last_ts for s in stories])
-        gap = np.maximum(np.maximum(first - ts, ts - last), 0.0) / 3600.0
-        dated = ~np.isnan(gap) & (sims > 0)
-        bonus[dated] += cfg.recency_bonus * 0.5 ** (gap[dated] / cfg.recency_half_life_hours)
+        gap, dated, lives = story_gaps(stories, ts, sims, cfg.recency_half_life_hours)
+        if len(dated):  # numpy's power, not C's: the bonus must not depend on the build
+            bonus[dated] += cfg.recency_bonus * 0.5 ** lives
         gaps = gap.tolist()
     shared: list[list[str]] | None = None
     if places:
@@ -187,10 +184,8 @@ def score_stories(
     final = sims * factor + bonus
     scores_l = final.tolist()
     sims_l, conflict_l, raw_l = sims.tolist(), conflict.tolist(), scores.tolist()
-    order = sorted(zip((-final).tolist(), [s.seq for s in stories], range(n), strict=True))
-    keep = max(3, int(np.count_nonzero(final >= join)))
     matches = []
-    for _, _, i in order[:keep]:
+    for i in rank_scores(final, stories, join, 3):
         gap_i = None if gaps is None or gaps[i] != gaps[i] else gaps[i]
         matches.append(Match(stories[i], scores_l[i], sims_l[i], gap_i,
                              shared[i] if shared is not None else [], conflict_l[i], raw_l[i]))

@@ -102,3 +102,44 @@ def test_the_engine_runs_the_compiled_loops_when_they_are_built() -> None:
     what a deployment runs; ``COMPILED`` False would mean the build silently fell back."""
     assert kernels.COMPILED
     assert kernels.rank_candidates is compiled.rank_candidates
+
+
+_TIME = st.one_of(st.none(), st.sampled_from([0.0, 3600.0, 7200.5, 86400.0, 1.7e9, 1.7e9 + 1]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(stories=_stories(min_stories=1), data=st.data(),
+       ts=st.sampled_from([0.0, 5000.0, 1.7e9 + 0.5]), half_life=st.sampled_from([6.0, 24.0]))
+def test_story_gaps_equal_the_reference(stories, data, ts, half_life) -> None:
+    for story in stories:
+        first, last = data.draw(_TIME), data.draw(_TIME)
+        if first is None or last is None:
+            story.first_ts = story.last_ts = None
+        else:
+            story.first_ts, story.last_ts = min(first, last), max(first, last)
+    sims = np.array(data.draw(st.lists(st.sampled_from([0.0, 0.2, 0.5]), min_size=len(stories),
+                                       max_size=len(stories))))
+    want = kernels.story_gaps_py(stories, ts, sims, half_life)
+    got = compiled.story_gaps(stories, ts, sims, half_life)
+    for g, w in zip(got, want, strict=True):
+        assert g.tobytes() == w.tobytes()
+
+
+@settings(max_examples=300, deadline=None)
+@given(stories=_stories(min_stories=1), data=st.data(),
+       join=st.sampled_from([0.2, 0.3, 1.0]), at_least=st.integers(0, 5))
+def test_ranked_scores_equal_the_reference(stories, data, join, at_least) -> None:
+    for k, story in enumerate(stories):
+        story.seq = data.draw(st.integers(0, 1000)) * 100 + k  # unique, in random order
+    final = np.array(data.draw(st.lists(st.sampled_from([0.0, 0.1, 0.25, 0.3, 0.9]),
+                                        min_size=len(stories), max_size=len(stories))))
+    assert (compiled.rank_scores(final, stories, join, at_least)
+            == kernels.rank_scores_py(final, stories, join, at_least))
+
+
+def test_arrays_of_another_type_are_refused_not_misread() -> None:
+    """A float64 centroid read as float32 would score garbage, silently."""
+    story = _story("a", [1, 2], [0.5, 0.5])
+    story.weights = story.weights.astype(np.float64)
+    with pytest.raises(TypeError, match="contiguous 1-d array"):
+        compiled.centroid_dots(np.array([1], dtype=np.uint32), np.ones(1), [story], None)

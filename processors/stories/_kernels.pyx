@@ -13,7 +13,8 @@ time on; these loops do the same work with neither.
 
 cimport numpy as cnp
 from libc.math cimport NAN, isnan
-from libc.stdlib cimport free, malloc
+from cpython.array cimport array
+from libc.stdlib cimport free, malloc, realloc
 
 import numpy as np
 
@@ -38,82 +39,117 @@ cdef inline bint _before(double wa, unsigned int ia, double wb, unsigned int ib)
     return ia < ib
 
 
-def rank_candidates(const unsigned int[::1] ids, const double[::1] weights, Py_ssize_t k,
-                    dict postings, Py_ssize_t max_posting, Py_ssize_t max_candidates,
-                    dict stories):
-    """``kernels.rank_candidates_py``: stories sharing the item's k heaviest terms."""
-    cdef Py_ssize_t n = ids.shape[0], i, j, m, n_top
-    cdef Py_ssize_t *order
+# Per-slot accumulators, shared by every call (one engine decides at a time): a story's summed
+# weight, and the call that last touched it (so nothing needs clearing between calls).
+cdef double *_acc = NULL
+cdef unsigned long long *_mark = NULL
+cdef Py_ssize_t *_touched = NULL
+cdef Py_ssize_t _size = 0
+cdef unsigned long long _epoch = 0
+
+
+cdef int _reserve(Py_ssize_t slots) except -1:
+    global _acc, _mark, _touched, _size
+    cdef Py_ssize_t size = _size if _size else 1024
     cdef double *acc
-    cdef Py_ssize_t n_acc = 0, cap
-    cdef dict slot = {}
-    cdef list sids = []
+    cdef unsigned long long *mark
+    cdef Py_ssize_t *touched
+    if slots <= _size:
+        return 0
+    while size < slots:
+        size *= 2
+    acc = <double *> realloc(_acc, size * sizeof(double))
+    if acc == NULL:
+        raise MemoryError()
+    _acc = acc
+    mark = <unsigned long long *> realloc(_mark, size * sizeof(unsigned long long))
+    if mark == NULL:
+        raise MemoryError()
+    _mark = mark
+    touched = <Py_ssize_t *> realloc(_touched, size * sizeof(Py_ssize_t))
+    if touched == NULL:
+        raise MemoryError()
+    _touched = touched
+    for i in range(_size, size):
+        _mark[i] = 0
+    _size = size
+    return 0
+
+
+def rank_candidates(object ids_a, object weights_a, Py_ssize_t k, dict postings,
+                    Py_ssize_t max_posting, Py_ssize_t max_candidates, list slot_stories,
+                    list slot_ids):
+    """``kernels.rank_candidates_py``: stories sharing the item's k heaviest terms."""
+    global _epoch
+    cdef Py_ssize_t n, i, j, m, n_top, n_acc = 0, length, n_slots
+    cdef const unsigned int *ids
+    cdef const double *weights
+    cdef Py_ssize_t *order
     cdef double w
-    cdef object posting, sid, got
+    cdef const int *slots
+    cdef object posting
+    _check(ids_a, cnp.NPY_UINT32)
+    _check(weights_a, cnp.NPY_FLOAT64)
+    n = cnp.PyArray_DIM(<cnp.ndarray> ids_a, 0)
+    if cnp.PyArray_DIM(<cnp.ndarray> weights_a, 0) != n:
+        raise ValueError("ids and weights differ in length")
     if n == 0:
         return [], 0
+    ids = <const unsigned int *> cnp.PyArray_DATA(<cnp.ndarray> ids_a)
+    weights = <const double *> cnp.PyArray_DATA(<cnp.ndarray> weights_a)
+    n_slots = len(slot_stories)
+    if len(slot_ids) != n_slots:
+        raise ValueError("one story id per slot expected")
+    _reserve(n_slots)
+    _epoch += 1
     order = <Py_ssize_t *> malloc(n * sizeof(Py_ssize_t))
     if order == NULL:
         raise MemoryError()
-    for i in range(n):  # insertion sort: a few dozen terms
-        j = i
-        while j > 0 and _before(weights[i], ids[i], weights[order[j - 1]], ids[order[j - 1]]):
-            order[j] = order[j - 1]
-            j -= 1
-        order[j] = i
-    n_top = k if k < n else n
-    cap = 64
-    acc = <double *> malloc(cap * sizeof(double))
-    if acc == NULL:
-        free(order)
-        raise MemoryError()
     try:
+        for i in range(n):  # insertion sort: a few dozen terms
+            j = i
+            while j > 0 and _before(weights[i], ids[i], weights[order[j - 1]], ids[order[j - 1]]):
+                order[j] = order[j - 1]
+                j -= 1
+            order[j] = i
+        n_top = k if k < n else n
         for m in range(n_top):
             i = order[m]
             posting = postings.get(int(ids[i]))
             if posting is None:
                 continue
             w = weights[i]
-            if type(posting) is str:
-                n_acc = _add(slot, sids, &acc, &cap, n_acc, posting, w)
-            elif len(posting) <= max_posting:
-                for sid in posting:
-                    n_acc = _add(slot, sids, &acc, &cap, n_acc, sid, w)
+            if type(posting) is int:
+                n_acc = _add(<Py_ssize_t> posting, w, n_acc, n_slots)
+            else:
+                length = len(posting)
+                if length <= max_posting:
+                    slots = (<array> posting).data.as_ints
+                    for j in range(length):
+                        n_acc = _add(slots[j], w, n_acc, n_slots)
         if n_acc <= max_candidates:
-            return [stories[s] for s in sids], n_acc
-        return [stories[sids[i]] for i in _heaviest(acc, sids, n_acc, max_candidates)], n_acc
+            return [slot_stories[_touched[i]] for i in range(n_acc)], n_acc
+        return [slot_stories[_touched[i]] for i in _heaviest(slot_ids, n_acc, max_candidates)], n_acc
     finally:
         free(order)
-        free(acc)
 
 
-cdef Py_ssize_t _add(dict slot, list sids, double **acc, Py_ssize_t *cap, Py_ssize_t n_acc,
-                     object sid, double w) except -1:
-    cdef object got = slot.get(sid)
-    cdef Py_ssize_t s
-    cdef double *grown
-    if got is None:
-        if n_acc == cap[0]:
-            grown = <double *> malloc(2 * cap[0] * sizeof(double))
-            if grown == NULL:
-                raise MemoryError()
-            for s in range(n_acc):
-                grown[s] = acc[0][s]
-            free(acc[0])
-            acc[0] = grown
-            cap[0] *= 2
-        slot[sid] = n_acc
-        sids.append(sid)
-        acc[0][n_acc] = 0.0 + w
+cdef inline Py_ssize_t _add(Py_ssize_t slot, double w, Py_ssize_t n_acc,
+                            Py_ssize_t n_slots) except -1:
+    if slot < 0 or slot >= n_slots:  # a damaged index must not write past the arrays
+        raise IndexError(f"posting slot {slot} out of range (0..{n_slots - 1})")
+    if _mark[slot] != _epoch:
+        _mark[slot] = _epoch
+        _acc[slot] = 0.0 + w
+        _touched[n_acc] = slot
         return n_acc + 1
-    s = got
-    acc[0][s] = acc[0][s] + w
+    _acc[slot] = _acc[slot] + w
     return n_acc
 
 
-cdef list _heaviest(double *acc, list sids, Py_ssize_t n, Py_ssize_t keep):
-    """Indices of the ``keep`` heaviest (ties by story id), heaviest first: what
-    ``heapq.nsmallest(keep, zip(-acc, sids))`` picks."""
+cdef list _heaviest(list slot_ids, Py_ssize_t n, Py_ssize_t keep):
+    """Positions in ``_touched`` of the ``keep`` heaviest (ties by story id), heaviest first:
+    what ``heapq.nsmallest(keep, zip(-weight, story_id))`` picks."""
     cdef list best = []
     cdef Py_ssize_t i, j, size = 0
     cdef Py_ssize_t *top = <Py_ssize_t *> malloc(keep * sizeof(Py_ssize_t))
@@ -121,10 +157,10 @@ cdef list _heaviest(double *acc, list sids, Py_ssize_t n, Py_ssize_t keep):
         raise MemoryError()
     try:
         for i in range(n):
-            if size == keep and not _ahead(acc, sids, i, top[size - 1]):
+            if size == keep and not _ahead(slot_ids, i, top[size - 1]):
                 continue
             j = size if size < keep else keep - 1
-            while j > 0 and _ahead(acc, sids, i, top[j - 1]):
+            while j > 0 and _ahead(slot_ids, i, top[j - 1]):
                 top[j] = top[j - 1]
                 j -= 1
             top[j] = i
@@ -137,10 +173,11 @@ cdef list _heaviest(double *acc, list sids, Py_ssize_t n, Py_ssize_t keep):
         free(top)
 
 
-cdef inline bint _ahead(double *acc, list sids, Py_ssize_t a, Py_ssize_t b) except -1:
-    if acc[a] != acc[b]:
-        return acc[a] > acc[b]
-    return sids[a] < sids[b]
+cdef inline bint _ahead(list slot_ids, Py_ssize_t a, Py_ssize_t b) except -1:
+    cdef Py_ssize_t sa = _touched[a], sb = _touched[b]
+    if _acc[sa] != _acc[sb]:
+        return _acc[sa] > _acc[sb]
+    return <str> slot_ids[sa] < <str> slot_ids[sb]  # ties are common: no attribute lookups
 
 
 def centroid_dots(object ids_a, object weights_a, list stories, object name_weights):

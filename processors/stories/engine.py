@@ -142,8 +142,7 @@ class StoryEngine:
             vec = build_vector(terms, self.index, len(self.stories), boost)
             places = {p.lower() for p in doc.places}
             candidates, touched = find_candidates(
-                vec, self.index, self.stories, cfg.query_terms, cfg.max_posting,
-                cfg.max_candidates,
+                vec, self.index, cfg.query_terms, cfg.max_posting, cfg.max_candidates,
             )
             matches = sorted(
                 score_stories(vec, candidates, ts, places, cfg, self._idf, head_names),
@@ -269,7 +268,7 @@ class StoryEngine:
         entered, left = merge_centroid(keep, gone.term_ids, gone.weights,
                                        self.config.max_story_terms, gone.years)
         self.index.count_terms(entered, left)
-        self.index.repost(keep.story_id, old, keep.index_terms(k))
+        self.index.repost(keep, old, keep.index_terms(k))
         for t, c in gone.names.items():
             add_names(keep, [t] * c, self.config.max_names)
         for key in range(keep.checkpoint, keep.n_deltas):
@@ -354,7 +353,7 @@ class StoryEngine:
         entered, left = merge_centroid(story, ids, w32, cfg.max_story_terms, years)
         add_names(story, names, cfg.max_names)
         self.index.count_terms(entered, left)
-        self.index.repost(story.story_id, old, story.index_terms(cfg.index_terms))
+        self.index.repost(story, old, story.index_terms(cfg.index_terms))
         sid = story.story_id
         story.n_deltas += 1
         if story.n_deltas - story.checkpoint >= cfg.checkpoint_every:

@@ -8,10 +8,18 @@ stories share its rare terms, not on how many stories are live.
 Memory is what limits the number of live stories, so the two big structures are compact:
 story frequencies live in a fixed numpy table indexed by the low bits of the term id (a
 rare collision only lowers one term's IDF a little, identically on every replica), and a
-posting with a single story holds the story id itself rather than a one-element set.
+posting with a single story holds that story's slot itself rather than a one-element array.
+
+Postings name stories by *slot*, a small integer the index gives each story it holds (and
+reuses after the story goes), not by story id: the candidate search
+(``kernels.rank_candidates``) then adds weights into an array indexed by slot instead of
+hashing a story id per posting entry, which was most of its time at tens of thousands of live
+stories. Slots are the index's own business: nothing persisted or emitted names one.
 """
 
 from __future__ import annotations
+
+from array import array
 
 import numpy as np
 
@@ -21,7 +29,7 @@ from processors.stories.story import KeptItem, Story
 SF_BITS = 23  # 8M counters (32 MB): collisions stay rare up to a few million live terms
 _SF_MASK = np.uint32((1 << SF_BITS) - 1)
 
-Posting = str | set[str]
+Posting = int | array  # one story's slot, or the slots of several (array of "i")
 
 
 class StoryIndex:
@@ -37,6 +45,10 @@ class StoryIndex:
         self.prior_max_terms = prior_max_terms
         self.story_freq = np.zeros(1 << SF_BITS, dtype=np.uint32)
         self.postings: dict[int, Posting] = {}
+        self.slots: dict[str, int] = {}  # story id -> slot
+        self.slot_stories: list[Story | None] = []  # slot -> story (None: a free slot)
+        self.slot_ids: list[str | None] = []  # slot -> story id (ties in the candidate search)
+        self._free: list[int] = []
         self.by_hash: dict[str, tuple[str, str]] = {}  # content hash -> (story, item)
         self.by_guid: dict[str, tuple[str, str]] = {}  # guid -> (story, item)
 
@@ -78,40 +90,62 @@ class StoryIndex:
                 np.subtract.at(sf, idx, 1)
 
     # -- postings ----------------------------------------------------------------------
-    def stories_with(self, term: int) -> Posting | None:
-        return self.postings.get(term)
+    def stories_with(self, term: int) -> set[str]:
+        """The ids of the stories posted under ``term``."""
+        posting = self.postings.get(term)
+        slots = [] if posting is None else [posting] if type(posting) is int else posting
+        return {self.slot_stories[s].story_id for s in slots}  # type: ignore[union-attr]
 
-    def post(self, story_id: str, terms: list[int]) -> None:
+    def _slot(self, story: Story) -> int:
+        slot = self.slots.get(story.story_id)
+        if slot is None:
+            if self._free:
+                slot = self._free.pop()
+                self.slot_stories[slot] = story
+                self.slot_ids[slot] = story.story_id
+            else:
+                slot = len(self.slot_stories)
+                self.slot_stories.append(story)
+                self.slot_ids.append(story.story_id)
+            self.slots[story.story_id] = slot
+        return slot
+
+    def post(self, story: Story, terms: list[int]) -> None:
         postings = self.postings
+        slot = self._slot(story)
         for t in terms:
             cur = postings.get(t)
             if cur is None:
-                postings[t] = story_id
-            elif isinstance(cur, str):
-                if cur != story_id:
-                    postings[t] = {cur, story_id}
-            else:
-                cur.add(story_id)
+                postings[t] = slot
+            elif type(cur) is int:
+                if cur != slot:
+                    postings[t] = array("i", (cur, slot))
+            elif slot not in cur:
+                cur.append(slot)
 
-    def unpost(self, story_id: str, terms: list[int]) -> None:
+    def unpost(self, story: Story, terms: list[int]) -> None:
+        slot = self.slots.get(story.story_id)
+        if slot is None:
+            return
         postings = self.postings
         for t in terms:
             cur = postings.get(t)
             if cur is None:
                 continue
-            if isinstance(cur, str):
-                if cur == story_id:
+            if type(cur) is int:
+                if cur == slot:
                     del postings[t]
                 continue
-            cur.discard(story_id)
-            if len(cur) == 1:
-                postings[t] = next(iter(cur))
+            if slot in cur:
+                cur.remove(slot)
+                if len(cur) == 1:
+                    postings[t] = cur[0]
 
-    def repost(self, story_id: str, old: list[int], new: list[int]) -> None:
+    def repost(self, story: Story, old: list[int], new: list[int]) -> None:
         """Move a story's postings from its old heaviest terms to its new ones."""
         new_set, old_set = set(new), set(old)
-        self.unpost(story_id, [t for t in old if t not in new_set])
-        self.post(story_id, [t for t in new if t not in old_set])
+        self.unpost(story, [t for t in old if t not in new_set])
+        self.post(story, [t for t in new if t not in old_set])
 
     # -- kept items: duplicates and revisions -----------------------------------------
     def add_item(self, sid: str, item: KeptItem) -> None:
@@ -129,15 +163,19 @@ class StoryIndex:
     # -- whole stories -----------------------------------------------------------------
     def add_story(self, story: Story) -> None:
         self.count_terms(story.term_ids, story.term_ids[:0])
-        self.post(story.story_id, story.index_terms(self.index_terms))
+        self.post(story, story.index_terms(self.index_terms))
         for item in story.items:
             self.add_item(story.story_id, item)
 
     def remove_story(self, story: Story) -> None:
         self.count_terms(story.term_ids[:0], story.term_ids)
-        self.unpost(story.story_id, story.index_terms(self.index_terms))
+        self.unpost(story, story.index_terms(self.index_terms))
         for item in story.items:
             self.remove_item(story.story_id, item)
+        slot = self.slots.pop(story.story_id, None)
+        if slot is not None:
+            self.slot_stories[slot] = self.slot_ids[slot] = None
+            self._free.append(slot)
 
 
 def _distinct(idx: np.ndarray) -> bool:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import heapq
 import math
 import operator
+from array import array
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -24,32 +25,36 @@ if TYPE_CHECKING:
 
 
 def rank_candidates_py(
-    ids: np.ndarray, weights: np.ndarray, k: int, postings: dict[int, str | set[str]],
-    max_posting: int, max_candidates: int, stories: dict[str, Story],
+    ids: np.ndarray, weights: np.ndarray, k: int, postings: dict[int, int | array],
+    max_posting: int, max_candidates: int, slot_stories: list[Story | None],
+    slot_ids: list[str | None],
 ) -> tuple[list[Story], int]:
     """Stories sharing the item's ``k`` heaviest terms (ties by id), best first; and how many
     were touched. Each story's weight is the sum of the item weights of the terms it is
     posted under, added in term order; postings longer than ``max_posting`` are skipped.
+    ``postings`` hold story slots (``StoryIndex``); ``slot_stories`` and ``slot_ids`` give
+    the story and its id for each slot.
     """
     if len(ids) == 0:
         return [], 0
     order = np.lexsort((ids, -weights))[:k]
-    acc: dict[str, float] = {}
+    acc: dict[int, float] = {}
     get = acc.get
     for tid, w in zip(ids[order].tolist(), weights[order].tolist(), strict=True):
         posting = postings.get(tid)
         if posting is None:
             continue
-        if type(posting) is str:
+        if type(posting) is int:
             acc[posting] = get(posting, 0.0) + w
         elif len(posting) <= max_posting:
-            for sid in posting:
-                acc[sid] = get(sid, 0.0) + w
+            for slot in posting:
+                acc[slot] = get(slot, 0.0) + w
     if len(acc) <= max_candidates:  # all of them, in the order first touched
-        return [stories[sid] for sid in acc], len(acc)
+        return [slot_stories[s] for s in acc], len(acc)  # type: ignore[misc]
     # The heaviest, ties by story id (deterministic), in one C-level partial sort.
-    best = heapq.nsmallest(max_candidates, zip(map(operator.neg, acc.values()), acc, strict=True))
-    return [stories[sid] for _, sid in best], len(acc)
+    best = heapq.nsmallest(max_candidates, zip(map(operator.neg, acc.values()),
+                                               [slot_ids[s] for s in acc], acc, strict=True))
+    return [slot_stories[s] for _, _, s in best], len(acc)  # type: ignore[misc]
 
 
 def centroid_dots_py(

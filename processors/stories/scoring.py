@@ -278,14 +278,13 @@ def name_conflicts(
 
 
 def find_candidates(
-    vec: ItemVector, index: StoryIndex, stories: dict[str, Story], k_query: int,
-    max_posting: int, max_candidates: int,
+    vec: ItemVector, index: StoryIndex, k_query: int, max_posting: int, max_candidates: int,
 ) -> tuple[list[Story], int]:
     """Stories sharing the item's heaviest terms, best first; and how many were touched
     (``kernels.rank_candidates``: the postings are short, a median item touches ~90
     entries, so it is a loop, compiled where the build could)."""
     return rank_candidates(vec.ids, vec.weights, k_query, index.postings, max_posting,
-                           max_candidates, stories)
+                           max_candidates, index.slot_stories, index.slot_ids)
 
 
 def _round(value: float | None) -> float | None:

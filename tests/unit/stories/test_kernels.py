@@ -72,11 +72,12 @@ def test_candidates_equal_the_reference(item, stories, k, max_posting, max_candi
                                         index_terms) -> None:
     ids, weights, _ = item
     index = StoryIndex(index_terms)
-    live = {}
     for story in stories:
-        live[story.story_id] = story
         index.add_story(story)
-    args = (ids, weights, k, index.postings, max_posting, max_candidates, live)
+    for story in stories[::3]:  # free slots and shorter postings, as eviction leaves them
+        index.remove_story(story)
+    args = (ids, weights, k, index.postings, max_posting, max_candidates, index.slot_stories,
+            index.slot_ids)
     want_found, want_touched = kernels.rank_candidates_py(*args)
     got_found, got_touched = compiled.rank_candidates(*args)
     assert got_touched == want_touched
@@ -135,6 +136,15 @@ def test_ranked_scores_equal_the_reference(stories, data, join, at_least) -> Non
                                         min_size=len(stories), max_size=len(stories))))
     assert (compiled.rank_scores(final, stories, join, at_least)
             == kernels.rank_scores_py(final, stories, join, at_least))
+
+
+def test_a_posting_slot_past_the_stories_is_refused_not_written() -> None:
+    index = StoryIndex(24)
+    index.add_story(_story("a", [5], [1.0]))
+    index.postings[5] = 7  # damaged: no story has slot 7
+    with pytest.raises(IndexError, match="slot 7 out of range"):
+        compiled.rank_candidates(np.array([5], dtype=np.uint32), np.ones(1), 24, index.postings,
+                                 200, 12, index.slot_stories, index.slot_ids)
 
 
 def test_arrays_of_another_type_are_refused_not_misread() -> None:

@@ -336,3 +336,130 @@ def merge_sorted(const unsigned int[::1] old_ids, const float[::1] old_w,
             b += 1
         n += 1
     return uniq_a[:n], summed_a[:n], entered_a[:e]
+
+
+def top_terms(object ids_a, object weights_a, Py_ssize_t k):
+    """``kernels.top_terms_py``: the ids of the k heaviest terms (ties by smaller id)."""
+    cdef Py_ssize_t n, i, j, size = 0
+    cdef const unsigned int *ids
+    cdef const float *w
+    _check(ids_a, cnp.NPY_UINT32)
+    _check(weights_a, cnp.NPY_FLOAT32)
+    n = cnp.PyArray_DIM(<cnp.ndarray> ids_a, 0)
+    if cnp.PyArray_DIM(<cnp.ndarray> weights_a, 0) != n:
+        raise ValueError("ids and weights differ in length")
+    ids = <const unsigned int *> cnp.PyArray_DATA(<cnp.ndarray> ids_a)
+    w = <const float *> cnp.PyArray_DATA(<cnp.ndarray> weights_a)
+    if k <= 0 or n == 0:
+        return []
+    if k > n:
+        k = n
+    cdef Py_ssize_t *top = <Py_ssize_t *> malloc(k * sizeof(Py_ssize_t))
+    if top == NULL:
+        raise MemoryError()
+    try:
+        for i in range(n):  # a bounded insertion: most terms fall below the k-th at once
+            if size == k and not _before(w[i], ids[i], w[top[k - 1]], ids[top[k - 1]]):
+                continue
+            j = size if size < k else k - 1
+            while j > 0 and _before(w[i], ids[i], w[top[j - 1]], ids[top[j - 1]]):
+                top[j] = top[j - 1]
+                j -= 1
+            top[j] = i
+            if size < k:
+                size += 1
+        return [ids[top[i]] for i in range(size)]
+    finally:
+        free(top)
+
+
+def count_terms(object counts_a, object entered_a, object left_a, unsigned int mask):
+    """``kernels.count_terms_py``: one more story for each entered term, one fewer for each
+    term that left, in a counter table indexed by the term id's low bits."""
+    cdef Py_ssize_t i, n
+    cdef unsigned int *counts
+    cdef const unsigned int *ids
+    _check(counts_a, cnp.NPY_UINT32)
+    if <unsigned long long> mask >= <unsigned long long> cnp.PyArray_DIM(<cnp.ndarray> counts_a, 0):
+        raise ValueError("the mask reaches past the counter table")
+    counts = <unsigned int *> cnp.PyArray_DATA(<cnp.ndarray> counts_a)
+    _check(entered_a, cnp.NPY_UINT32)
+    _check(left_a, cnp.NPY_UINT32)
+    n = cnp.PyArray_DIM(<cnp.ndarray> entered_a, 0)
+    ids = <const unsigned int *> cnp.PyArray_DATA(<cnp.ndarray> entered_a)
+    for i in range(n):
+        counts[ids[i] & mask] += 1
+    n = cnp.PyArray_DIM(<cnp.ndarray> left_a, 0)
+    ids = <const unsigned int *> cnp.PyArray_DATA(<cnp.ndarray> left_a)
+    for i in range(n):
+        counts[ids[i] & mask] -= 1
+
+
+def idf_ratios(object ids_a, object counts_a, unsigned int mask, double numerator,
+               object prior_ids_a, object prior_shares_a, double prior_stories):
+    """``kernels.idf_ratios_py``: ``numerator / (sf + 1)`` per term, ``sf`` its story count
+    plus ``prior_stories`` times its background share (no prior: ``prior_ids_a`` None)."""
+    cdef Py_ssize_t n, i, lo, hi, mid, n_prior = 0
+    cdef const unsigned int *ids
+    cdef const unsigned int *counts
+    cdef const unsigned int *prior_ids = NULL
+    cdef const double *shares = NULL
+    cdef double sf, share
+    cdef unsigned int t
+    _check(ids_a, cnp.NPY_UINT32)
+    _check(counts_a, cnp.NPY_UINT32)
+    if <unsigned long long> mask >= <unsigned long long> cnp.PyArray_DIM(<cnp.ndarray> counts_a, 0):
+        raise ValueError("the mask reaches past the counter table")
+    n = cnp.PyArray_DIM(<cnp.ndarray> ids_a, 0)
+    ids = <const unsigned int *> cnp.PyArray_DATA(<cnp.ndarray> ids_a)
+    counts = <const unsigned int *> cnp.PyArray_DATA(<cnp.ndarray> counts_a)
+    if prior_ids_a is not None:
+        _check(prior_ids_a, cnp.NPY_UINT32)
+        _check(prior_shares_a, cnp.NPY_FLOAT64)
+        n_prior = cnp.PyArray_DIM(<cnp.ndarray> prior_ids_a, 0)
+        if cnp.PyArray_DIM(<cnp.ndarray> prior_shares_a, 0) != n_prior:
+            raise ValueError("one share per prior term expected")
+        prior_ids = <const unsigned int *> cnp.PyArray_DATA(<cnp.ndarray> prior_ids_a)
+        shares = <const double *> cnp.PyArray_DATA(<cnp.ndarray> prior_shares_a)
+    out = np.empty(n)
+    cdef double *q = <double *> cnp.PyArray_DATA(<cnp.ndarray> out)
+    for i in range(n):
+        t = ids[i]
+        sf = <double> counts[t & mask]
+        if prior_ids != NULL:
+            lo = 0
+            hi = n_prior
+            while lo < hi:  # np.searchsorted, side left
+                mid = (lo + hi) >> 1
+                if prior_ids[mid] < t:
+                    lo = mid + 1
+                else:
+                    hi = mid
+            share = shares[lo] if lo < n_prior and prior_ids[lo] == t else 0.0
+            sf = sf + prior_stories * share
+        q[i] = numerator / (sf + 1.0)
+    return out
+
+
+def item_weights(object log_idf_a, object log_tf_a, object mask_a, double boost):
+    """``kernels.item_weights_py``: ``log_tf * (log_idf + 1)``, names times ``boost``."""
+    cdef Py_ssize_t n, i
+    cdef const double *lq
+    cdef const double *tf
+    cdef const cnp.npy_bool *names
+    _check(log_idf_a, cnp.NPY_FLOAT64)
+    _check(log_tf_a, cnp.NPY_FLOAT64)
+    _check(mask_a, cnp.NPY_BOOL)
+    n = cnp.PyArray_DIM(<cnp.ndarray> log_idf_a, 0)
+    if cnp.PyArray_DIM(<cnp.ndarray> log_tf_a, 0) != n or cnp.PyArray_DIM(<cnp.ndarray> mask_a, 0) != n:
+        raise ValueError("arrays differ in length")
+    lq = <const double *> cnp.PyArray_DATA(<cnp.ndarray> log_idf_a)
+    tf = <const double *> cnp.PyArray_DATA(<cnp.ndarray> log_tf_a)
+    names = <const cnp.npy_bool *> cnp.PyArray_DATA(<cnp.ndarray> mask_a)
+    out = np.empty(n)
+    cdef double *w = <double *> cnp.PyArray_DATA(<cnp.ndarray> out)
+    for i in range(n):
+        w[i] = tf[i] * (lq[i] + 1.0)
+        if boost != 1.0 and names[i]:
+            w[i] = w[i] * boost
+    return out

@@ -23,11 +23,13 @@ from array import array
 
 import numpy as np
 
+from processors.stories.kernels import count_terms, idf_ratios
 from processors.stories.prior import BackgroundPrior
 from processors.stories.story import KeptItem, Story
 
 SF_BITS = 23  # 8M counters (32 MB): collisions stay rare up to a few million live terms
 _SF_MASK = np.uint32((1 << SF_BITS) - 1)
+_MASK = int(_SF_MASK)
 
 Posting = int | array  # one story's slot, or the slots of several (array of "i")
 
@@ -67,27 +69,20 @@ class StoryIndex:
         little even before any live story holds it, and a name or number still weighs the
         most. Full-length items keep the live counts (their own many terms outvote the
         noise; the prior there lost on full dev)."""
+        return self.weight_log_ratios(term_ids, n_stories) + 1.0
+
+    def weight_log_ratios(self, term_ids: np.ndarray, n_stories: int) -> np.ndarray:
+        """``weight_idf`` less the 1 it adds (``kernels.item_weights`` adds it)."""
         if self.prior is None or len(term_ids) >= self.prior_max_terms:
-            return self.idf(term_ids, n_stories)
-        k = self.prior_stories
-        sf = self.story_freq[term_ids & _SF_MASK].astype(np.float64)
-        sf += k * self.prior.share(term_ids)
-        return np.log((n_stories + k + 1) / (sf + 1.0)) + 1.0
+            q = idf_ratios(term_ids, self.story_freq, _MASK, n_stories + 1, None, None, 0.0)
+        else:
+            k = self.prior_stories
+            q = idf_ratios(term_ids, self.story_freq, _MASK, n_stories + k + 1,
+                           self.prior.ids, self.prior.shares, k)
+        return np.log(q)  # numpy's log, not C's: the weights must not depend on the build
 
     def count_terms(self, entered: np.ndarray, left: np.ndarray) -> None:
-        sf = self.story_freq
-        if len(entered):
-            idx = entered & _SF_MASK
-            if _distinct(idx):  # plain fancy indexing is several times cheaper than ufunc.at
-                sf[idx] += 1
-            else:
-                np.add.at(sf, idx, 1)
-        if len(left):
-            idx = left & _SF_MASK
-            if _distinct(idx):
-                sf[idx] -= 1
-            else:
-                np.subtract.at(sf, idx, 1)
+        count_terms(self.story_freq, entered, left, _MASK)
 
     # -- postings ----------------------------------------------------------------------
     def stories_with(self, term: int) -> set[str]:
@@ -176,8 +171,3 @@ class StoryIndex:
         if slot is not None:
             self.slot_stories[slot] = self.slot_ids[slot] = None
             self._free.append(slot)
-
-
-def _distinct(idx: np.ndarray) -> bool:
-    """Whether no two term ids share a counter (then ``a[idx] += 1`` counts each once)."""
-    return len(idx) <= 256 and len(set(idx.tolist())) == len(idx)

@@ -1,7 +1,8 @@
 """The engine's per-item inner loops, compiled when the build could, Python when it could not.
 
 ``rank_candidates``, ``centroid_dots``, ``story_gaps`` and ``rank_scores`` are what ``scoring``
-calls, ``merge_sorted`` what ``story.merge_centroid`` does. The ``*_py`` functions
+calls, ``merge_sorted`` and ``top_terms`` what ``story.Story`` does, ``count_terms`` and
+``idf_ratios`` what ``index.StoryIndex`` does. The ``*_py`` functions
 are the reference: plain Python and numpy, the engine as it ran before the compiled module
 existed. ``_kernels.pyx`` (built by ``pip install``, see setup.py) computes the same values
 bit for bit; ``tests/unit/stories/test_kernels.py`` compares the two on random input, so a
@@ -120,13 +121,69 @@ def rank_scores_py(final: np.ndarray, stories: list[Story], join: float,
     return [i for _, _, i in order[:keep]]
 
 
+def top_terms_py(ids: np.ndarray, weights: np.ndarray, k: int) -> list[int]:
+    """The ids of the ``k`` heaviest terms, heaviest first, ties by smaller id."""
+    if k <= 0:
+        return []
+    return ids[np.lexsort((ids, -weights))[:k]].tolist()
+
+
+def count_terms_py(counts: np.ndarray, entered: np.ndarray, left: np.ndarray,
+                   mask: int) -> None:
+    """One more story for each entered term, one fewer for each term that left, in the
+    counter table ``counts`` indexed by the term id's low bits (``mask``)."""
+    if len(entered):
+        idx = entered & np.uint32(mask)
+        if _distinct(idx):  # plain fancy indexing is several times cheaper than ufunc.at
+            counts[idx] += 1
+        else:
+            np.add.at(counts, idx, 1)
+    if len(left):
+        idx = left & np.uint32(mask)
+        if _distinct(idx):
+            counts[idx] -= 1
+        else:
+            np.subtract.at(counts, idx, 1)
+
+
+def _distinct(idx: np.ndarray) -> bool:
+    """Whether no two term ids share a counter (then ``a[idx] += 1`` counts each once)."""
+    return len(idx) <= 256 and len(set(idx.tolist())) == len(idx)
+
+
+def idf_ratios_py(ids: np.ndarray, counts: np.ndarray, mask: int, numerator: float,
+                  prior_ids: np.ndarray | None, prior_shares: np.ndarray | None,
+                  prior_stories: float) -> np.ndarray:
+    """``numerator / (sf + 1)`` per term: ``sf`` its story count, plus ``prior_stories``
+    times its share in the background table (``prior_ids`` sorted) when there is one."""
+    sf = counts[ids & np.uint32(mask)].astype(np.float64)
+    if prior_ids is not None and prior_shares is not None:
+        p = np.searchsorted(prior_ids, ids)
+        p[p == len(prior_ids)] = 0
+        sf += prior_stories * np.where(prior_ids[p] == ids, prior_shares[p], 0.0)
+    return numerator / (sf + 1.0)
+
+
+def item_weights_py(log_idf: np.ndarray, log_tf: np.ndarray, mask: np.ndarray,
+                    boost: float) -> np.ndarray:
+    """``log_tf * (log_idf + 1)``, the terms in ``mask`` (names) times ``boost``."""
+    weights = log_tf * (log_idf + 1.0)
+    if boost != 1.0:
+        weights[mask] *= boost
+    return weights
+
+
 try:
     from processors.stories._kernels import (
         centroid_dots,
+        count_terms,
+        idf_ratios,
+        item_weights,
         merge_sorted,
         rank_candidates,
         rank_scores,
         story_gaps,
+        top_terms,
     )
 
     COMPILED = True
@@ -136,8 +193,13 @@ except ImportError:  # no C compiler at install time: the reference, same decisi
     merge_sorted = merge_sorted_py
     rank_scores = rank_scores_py
     story_gaps = story_gaps_py
+    top_terms = top_terms_py
+    count_terms = count_terms_py
+    idf_ratios = idf_ratios_py
+    item_weights = item_weights_py
     COMPILED = False
 
-__all__ = ["COMPILED", "centroid_dots", "centroid_dots_py", "merge_sorted", "merge_sorted_py",
-           "rank_candidates", "rank_candidates_py", "rank_scores", "rank_scores_py",
-           "story_gaps", "story_gaps_py"]
+__all__ = ["COMPILED", "centroid_dots", "centroid_dots_py", "count_terms", "count_terms_py",
+           "idf_ratios", "idf_ratios_py", "item_weights", "item_weights_py", "merge_sorted",
+           "merge_sorted_py", "rank_candidates", "rank_candidates_py", "rank_scores",
+           "rank_scores_py", "story_gaps", "story_gaps_py", "top_terms", "top_terms_py"]

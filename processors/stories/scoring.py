@@ -26,7 +26,13 @@ import numpy as np
 
 from processors.stories.features import ItemFeatures
 from processors.stories.index import StoryIndex
-from processors.stories.kernels import centroid_dots, rank_candidates, rank_scores, story_gaps
+from processors.stories.kernels import (
+    centroid_dots,
+    item_weights,
+    rank_candidates,
+    rank_scores,
+    story_gaps,
+)
 from processors.stories.model import EngineConfig
 from processors.stories.story import Story, months_of
 
@@ -57,9 +63,8 @@ def build_vector(
 ) -> ItemVector:
     """Log-TF x inverse story frequency (``StoryIndex.weight_idf``: with the background
     prior for short items), names boosted, scaled to unit length."""
-    weights = features.log_tf * index.weight_idf(features.ids, n_stories)
-    if features.names and name_boost != 1.0:
-        weights[features.name_mask] *= name_boost
+    weights = item_weights(index.weight_log_ratios(features.ids, n_stories), features.log_tf,
+                           features.name_mask, name_boost)
     norm = math.sqrt(float(np.dot(weights, weights)))
     if norm > 0:
         weights = weights / norm

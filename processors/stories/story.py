@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from processors.stories.kernels import merge_sorted
+from processors.stories.kernels import merge_sorted, top_terms
 from schemas.models import StorySnapshot
 
 _YEARS = np.array(sorted(zlib.crc32(str(y).encode()) for y in range(1900, 2100)), dtype=np.uint32)
@@ -160,11 +160,8 @@ class Story:
         terms before and after it is absorbed, and the "before" is the last "after"."""
         if self.posted is not None and self.posted[0] == k:
             return self.posted[1]
-        if len(self.term_ids) <= k:
-            terms = self.term_ids.tolist()
-        else:
-            order = np.lexsort((self.term_ids, -self.weights))[:k]
-            terms = self.term_ids[order].tolist()
+        ids = self.term_ids
+        terms = ids.tolist() if len(ids) <= k else top_terms(ids, self.weights, k)
         self.posted = (k, terms)
         return terms
 

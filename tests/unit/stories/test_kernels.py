@@ -153,3 +153,57 @@ def test_arrays_of_another_type_are_refused_not_misread() -> None:
     story.weights = story.weights.astype(np.float64)
     with pytest.raises(TypeError, match="contiguous 1-d array"):
         compiled.centroid_dots(np.array([1], dtype=np.uint32), np.ones(1), [story], None)
+
+
+@settings(max_examples=300, deadline=None)
+@given(ids=_IDS, data=st.data(), k=st.integers(0, 45))
+def test_top_terms_equal_the_reference(ids, data, k) -> None:
+    weights = np.array(data.draw(st.lists(st.sampled_from([0.5, 0.25, 1.0, 0.1, 3.0]),
+                                          min_size=len(ids), max_size=len(ids))), dtype=np.float32)
+    arr = np.array(ids, dtype=np.uint32)
+    assert compiled.top_terms(arr, weights, k) == kernels.top_terms_py(arr, weights, k)
+
+
+@settings(max_examples=200, deadline=None)
+@given(entered=st.lists(st.integers(0, 2**32 - 1), max_size=30),
+       left=st.lists(st.integers(0, 2**32 - 1), max_size=30))
+def test_counted_terms_equal_the_reference(entered, left) -> None:
+    """Ids that share low bits land in one counter (counted twice), and a counter taken
+    below zero wraps as numpy's uint32 does: the same on both sides."""
+    mask = (1 << 6) - 1
+    want = np.arange(1 << 6, dtype=np.uint32) % 3
+    got = want.copy()
+    e, lft = np.array(entered, dtype=np.uint32), np.array(left, dtype=np.uint32)
+    kernels.count_terms_py(want, e, lft, mask)
+    compiled.count_terms(got, e, lft, mask)
+    assert got.tobytes() == want.tobytes()
+
+
+# Term ids from a narrow range at both ends of uint32: item and table share many.
+_TERM = st.one_of(st.integers(0, 60), st.integers(2**32 - 60, 2**32 - 1))
+
+
+@settings(max_examples=300, deadline=None)
+@given(ids=st.lists(_TERM, max_size=40, unique=True).map(sorted),
+       counts=st.lists(st.integers(0, 50), min_size=64, max_size=64),
+       prior=st.lists(st.tuples(_TERM, st.floats(0, 1)), min_size=1,
+                      max_size=30),  # the shipped table is never empty
+       use_prior=st.booleans(), n=st.integers(0, 10**6), k=st.sampled_from([0.0, 2.0, 7.5]))
+def test_idf_ratios_equal_the_reference(ids, counts, prior, use_prior, n, k) -> None:
+    table = dict(prior)
+    prior_ids = np.array(sorted(table), dtype=np.uint32)
+    shares = np.array([table[t] for t in prior_ids.tolist()])
+    args = (np.array(ids, dtype=np.uint32), np.array(counts, dtype=np.uint32), 63, n + k + 1,
+            prior_ids if use_prior else None, shares if use_prior else None, k)
+    assert compiled.idf_ratios(*args).tobytes() == kernels.idf_ratios_py(*args).tobytes()
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data(), n=st.integers(0, 30), boost=st.sampled_from([1.0, 1.5, 0.5]))
+def test_item_weights_equal_the_reference(data, n, boost) -> None:
+    floats = st.floats(-3, 12, allow_nan=False)
+    log_idf = np.array(data.draw(st.lists(floats, min_size=n, max_size=n)))
+    log_tf = np.array(data.draw(st.lists(st.floats(1, 4), min_size=n, max_size=n)))
+    mask = np.array(data.draw(st.lists(st.booleans(), min_size=n, max_size=n)), dtype=bool)
+    want = kernels.item_weights_py(log_idf, log_tf, mask, boost)
+    assert compiled.item_weights(log_idf, log_tf, mask, boost).tobytes() == want.tobytes()

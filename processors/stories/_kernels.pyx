@@ -21,6 +21,10 @@ import numpy as np
 cnp.import_array()
 
 
+cdef extern from *:
+    int __builtin_popcountll(unsigned long long) nogil
+
+
 cdef inline int _check(object a, int typenum) except -1:
     """``a`` is a one-dimensional C-contiguous array of ``typenum``: its data can be read
     as a C array. Reading the pointer costs nothing, where a typed memoryview costs about
@@ -462,4 +466,78 @@ def item_weights(object log_idf_a, object log_tf_a, object mask_a, double boost)
         w[i] = tf[i] * (lq[i] + 1.0)
         if boost != 1.0 and names[i]:
             w[i] = w[i] * boost
+    return out
+
+
+def shared_terms(object ids_a, object weights_a, object sids_a, object sw_a, Py_ssize_t k):
+    """``kernels.shared_terms_py``: the ids of the k shared terms that add most to the dot
+    product, largest first, ties by the item's term order."""
+    cdef Py_ssize_t m, n, p = 0, j, i, size = 0
+    cdef const unsigned int *ids
+    cdef const double *w
+    cdef const unsigned int *sids
+    cdef const float *sw
+    cdef double c
+    _check(ids_a, cnp.NPY_UINT32)
+    _check(weights_a, cnp.NPY_FLOAT64)
+    _check(sids_a, cnp.NPY_UINT32)
+    _check(sw_a, cnp.NPY_FLOAT32)
+    m = cnp.PyArray_DIM(<cnp.ndarray> ids_a, 0)
+    n = cnp.PyArray_DIM(<cnp.ndarray> sids_a, 0)
+    if cnp.PyArray_DIM(<cnp.ndarray> weights_a, 0) != m or cnp.PyArray_DIM(<cnp.ndarray> sw_a, 0) != n:
+        raise ValueError("ids and weights differ in length")
+    if k <= 0 or m == 0 or n == 0:
+        return []
+    ids = <const unsigned int *> cnp.PyArray_DATA(<cnp.ndarray> ids_a)
+    w = <const double *> cnp.PyArray_DATA(<cnp.ndarray> weights_a)
+    sids = <const unsigned int *> cnp.PyArray_DATA(<cnp.ndarray> sids_a)
+    sw = <const float *> cnp.PyArray_DATA(<cnp.ndarray> sw_a)
+    cdef Py_ssize_t *top = <Py_ssize_t *> malloc(k * sizeof(Py_ssize_t))
+    cdef double *val = <double *> malloc(k * sizeof(double))
+    if top == NULL or val == NULL:
+        free(top)
+        free(val)
+        raise MemoryError()
+    try:
+        for i in range(m):  # item order: a later equal contribution ranks after
+            while p < n and sids[p] < ids[i]:
+                p += 1
+            if p == n:
+                break
+            if sids[p] != ids[i]:
+                continue
+            c = w[i] * <double> sw[p]
+            if size == k and not c > val[k - 1]:
+                continue
+            j = size if size < k else k - 1
+            while j > 0 and c > val[j - 1]:
+                top[j] = top[j - 1]
+                val[j] = val[j - 1]
+                j -= 1
+            top[j] = i
+            val[j] = c
+            if size < k:
+                size += 1
+        return [ids[top[i]] for i in range(size)]
+    finally:
+        free(top)
+        free(val)
+
+
+def near_copies(list hash_arrays, unsigned long long simhash, int max_bits):
+    """``kernels.near_copies_py``: (array, position, bits) of every hash within
+    ``max_bits`` bits of ``simhash``, arrays in order, positions ascending."""
+    cdef Py_ssize_t a, i, n
+    cdef const unsigned long long *h
+    cdef int bits
+    cdef list out = []
+    for a in range(len(hash_arrays)):
+        arr = hash_arrays[a]
+        _check(arr, cnp.NPY_UINT64)
+        n = cnp.PyArray_DIM(<cnp.ndarray> arr, 0)
+        h = <const unsigned long long *> cnp.PyArray_DATA(<cnp.ndarray> arr)
+        for i in range(n):
+            bits = __builtin_popcountll(h[i] ^ simhash)
+            if bits <= max_bits:
+                out.append((a, i, bits))
     return out

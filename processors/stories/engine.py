@@ -12,10 +12,8 @@ from its state in between.
 
 from __future__ import annotations
 
-import bisect
 import dataclasses
 import hashlib
-import itertools
 from collections.abc import Iterable
 from typing import Any
 
@@ -23,6 +21,7 @@ import numpy as np
 
 from processors.stories.features import ItemFeatures, content_hash, featurise, full_text
 from processors.stories.index import StoryIndex
+from processors.stories.kernels import near_copies
 from processors.stories.model import (
     DUPLICATE,
     NEW,
@@ -312,20 +311,14 @@ class StoryEngine:
         if kept.simhash is None or not stories:
             return None
         parts = [s.simhashes() for s in stories]
-        hashes = np.concatenate([p[0] for p in parts]) if len(parts) > 1 else parts[0][0]
-        bits = np.bitwise_count(hashes ^ np.uint64(kept.simhash))
-        close = np.flatnonzero(bits <= cfg.revision_max_hamming).tolist()
-        if not close:
-            return None
-        ends = list(itertools.accumulate(len(p[1]) for p in parts))
         best: tuple[int, int, str, Story] | None = None
-        for i in close:
-            k = bisect.bisect_right(ends, i)
-            story, item = stories[k], parts[k][1][i - (ends[k - 1] if k else 0)]
+        for k, j, n_bits in near_copies([p[0] for p in parts], kept.simhash,
+                                        cfg.revision_max_hamming):
+            story, item = stories[k], parts[k][1][j]
             shorter, longer = sorted((kept.n_tokens, item.n_tokens))
             if shorter < cfg.revision_min_length_ratio * longer:
                 continue
-            cand = (int(bits[i]), story.seq, item.item_id, story)
+            cand = (n_bits, story.seq, item.item_id, story)
             if best is None or cand[:3] < best[:3]:
                 best = cand
         if best is None:

@@ -1,19 +1,27 @@
 """The engine's per-item inner loops, compiled when the build could, Python when it could not.
 
-``rank_candidates``, ``centroid_dots``, ``story_gaps`` and ``rank_scores`` are what ``scoring``
-calls, ``merge_sorted`` and ``top_terms`` what ``story.Story`` does, ``count_terms`` and
-``idf_ratios`` what ``index.StoryIndex`` does. The ``*_py`` functions
-are the reference: plain Python and numpy, the engine as it ran before the compiled module
-existed. ``_kernels.pyx`` (built by ``pip install``, see setup.py) computes the same values
-bit for bit; ``tests/unit/stories/test_kernels.py`` compares the two on random input, so a
-machine without a C compiler runs slower but decides exactly the same.
+Who calls what: ``scoring`` ranks candidates (``rank_candidates``), scores them
+(``centroid_dots``, ``story_gaps``, ``rank_scores``), weighs the item (``item_weights``) and
+explains the match (``shared_terms``); ``index.StoryIndex`` counts story frequencies and IDF
+ratios (``count_terms``, ``idf_ratios``); ``story`` merges centroids and picks their index
+terms (``merge_sorted``, ``top_terms``); the engine's revision check finds near copies
+(``near_copies``).
+
+The ``*_py`` functions are the reference: plain Python and numpy, the engine as it ran before
+the compiled module existed. ``_kernels.pyx`` (built by ``pip install``, see setup.py)
+computes the same values bit for bit; ``tests/unit/stories/test_kernels.py`` compares the two
+on random input, so a machine without a C compiler runs slower but decides exactly the same.
+Transcendental functions (log, power) and BLAS dot products stay numpy calls on both sides:
+their last bits differ between libm, SVML and OpenBLAS.
 
 ``COMPILED`` says which one runs; ``bench/bench_cluster.py`` prints it with its figures.
 """
 
 from __future__ import annotations
 
+import bisect
 import heapq
+import itertools
 import math
 import operator
 from array import array
@@ -173,6 +181,36 @@ def item_weights_py(log_idf: np.ndarray, log_tf: np.ndarray, mask: np.ndarray,
     return weights
 
 
+def shared_terms_py(ids: np.ndarray, weights: np.ndarray, story_ids: np.ndarray,
+                    story_weights: np.ndarray, k: int) -> list[int]:
+    """The ids of the ``k`` terms item and centroid share that add most to their dot
+    product, largest first, ties in the item's (id) order."""
+    if len(story_ids) == 0 or len(ids) == 0 or k <= 0:
+        return []
+    p = np.searchsorted(story_ids, ids)
+    p[p == len(story_ids)] = 0
+    di = np.flatnonzero(story_ids[p] == ids)
+    contrib = weights[di] * story_weights[p[di]]
+    return ids[di[np.argsort(-contrib, kind="stable")[:k]]].tolist()
+
+
+def near_copies_py(hash_arrays: list[np.ndarray], simhash: int,
+                   max_bits: int) -> list[tuple[int, int, int]]:
+    """(array, position, bits) of each SimHash within ``max_bits`` bits of ``simhash``, in
+    array order, positions ascending: one XOR/popcount over all of them."""
+    if not hash_arrays:
+        return []
+    hashes = np.concatenate(hash_arrays)
+    bits = np.bitwise_count(hashes ^ np.uint64(simhash))
+    close = np.flatnonzero(bits <= max_bits).tolist()
+    ends = list(itertools.accumulate(len(a) for a in hash_arrays))
+    out = []
+    for i in close:
+        a = bisect.bisect_right(ends, i)
+        out.append((a, i - (ends[a - 1] if a else 0), int(bits[i])))
+    return out
+
+
 try:
     from processors.stories._kernels import (
         centroid_dots,
@@ -180,8 +218,10 @@ try:
         idf_ratios,
         item_weights,
         merge_sorted,
+        near_copies,
         rank_candidates,
         rank_scores,
+        shared_terms,
         story_gaps,
         top_terms,
     )
@@ -197,9 +237,12 @@ except ImportError:  # no C compiler at install time: the reference, same decisi
     count_terms = count_terms_py
     idf_ratios = idf_ratios_py
     item_weights = item_weights_py
+    shared_terms = shared_terms_py
+    near_copies = near_copies_py
     COMPILED = False
 
 __all__ = ["COMPILED", "centroid_dots", "centroid_dots_py", "count_terms", "count_terms_py",
            "idf_ratios", "idf_ratios_py", "item_weights", "item_weights_py", "merge_sorted",
            "merge_sorted_py", "rank_candidates", "rank_candidates_py", "rank_scores",
-           "rank_scores_py", "story_gaps", "story_gaps_py", "top_terms", "top_terms_py"]
+           "near_copies", "near_copies_py", "rank_scores_py", "shared_terms", "shared_terms_py",
+           "story_gaps", "story_gaps_py", "top_terms", "top_terms_py"]

@@ -33,6 +33,7 @@ from processors.stories.kernels import (
     rank_scores,
     story_gaps,
 )
+from processors.stories.kernels import shared_terms as top_shared
 from processors.stories.model import EngineConfig
 from processors.stories.story import Story, months_of
 
@@ -104,15 +105,8 @@ def time_gap_hours(ts: float | None, story: Story) -> float | None:
 
 def shared_terms(vec: ItemVector, story: Story, k: int = 8) -> list[str]:
     """The words that contribute most to the item's similarity with the story."""
-    sids = story.term_ids
-    if len(sids) == 0 or len(vec.ids) == 0:
-        return []
-    p = np.searchsorted(sids, vec.ids)
-    p[p == len(sids)] = 0
-    di = np.flatnonzero(sids[p] == vec.ids)
-    contrib = vec.weights[di] * story.weights[p[di]]
-    ids = vec.ids[di].tolist()
-    return [vec.words[ids[i]] for i in np.argsort(-contrib, kind="stable")[:k].tolist()]
+    words = vec.words
+    return [words[t] for t in top_shared(vec.ids, vec.weights, story.term_ids, story.weights, k)]
 
 
 def score_stories(

@@ -207,3 +207,24 @@ def test_item_weights_equal_the_reference(data, n, boost) -> None:
     mask = np.array(data.draw(st.lists(st.booleans(), min_size=n, max_size=n)), dtype=bool)
     want = kernels.item_weights_py(log_idf, log_tf, mask, boost)
     assert compiled.item_weights(log_idf, log_tf, mask, boost).tobytes() == want.tobytes()
+
+
+@settings(max_examples=300, deadline=None)
+@given(item=_item(), stories=_stories(min_stories=1), k=st.integers(0, 10))
+def test_shared_terms_equal_the_reference(item, stories, k) -> None:
+    ids, weights, _ = item
+    for story in stories:
+        args = (ids, weights, story.term_ids, story.weights, k)
+        assert compiled.shared_terms(*args) == kernels.shared_terms_py(*args)
+
+
+_HASH = st.one_of(st.integers(0, 2**64 - 1), st.sampled_from([0, 1, 3, 2**63, 2**64 - 1]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(arrays=st.lists(st.lists(_HASH, max_size=12), max_size=4), simhash=_HASH,
+       max_bits=st.integers(0, 64))
+def test_near_copies_equal_the_reference(arrays, simhash, max_bits) -> None:
+    hashes = [np.array(a, dtype=np.uint64) for a in arrays]
+    assert (compiled.near_copies(hashes, simhash, max_bits)
+            == kernels.near_copies_py(hashes, simhash, max_bits))

@@ -352,6 +352,10 @@ def test_dockerfile_installs_every_package() -> None:
     include = re.search(r"include = \[(.*?)\]", pyproject).group(1)
     packages = {p.strip().strip('"').rstrip("*") for p in include.split(",")}
     assert packages <= copied
+    # the story engine's compiled loops: setup.py in the context, a compiler while installing,
+    # and a build that fails rather than shipping the slower fallback unnoticed
+    assert "setup.py" in copied and "gcc" in text
+    assert "assert COMPILED" in text
 
 
 def test_worker_keeps_rocksdb_on_a_volume() -> None:

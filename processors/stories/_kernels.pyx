@@ -184,9 +184,10 @@ cdef inline bint _ahead(list slot_ids, Py_ssize_t a, Py_ssize_t b) except -1:
     return <str> slot_ids[sa] < <str> slot_ids[sb]  # ties are common: no attribute lookups
 
 
-def centroid_dots(object ids_a, object weights_a, list stories, object name_weights):
-    """``kernels.centroid_dots_py``: each story's centroid dot the item, and the name weight
-    of the item's terms each centroid holds (``None`` without ``name_weights``)."""
+def centroid_sims(object ids_a, object weights_a, list stories, object name_weights):
+    """``kernels.centroid_sims_py``: each story's cosine with the item, its centroid norm,
+    and the name weight of the item's terms each centroid holds (``None`` without
+    ``name_weights``)."""
     cdef Py_ssize_t n = len(stories), m, s, j, p, k
     cdef const unsigned int *ids
     cdef const double *weights
@@ -209,7 +210,10 @@ def centroid_dots(object ids_a, object weights_a, list stories, object name_weig
             raise ValueError("ids and name weights differ in length")
         nw = <const double *> cnp.PyArray_DATA(<cnp.ndarray> name_weights)
     out = np.zeros(n)
-    cdef double *dots = <double *> cnp.PyArray_DATA(<cnp.ndarray> out)
+    cdef double *sims = <double *> cnp.PyArray_DATA(<cnp.ndarray> out)
+    norms_a = np.empty(n)
+    cdef double *norms = <double *> cnp.PyArray_DATA(<cnp.ndarray> norms_a)
+    cdef double norm
     covered = np.zeros(n) if names else None
     cdef double *cov_v = NULL
     if names:
@@ -239,10 +243,12 @@ def centroid_dots(object ids_a, object weights_a, list stories, object name_weig
                     dot = dot + weights[p] * <double> sw[j]
                     if names:
                         cov = cov + nw[p]
-        dots[s] = dot
+        norm = story.norm
+        norms[s] = norm
+        sims[s] = dot / norm if norm > 0 else 0.0  # np.divide(..., where=norms > 0)
         if names:
             cov_v[s] = cov
-    return out, covered
+    return out, norms_a, covered
 
 
 def story_gaps(list stories, double ts, object sims_a, double half_life):
@@ -541,3 +547,51 @@ def near_copies(list hash_arrays, unsigned long long simhash, int max_bits):
             if bits <= max_bits:
                 out.append((a, i, bits))
     return out
+
+
+def post(dict postings, int slot, list terms):
+    """``kernels.post_py``: post a story's slot under each of ``terms``."""
+    cdef Py_ssize_t i, n
+    cdef array arr
+    cdef bint there
+    for t in terms:
+        cur = postings.get(t)
+        if cur is None:
+            postings[t] = slot
+        elif type(cur) is int:
+            if <int> cur != slot:
+                postings[t] = array("i", (cur, slot))
+        else:
+            arr = <array> cur
+            n = len(arr)
+            there = False
+            for i in range(n):
+                if arr.data.as_ints[i] == slot:
+                    there = True
+                    break
+            if not there:
+                arr.append(slot)
+
+
+def unpost(dict postings, int slot, list terms):
+    """``kernels.unpost_py``: take a story's slot out of each of ``terms``' postings."""
+    cdef Py_ssize_t i, j, n
+    cdef array arr
+    for t in terms:
+        cur = postings.get(t)
+        if cur is None:
+            continue
+        if type(cur) is int:
+            if <int> cur == slot:
+                del postings[t]
+            continue
+        arr = <array> cur
+        n = len(arr)
+        for i in range(n):
+            if arr.data.as_ints[i] == slot:
+                for j in range(i, n - 1):  # array.remove: the order of the others kept
+                    arr.data.as_ints[j] = arr.data.as_ints[j + 1]
+                arr.pop()
+                if n - 1 == 1:
+                    postings[t] = arr.data.as_ints[0]
+                break

@@ -23,7 +23,7 @@ from array import array
 
 import numpy as np
 
-from processors.stories.kernels import count_terms, idf_ratios
+from processors.stories.kernels import count_terms, idf_ratios, post, unpost
 from processors.stories.prior import BackgroundPrior
 from processors.stories.story import KeptItem, Story
 
@@ -106,35 +106,12 @@ class StoryIndex:
         return slot
 
     def post(self, story: Story, terms: list[int]) -> None:
-        postings = self.postings
-        slot = self._slot(story)
-        for t in terms:
-            cur = postings.get(t)
-            if cur is None:
-                postings[t] = slot
-            elif type(cur) is int:
-                if cur != slot:
-                    postings[t] = array("i", (cur, slot))
-            elif slot not in cur:
-                cur.append(slot)
+        post(self.postings, self._slot(story), terms)
 
     def unpost(self, story: Story, terms: list[int]) -> None:
         slot = self.slots.get(story.story_id)
-        if slot is None:
-            return
-        postings = self.postings
-        for t in terms:
-            cur = postings.get(t)
-            if cur is None:
-                continue
-            if type(cur) is int:
-                if cur == slot:
-                    del postings[t]
-                continue
-            if slot in cur:
-                cur.remove(slot)
-                if len(cur) == 1:
-                    postings[t] = cur[0]
+        if slot is not None:
+            unpost(self.postings, slot, terms)
 
     def repost(self, story: Story, old: list[int], new: list[int]) -> None:
         """Move a story's postings from its old heaviest terms to its new ones."""

@@ -1,9 +1,9 @@
 """The engine's per-item inner loops, compiled when the build could, Python when it could not.
 
 Who calls what: ``scoring`` ranks candidates (``rank_candidates``), scores them
-(``centroid_dots``, ``story_gaps``, ``rank_scores``), weighs the item (``item_weights``) and
-explains the match (``shared_terms``); ``index.StoryIndex`` counts story frequencies and IDF
-ratios (``count_terms``, ``idf_ratios``); ``story`` merges centroids and picks their index
+(``centroid_sims``, ``story_gaps``, ``rank_scores``), weighs the item (``item_weights``) and
+explains the match (``shared_terms``); ``index.StoryIndex`` keeps postings and counts story frequencies
+and IDF ratios (``post``, ``unpost``, ``count_terms``, ``idf_ratios``); ``story`` merges centroids and picks their index
 terms (``merge_sorted``, ``top_terms``); the engine's revision check finds near copies
 (``near_copies``).
 
@@ -66,14 +66,15 @@ def rank_candidates_py(
     return [slot_stories[s] for _, _, s in best], len(acc)  # type: ignore[misc]
 
 
-def centroid_dots_py(
+def centroid_sims_py(
     ids: np.ndarray, weights: np.ndarray, stories: list[Story],
     name_weights: np.ndarray | None,
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """Each story's centroid dot the item vector (``ids`` sorted, ``weights`` float64), and,
-    given ``name_weights`` (aligned with ``ids``), the sum of those over the item terms each
-    centroid holds. One pass over all candidates' centroids rather than a numpy call chain
-    per story; sums run in centroid term order."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Each story's cosine with the item vector (``ids`` sorted, ``weights`` float64, unit
+    length): its centroid dot the item over the centroid's norm, 0 for an empty centroid; the
+    norms; and, given ``name_weights`` (aligned with ``ids``), the sum of those over the item
+    terms each centroid holds. One pass over all candidates' centroids rather than a numpy
+    call chain per story; sums run in centroid term order."""
     n = len(stories)
     id_parts = [s.term_ids for s in stories]
     lengths = list(map(len, id_parts))
@@ -85,9 +86,11 @@ def centroid_dots_py(
     hit = ids[pos] == cat_ids if len(ids) else np.zeros(len(cat_ids), dtype=bool)
     owner, pos = owner[hit], pos[hit]
     dots = np.bincount(owner, weights=weights[pos] * cat_w[hit], minlength=n)
+    norms = np.array([s.norm for s in stories])
+    sims = np.divide(dots, norms, out=np.zeros(n), where=norms > 0)
     if name_weights is None:
-        return dots, None
-    return dots, np.bincount(owner, weights=name_weights[pos], minlength=n)
+        return sims, norms, None
+    return sims, norms, np.bincount(owner, weights=name_weights[pos], minlength=n)
 
 
 def merge_sorted_py(
@@ -211,25 +214,58 @@ def near_copies_py(hash_arrays: list[np.ndarray], simhash: int,
     return out
 
 
+def post_py(postings: dict[int, int | array], slot: int, terms: list[int]) -> None:
+    """Post a story's ``slot`` under each of ``terms``: a term of one story holds the slot
+    itself, of several an array of slots in the order they came."""
+    for t in terms:
+        cur = postings.get(t)
+        if cur is None:
+            postings[t] = slot
+        elif type(cur) is int:
+            if cur != slot:
+                postings[t] = array("i", (cur, slot))
+        elif slot not in cur:
+            cur.append(slot)
+
+
+def unpost_py(postings: dict[int, int | array], slot: int, terms: list[int]) -> None:
+    """Take a story's ``slot`` out of each of ``terms``' postings (back to the bare slot
+    when one story is left, gone when none is)."""
+    for t in terms:
+        cur = postings.get(t)
+        if cur is None:
+            continue
+        if type(cur) is int:
+            if cur == slot:
+                del postings[t]
+            continue
+        if slot in cur:
+            cur.remove(slot)
+            if len(cur) == 1:
+                postings[t] = cur[0]
+
+
 try:
     from processors.stories._kernels import (
-        centroid_dots,
+        centroid_sims,
         count_terms,
         idf_ratios,
         item_weights,
         merge_sorted,
         near_copies,
+        post,
         rank_candidates,
         rank_scores,
         shared_terms,
         story_gaps,
         top_terms,
+        unpost,
     )
 
     COMPILED = True
 except ImportError:  # no C compiler at install time: the reference, same decisions
     rank_candidates = rank_candidates_py
-    centroid_dots = centroid_dots_py
+    centroid_sims = centroid_sims_py
     merge_sorted = merge_sorted_py
     rank_scores = rank_scores_py
     story_gaps = story_gaps_py
@@ -239,10 +275,13 @@ except ImportError:  # no C compiler at install time: the reference, same decisi
     item_weights = item_weights_py
     shared_terms = shared_terms_py
     near_copies = near_copies_py
+    post = post_py
+    unpost = unpost_py
     COMPILED = False
 
-__all__ = ["COMPILED", "centroid_dots", "centroid_dots_py", "count_terms", "count_terms_py",
+__all__ = ["COMPILED", "centroid_sims", "centroid_sims_py", "count_terms", "count_terms_py",
            "idf_ratios", "idf_ratios_py", "item_weights", "item_weights_py", "merge_sorted",
            "merge_sorted_py", "rank_candidates", "rank_candidates_py", "rank_scores",
            "near_copies", "near_copies_py", "rank_scores_py", "shared_terms", "shared_terms_py",
-           "story_gaps", "story_gaps_py", "top_terms", "top_terms_py"]
+           "post", "post_py", "story_gaps", "story_gaps_py", "top_terms", "top_terms_py", "unpost",
+           "unpost_py"]

@@ -27,7 +27,7 @@ import numpy as np
 from processors.stories.features import ItemFeatures
 from processors.stories.index import StoryIndex
 from processors.stories.kernels import (
-    centroid_dots,
+    centroid_sims,
     item_weights,
     rank_candidates,
     rank_scores,
@@ -130,9 +130,7 @@ def score_stories(
     join = cfg.join_threshold
     rare = 1.0 + math.log(1.0 / cfg.dated_share)  # the IDF of a term that share of stories hold
     name_w = vec.weights * vec.weights * vec.mask if vec.names else None
-    dots, covered = centroid_dots(vec.ids, vec.weights, stories, name_w)
-    norms = np.array([s.norm for s in stories])
-    sims = np.divide(dots, norms, out=np.zeros(n), where=norms > 0)
+    sims, norms, covered = centroid_sims(vec.ids, vec.weights, stories, name_w)
     factor = np.ones(n)
     bonus = np.zeros(n)
     doc_years = vec.years

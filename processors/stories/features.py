@@ -95,20 +95,22 @@ def featurise_many(
 
 def _features(doc: StoryDoc, terms: DocTerms, simhash_value: int | None, chash: str) -> ItemFeatures:
     tf, names = terms.tf, terms.names
-    words = dict(zip(term_ids(list(tf)), tf, strict=True))
+    ids = term_ids(list(tf))
+    words = dict(zip(ids, tf, strict=True))
     pairs = sorted(words.items())  # a Python sort of ~30 pairs beats argsort + fromiter
+    id_of = dict(zip(tf, ids, strict=True))  # names and headline names are terms of ``tf``
     return ItemFeatures(
         content_hash=chash,
         names=terms.names,
         lang=terms.lang,
-        head_names=sorted(term_ids(sorted(terms.head_names))),
+        head_names=sorted(map(id_of.__getitem__, terms.head_names)),
         simhash=simhash_value,
         n_tokens=len(terms.tokens),
         words=words,
         ids=np.array([p[0] for p in pairs], dtype=np.uint32),
         log_tf=1.0 + np.log(np.array([tf[p[1]] for p in pairs], dtype=np.float64)),
         name_mask=np.array([p[1] in names for p in pairs], dtype=bool),
-        name_ids=sorted(term_ids(list(names))),
+        name_ids=sorted(map(id_of.__getitem__, names)),
         years=YEAR_IDS.intersection(words),
     )
 

@@ -14,7 +14,9 @@ on random input, so a machine without a C compiler runs slower but decides exact
 Transcendental functions (log, power) and BLAS dot products stay numpy calls on both sides:
 their last bits differ between libm, SVML and OpenBLAS.
 
-``COMPILED`` says which one runs; ``bench/bench_cluster.py`` prints it with its figures.
+``COMPILED`` says which one runs (``bench/bench_cluster.py`` prints it with its figures); when
+the compiled module is missing or stale the import logs a warning with the reason, once per
+process.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from __future__ import annotations
 import bisect
 import heapq
 import itertools
+import logging
 import math
 import operator
 from array import array
@@ -263,7 +266,13 @@ try:
     )
 
     COMPILED = True
-except ImportError:  # no C compiler at install time: the reference, same decisions
+    NOT_COMPILED_BECAUSE = ""
+except ImportError as exc:  # not built (no C compiler at install), or built for other code
+    NOT_COMPILED_BECAUSE = str(exc)
+    logging.getLogger("wirestream.processors.stories").warning(
+        "story engine: compiled loops unavailable (%s); running the pure-Python reference, "
+        "which decides the same but ~1.4x slower. Reinstall with a C compiler present "
+        "(`pip install -e .`, or `make setup`) to build them.", exc)
     rank_candidates = rank_candidates_py
     centroid_sims = centroid_sims_py
     merge_sorted = merge_sorted_py
@@ -279,7 +288,7 @@ except ImportError:  # no C compiler at install time: the reference, same decisi
     unpost = unpost_py
     COMPILED = False
 
-__all__ = ["COMPILED", "centroid_sims", "centroid_sims_py", "count_terms", "count_terms_py",
+__all__ = ["COMPILED", "NOT_COMPILED_BECAUSE", "centroid_sims", "centroid_sims_py", "count_terms", "count_terms_py",
            "idf_ratios", "idf_ratios_py", "item_weights", "item_weights_py", "merge_sorted",
            "merge_sorted_py", "rank_candidates", "rank_candidates_py", "rank_scores",
            "near_copies", "near_copies_py", "rank_scores_py", "shared_terms", "shared_terms_py",

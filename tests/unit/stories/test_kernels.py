@@ -252,3 +252,25 @@ def test_postings_kept_alike(ops) -> None:
         assert {t: v if type(v) is int else list(v) for t, v in got.items()} == {
             t: v if type(v) is int else list(v) for t, v in want.items()}
         assert {t: type(v) for t, v in got.items()} == {t: type(v) for t, v in want.items()}
+
+
+def test_a_missing_or_stale_build_warns_and_falls_back() -> None:
+    """Run where the compiled module cannot be imported (a stale build that lacks a name):
+    the engine still imports, says why in the log, and runs the reference."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[3]
+    code = (
+        "import sys, types, logging; logging.basicConfig(level=logging.WARNING)\n"
+        "sys.modules['processors.stories._kernels'] = types.ModuleType('stale')\n"
+        "from processors.stories import kernels\n"
+        "assert not kernels.COMPILED and kernels.rank_candidates is kernels.rank_candidates_py\n"
+        "print('fallback ok')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=repo, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "fallback ok" in done.stdout
+    assert "compiled loops unavailable" in done.stderr and "cannot import name" in done.stderr

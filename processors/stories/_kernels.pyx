@@ -14,6 +14,7 @@ time on; these loops do the same work with neither.
 cimport numpy as cnp
 from libc.math cimport NAN, isnan
 from cpython.array cimport array
+from cpython.unicode cimport PyUnicode_AsUTF8AndSize
 from libc.stdlib cimport free, malloc, realloc
 
 import numpy as np
@@ -23,6 +24,7 @@ cnp.import_array()
 
 cdef extern from *:
     int __builtin_popcountll(unsigned long long) nogil
+    int __builtin_ctzll(unsigned long long) nogil
 
 
 cdef inline int _check(object a, int typenum) except -1:
@@ -595,3 +597,127 @@ def unpost(dict postings, int slot, list terms):
                 if n - 1 == 1:
                     postings[t] = arr.data.as_ints[0]
                 break
+
+
+cdef unsigned long long _K1 = 0x9E3779B97F4A7C15ULL
+cdef unsigned long long _K2 = 0xC2B2AE3D27D4EB4FULL
+cdef unsigned long long _MIX1 = 0xBF58476D1CE4E5B9ULL
+cdef unsigned long long _MIX2 = 0x94D049BB133111EBULL
+
+
+def simhash_rows(object ids_a, object lengths_a):
+    """``kernels.simhash_rows_py``: one 64-bit SimHash per row of term ids (rows of 3 ids or
+    more, one after the other in ``ids_a``): each bit set where more than half of the row's
+    word 3-shingles, mixed by SplitMix64's finaliser, set it. Integer arithmetic only
+    (wrapping uint64), so equal to the array version bit for bit."""
+    cdef Py_ssize_t n_rows, r, i, start = 0, length, shingles
+    cdef const unsigned long long *ids
+    cdef const long long *lengths
+    cdef unsigned long long h, value
+    cdef long long votes[64]
+    cdef int b
+    _check(ids_a, cnp.NPY_UINT64)
+    _check(lengths_a, cnp.NPY_INT64)
+    n_rows = cnp.PyArray_DIM(<cnp.ndarray> lengths_a, 0)
+    ids = <const unsigned long long *> cnp.PyArray_DATA(<cnp.ndarray> ids_a)
+    lengths = <const long long *> cnp.PyArray_DATA(<cnp.ndarray> lengths_a)
+    cdef list out = []
+    for r in range(n_rows):
+        length = lengths[r]
+        if length < 3 or start + length > cnp.PyArray_DIM(<cnp.ndarray> ids_a, 0):
+            raise ValueError("rows of at least 3 ids, within the array, expected")
+        for b in range(64):
+            votes[b] = 0
+        shingles = length - 2
+        for i in range(start, start + shingles):
+            h = ids[i] * _K1 + ids[i + 1] * _K2 + ids[i + 2]
+            h ^= h >> 30
+            h *= _MIX1
+            h ^= h >> 27
+            h *= _MIX2
+            h ^= h >> 31
+            while h:  # the set bits only
+                b = __builtin_ctzll(h)
+                votes[b] += 1
+                h &= h - 1
+        value = 0
+        for b in range(64):
+            if votes[b] * 2 > shingles:
+                value |= 1ULL << b
+        out.append(value)
+        start += length
+    return out
+
+
+cdef unsigned int _CRC[256]
+
+
+cdef void _crc_table() noexcept:
+    cdef unsigned int c
+    cdef int n, k
+    for n in range(256):
+        c = n
+        for k in range(8):
+            c = (c >> 1) ^ 0xEDB88320U if c & 1 else c >> 1
+        _CRC[n] = c
+
+
+_crc_table()
+
+
+cdef inline unsigned int _crc32(str term) except? 0xFFFFFFFF:
+    """``zlib.crc32(term.encode())``: CRC-32 (IEEE) of the term's UTF-8 bytes."""
+    cdef Py_ssize_t n, i
+    cdef const char *s = PyUnicode_AsUTF8AndSize(term, &n)
+    cdef unsigned int c = 0xFFFFFFFFU
+    for i in range(n):
+        c = _CRC[(c ^ <unsigned char> s[i]) & 0xFF] ^ (c >> 8)
+    return c ^ 0xFFFFFFFFU
+
+
+def crc_ids(list terms):
+    """``kernels.crc_ids_py``: the stable id of each term (CRC-32 of its UTF-8 bytes), with
+    no memo to fill: hashing a few bytes in C costs less than looking the term up."""
+    return [_crc32(<str> t) for t in terms]
+
+
+def simhash_texts(list texts, Py_ssize_t min_tokens=10):
+    """``kernels.simhash_texts_py``: the SimHash of each token list (``None`` under
+    ``min_tokens``), token ids hashed here as ``crc_ids`` does."""
+    cdef Py_ssize_t r, i, n, shingles
+    cdef unsigned long long h, value, a, b, c
+    cdef long long votes[64]
+    cdef int bit
+    cdef list out = []
+    cdef list tokens
+    for r in range(len(texts)):
+        tokens = <list> texts[r]
+        n = len(tokens)
+        if n < min_tokens or n < 3:
+            out.append(None)
+            continue
+        for bit in range(64):
+            votes[bit] = 0
+        shingles = n - 2
+        a = _crc32(<str> tokens[0])
+        b = _crc32(<str> tokens[1])
+        for i in range(2, n):
+            c = _crc32(<str> tokens[i])
+            h = a * _K1 + b * _K2 + c
+            h ^= h >> 30
+            h *= _MIX1
+            h ^= h >> 27
+            h *= _MIX2
+            h ^= h >> 31
+            while h:
+                bit = __builtin_ctzll(h)
+                votes[bit] += 1
+                h &= h - 1
+            a = b
+            b = c
+        value = 0
+        for bit in range(64):
+            if votes[bit] * 2 > shingles:
+                value |= 1ULL << bit
+        out.append(value)
+    return out

@@ -5,7 +5,7 @@ Who calls what: ``scoring`` ranks candidates (``rank_candidates``), scores them
 explains the match (``shared_terms``); ``index.StoryIndex`` keeps postings and counts story frequencies
 and IDF ratios (``post``, ``unpost``, ``count_terms``, ``idf_ratios``); ``story`` merges centroids and picks their index
 terms (``merge_sorted``, ``top_terms``); the engine's revision check finds near copies
-(``near_copies``).
+(``near_copies``); ``text`` hashes terms and items (``crc_ids``, ``simhash_texts``).
 
 The ``*_py`` functions are the reference: plain Python and numpy, the engine as it ran before
 the compiled module existed. ``_kernels.pyx`` (built by ``pip install``, see setup.py)
@@ -27,6 +27,7 @@ import itertools
 import logging
 import math
 import operator
+import zlib
 from array import array
 from typing import TYPE_CHECKING
 
@@ -248,10 +249,77 @@ def unpost_py(postings: dict[int, int | array], slot: int, terms: list[int]) -> 
                 postings[t] = cur[0]
 
 
+_U64 = np.uint64
+_MIX1 = _U64(0xBF58476D1CE4E5B9)
+_MIX2 = _U64(0x94D049BB133111EB)
+_K1 = _U64(0x9E3779B97F4A7C15)
+_K2 = _U64(0xC2B2AE3D27D4EB4F)
+_S30, _S27, _S31 = _U64(30), _U64(27), _U64(31)
+
+
+def simhash_rows_py(ids: np.ndarray, lengths: np.ndarray) -> list[int]:
+    """One 64-bit SimHash per row of term ids (``lengths``: ids per row, each at least 3,
+    rows one after the other in ``ids``, uint64): word 3-shingles mixed by SplitMix64's
+    finaliser, each bit set where more than half of the row's shingles set it. All rows in
+    one pass of array operations (shingles crossing two rows dropped)."""
+    h = ids[:-2] * _K1  # array integer ops wrap silently
+    h += ids[1:-1] * _K2
+    h += ids[2:]
+    ends = np.cumsum(lengths)
+    inside = np.ones(len(ids) - 2, dtype=bool)  # shingles that do not cross two items
+    inside[ends[:-1] - 2] = False
+    inside[ends[:-1] - 1] = False
+    if len(lengths) > 1:
+        h = h[inside]
+    h ^= h >> _S30
+    h *= _MIX1
+    h ^= h >> _S27
+    h *= _MIX2
+    h ^= h >> _S31
+    bits = np.unpackbits(h.view(np.uint8), bitorder="little").reshape(-1, 64)
+    shingles = lengths - 2
+    starts = np.concatenate(([0], np.cumsum(shingles)[:-1]))
+    votes = bit_counts(bits, starts, int(shingles.max())) * 2 > shingles[:, None]
+    return np.packbits(votes, axis=1, bitorder="little").view(np.uint64)[:, 0].tolist()
+
+
+def bit_counts(bits: np.ndarray, starts: np.ndarray, longest: int) -> np.ndarray:
+    """Per item (rows from each of ``starts``), how many of its shingle hashes set each of the
+    64 bits. Summed as four 16-bit counters per 64-bit word (SWAR): a quarter of the additions
+    of a ``reduceat`` over the bit matrix itself. An item with 65,536 shingles or more would
+    carry from one counter into the next: then the plain sum."""
+    if longest >= 1 << 16:
+        return np.add.reduceat(bits, starts, axis=0, dtype=np.int64)
+    lanes = bits.astype(np.uint16).view(np.uint64)  # (shingles, 16): four counters a word
+    sums = np.add.reduceat(lanes, starts, axis=0)
+    return sums.view(np.uint16).reshape(len(starts), 64).astype(np.int64)
+
+
+def crc_ids_py(terms: list[str]) -> list[int]:
+    """The stable id of each term: CRC-32 of its UTF-8 bytes (Python's ``hash`` is salted
+    per process; these ids are persisted and must agree across processes)."""
+    return [zlib.crc32(t.encode()) for t in terms]
+
+
+def simhash_texts_py(texts: list[list[str]], min_tokens: int = 10) -> list[int | None]:
+    """The SimHash of each token list (``simhash_rows_py`` of its ``crc_ids_py``), ``None``
+    for one of fewer than ``min_tokens`` tokens (too short to be reliable)."""
+    out: list[int | None] = [None] * len(texts)
+    rows = [i for i, tokens in enumerate(texts) if len(tokens) >= max(min_tokens, 3)]
+    if not rows:
+        return out
+    lengths = np.array([len(texts[i]) for i in rows], dtype=np.int64)
+    ids = np.array(crc_ids_py([t for i in rows for t in texts[i]]), dtype=np.uint64)
+    for i, value in zip(rows, simhash_rows_py(ids, lengths), strict=True):
+        out[i] = value
+    return out
+
+
 try:
     from processors.stories._kernels import (
         centroid_sims,
         count_terms,
+        crc_ids,
         idf_ratios,
         item_weights,
         merge_sorted,
@@ -260,6 +328,8 @@ try:
         rank_candidates,
         rank_scores,
         shared_terms,
+        simhash_rows,
+        simhash_texts,
         story_gaps,
         top_terms,
         unpost,
@@ -286,11 +356,15 @@ except ImportError as exc:  # not built (no C compiler at install), or built for
     near_copies = near_copies_py
     post = post_py
     unpost = unpost_py
+    simhash_rows = simhash_rows_py
+    crc_ids = crc_ids_py
+    simhash_texts = simhash_texts_py
     COMPILED = False
 
-__all__ = ["COMPILED", "NOT_COMPILED_BECAUSE", "centroid_sims", "centroid_sims_py", "count_terms", "count_terms_py",
-           "idf_ratios", "idf_ratios_py", "item_weights", "item_weights_py", "merge_sorted",
-           "merge_sorted_py", "rank_candidates", "rank_candidates_py", "rank_scores",
-           "near_copies", "near_copies_py", "rank_scores_py", "shared_terms", "shared_terms_py",
-           "post", "post_py", "story_gaps", "story_gaps_py", "top_terms", "top_terms_py", "unpost",
-           "unpost_py"]
+__all__ = ["COMPILED", "NOT_COMPILED_BECAUSE", "centroid_sims", "centroid_sims_py", "count_terms",
+           "count_terms_py", "crc_ids", "crc_ids_py", "idf_ratios", "idf_ratios_py",
+           "item_weights", "item_weights_py", "merge_sorted", "merge_sorted_py", "near_copies",
+           "near_copies_py", "post", "post_py", "rank_candidates", "rank_candidates_py",
+           "rank_scores", "rank_scores_py", "shared_terms", "shared_terms_py", "simhash_rows",
+           "simhash_rows_py", "simhash_texts", "simhash_texts_py", "story_gaps", "story_gaps_py",
+           "top_terms", "top_terms_py", "unpost", "unpost_py"]

@@ -18,17 +18,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from processors.stories.aliases import ALIASES
+from processors.stories.kernels import COMPILED, crc_ids, simhash_rows, simhash_texts
 from processors.stories.stopwords import stopwords_for
 
 _WORD = re.compile(r"\w+", re.UNICODE)
 # combining marks, kana voicing marks (U+3099/309A) included: folded like accents
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f\u3099\u309a]")
-_U64 = np.uint64
-_MIX1 = _U64(0xBF58476D1CE4E5B9)
-_MIX2 = _U64(0x94D049BB133111EB)
-_K1 = _U64(0x9E3779B97F4A7C15)
-_K2 = _U64(0xC2B2AE3D27D4EB4F)
-_S30, _S27, _S31 = _U64(30), _U64(27), _U64(31)
 
 
 # Han and kana: Chinese and Japanese write no spaces between words, so ``\w+`` would make a
@@ -89,9 +84,13 @@ def term_id(term: str) -> int:
 
 
 def term_ids(terms: list[str]) -> list[int]:
-    """``term_id`` of each term. The memo answers most terms of a real feed (``map``: no
-    Python loop); the misses are hashed in one comprehension, not one call each, as a
-    stream of new names (a backfill, the made-up words of the speed bench) misses often."""
+    """``term_id`` of each term: ``kernels.crc_ids`` where the loops are compiled (hashing a
+    few bytes in C is cheaper than any lookup), else the memo. The memo answers most terms
+    of a real feed (``map``: no Python loop); the misses are hashed in one comprehension, not
+    one call each, as a stream of new names (a backfill, the made-up words of the speed
+    bench) misses often."""
+    if COMPILED:
+        return crc_ids(terms)
     ids = list(map(_IDS.get, terms))
     if None not in ids:
         return ids
@@ -215,54 +214,25 @@ def simhash(tokens: list[str]) -> int | None:
 
 
 def simhash_many(texts: list[list[str]]) -> list[int | None]:
-    """``simhash`` of each token list, in one pass of array operations over all of them.
+    """``simhash`` of each token list.
 
     Shingle hashes are mixed with the SplitMix64 finaliser (spreads them over all 64 bits).
-    At ~40-150 shingles per item numpy's per-call cost, not the arithmetic, is what counts,
-    so a batch (a poll of the stories stage, a chunk of ``cluster`` input) shares the calls:
-    half the per-item cost of hashing items one by one. The bits are the same either way.
+    Compiled: ``kernels.simhash_texts``, token ids hashed on the way. Otherwise one pass of
+    array operations over the batch (a poll of the stories stage, a chunk of ``cluster``
+    input, ``kernels.simhash_rows_py``) with the token ids from the memo. The bits are the
+    same either way.
     """
+    if COMPILED:
+        return simhash_texts(texts, 10)
     out: list[int | None] = [None] * len(texts)
     rows = [i for i, tokens in enumerate(texts) if len(tokens) >= 10]
     if not rows:
         return out
     lengths = np.array([len(texts[i]) for i in rows], dtype=np.int64)
     ids = np.array(term_ids([t for i in rows for t in texts[i]]), dtype=np.uint64)
-    h = ids[:-2] * _K1  # array integer ops wrap silently
-    h += ids[1:-1] * _K2
-    h += ids[2:]
-    ends = np.cumsum(lengths)
-    inside = np.ones(len(ids) - 2, dtype=bool)  # shingles that do not cross two items
-    inside[ends[:-1] - 2] = False
-    inside[ends[:-1] - 1] = False
-    if len(rows) > 1:
-        h = h[inside]
-    h ^= h >> _S30
-    h *= _MIX1
-    h ^= h >> _S27
-    h *= _MIX2
-    h ^= h >> _S31
-    bits = np.unpackbits(h.view(np.uint8), bitorder="little").reshape(-1, 64)
-    shingles = lengths - 2
-    starts = np.concatenate(([0], np.cumsum(shingles)[:-1]))
-    votes = _bit_counts(bits, starts, int(shingles.max())) * 2 > shingles[:, None]
-    hashes = np.packbits(votes, axis=1, bitorder="little").view(np.uint64)[:, 0].tolist()
-    for i, value in zip(rows, hashes, strict=True):
+    for i, value in zip(rows, simhash_rows(ids, lengths), strict=True):
         out[i] = value
     return out
-
-
-def _bit_counts(bits: np.ndarray, starts: np.ndarray, longest: int) -> np.ndarray:
-    """Per item (rows from each of ``starts``), how many of its shingle hashes set each of the
-    64 bits. Summed as four 16-bit counters per 64-bit word (SWAR): a quarter of the additions
-    of a ``reduceat`` over the bit matrix itself, and the strided 2-D ``reduceat`` was most of
-    the SimHash of a wire-sized item (~100 us of 1,000 items' batch each). An item with 65,536
-    shingles or more would carry from one counter into the next: then the plain sum."""
-    if longest >= 1 << 16:
-        return np.add.reduceat(bits, starts, axis=0, dtype=np.int64)
-    lanes = bits.astype(np.uint16).view(np.uint64)  # (shingles, 16): four counters a word
-    sums = np.add.reduceat(lanes, starts, axis=0)
-    return sums.view(np.uint16).reshape(len(starts), 64).astype(np.int64)
 
 
 def hamming(a: int, b: int) -> int:

@@ -87,7 +87,7 @@ def test_bit_counts_in_16_bit_lanes_equal_the_plain_sum_and_long_items_take_the_
     carry between counters, so it takes the plain sum. Both give the exact counts."""
     import numpy as np
 
-    from processors.stories.text import _bit_counts
+    from processors.stories.kernels import bit_counts as _bit_counts
 
     rng = np.random.default_rng(7)
     for lengths in ([1, 3, 150, 2, 900], [70_000, 5, 300]):

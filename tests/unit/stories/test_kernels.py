@@ -274,3 +274,39 @@ def test_a_missing_or_stale_build_warns_and_falls_back() -> None:
     assert done.returncode == 0, done.stderr
     assert "fallback ok" in done.stdout
     assert "compiled loops unavailable" in done.stderr and "cannot import name" in done.stderr
+
+
+@settings(max_examples=300, deadline=None)
+@given(rows=st.lists(st.lists(st.one_of(st.integers(0, 5), st.integers(0, 2**32 - 1)),
+                              min_size=3, max_size=80), min_size=1, max_size=6))
+def test_simhashes_equal_the_reference(rows) -> None:
+    """Rows of term ids (repeats and full-range ids, as crc32 gives): every bit the same."""
+    ids = np.array([t for row in rows for t in row], dtype=np.uint64)
+    lengths = np.array([len(row) for row in rows], dtype=np.int64)
+    assert compiled.simhash_rows(ids, lengths) == kernels.simhash_rows_py(ids, lengths)
+
+
+_TOKEN = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)  # no lone surrogates
+
+
+@settings(max_examples=300, deadline=None)
+@given(terms=st.lists(_TOKEN, max_size=40))
+def test_term_ids_are_zlibs_crc32(terms) -> None:
+    """Ids are persisted (state, story-frequency tables): the compiled hash must be zlib's."""
+    assert compiled.crc_ids(terms) == kernels.crc_ids_py(terms)
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts=st.lists(st.lists(st.one_of(_TOKEN, st.sampled_from(["the", "police", "ë"])),
+                               max_size=40), max_size=6), min_tokens=st.sampled_from([3, 10]))
+def test_simhash_texts_equal_the_reference(texts, min_tokens) -> None:
+    assert (compiled.simhash_texts(texts, min_tokens)
+            == kernels.simhash_texts_py(texts, min_tokens))
+
+
+def test_a_lone_surrogate_fails_as_zlib_does() -> None:
+    """No silent id for text that cannot be UTF-8: the same error as the reference."""
+    with pytest.raises(UnicodeEncodeError):
+        kernels.crc_ids_py(["a\\ud800".encode().decode("unicode_escape")])
+    with pytest.raises(UnicodeEncodeError):
+        compiled.crc_ids(["a\\ud800".encode().decode("unicode_escape")])

@@ -15,7 +15,7 @@ cimport numpy as cnp
 from libc.math cimport NAN, isnan
 from cpython.array cimport array
 from cpython.unicode cimport PyUnicode_AsUTF8AndSize
-from libc.stdlib cimport free, malloc, realloc
+from libc.stdlib cimport free, malloc, qsort, realloc
 
 import numpy as np
 
@@ -721,3 +721,60 @@ def simhash_texts(list texts, Py_ssize_t min_tokens=10):
                 value |= 1ULL << bit
         out.append(value)
     return out
+
+
+cdef struct _Term:
+    unsigned int id
+    Py_ssize_t pos
+
+
+cdef int _by_id(const void *a, const void *b) noexcept nogil:
+    cdef const _Term *x = <const _Term *> a
+    cdef const _Term *y = <const _Term *> b
+    if x.id != y.id:
+        return -1 if x.id < y.id else 1
+    return -1 if x.pos < y.pos else (1 if x.pos > y.pos else 0)
+
+
+def term_table(dict tf, object names, object head_names):
+    """``kernels.term_table_py``: an item's terms as the engine reads them."""
+    cdef Py_ssize_t n = len(tf), i, m = 0
+    cdef unsigned int *ids
+    cdef double *counts
+    cdef cnp.npy_bool *mask
+    cdef list terms = list(tf)
+    cdef dict words = {}
+    cdef list name_ids = [], head_ids = []
+    cdef _Term *order = <_Term *> malloc((n + 1) * sizeof(_Term))
+    if order == NULL:
+        raise MemoryError()
+    try:
+        for i in range(n):
+            term = terms[i]
+            order[i].id = _crc32(<str> term)
+            order[i].pos = i
+            words[order[i].id] = term  # as dict(zip(ids, tf)): a repeated id keeps its place
+            if term in names:
+                name_ids.append(order[i].id)
+            if term in head_names:
+                head_ids.append(order[i].id)
+        qsort(order, n, sizeof(_Term), _by_id)
+        ids_a = np.empty(n, dtype=np.uint32)
+        counts_a = np.empty(n)
+        mask_a = np.empty(n, dtype=np.bool_)
+        ids = <unsigned int *> cnp.PyArray_DATA(<cnp.ndarray> ids_a)
+        counts = <double *> cnp.PyArray_DATA(<cnp.ndarray> counts_a)
+        mask = <cnp.npy_bool *> cnp.PyArray_DATA(<cnp.ndarray> mask_a)
+        for i in range(n):
+            if i + 1 < n and order[i + 1].id == order[i].id:
+                continue  # a repeated id: the last term wins, as in ``words``
+            term = terms[order[i].pos]
+            ids[m] = order[i].id
+            counts[m] = <double> (<long long> tf[term])
+            mask[m] = term in names
+            m += 1
+        name_ids.sort()
+        head_ids.sort()
+        return words, ids_a[:m], counts_a[:m], mask_a[:m], name_ids, head_ids
+    finally:
+        free(order)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from processors.stories.kernels import term_table
 from processors.stories.model import StoryDoc
 from processors.stories.story import YEAR_IDS
 from processors.stories.text import (
@@ -21,7 +22,6 @@ from processors.stories.text import (
     hash_tokens,
     simhash,
     simhash_many,
-    term_ids,
     tokenise,
 )
 
@@ -94,23 +94,20 @@ def featurise_many(
 
 
 def _features(doc: StoryDoc, terms: DocTerms, simhash_value: int | None, chash: str) -> ItemFeatures:
-    tf, names = terms.tf, terms.names
-    ids = term_ids(list(tf))
-    words = dict(zip(ids, tf, strict=True))
-    pairs = sorted(words.items())  # a Python sort of ~30 pairs beats argsort + fromiter
-    id_of = dict(zip(tf, ids, strict=True))  # names and headline names are terms of ``tf``
+    words, ids, counts, name_mask, name_ids, head_ids = term_table(
+        terms.tf, terms.names, terms.head_names)
     return ItemFeatures(
         content_hash=chash,
         names=terms.names,
         lang=terms.lang,
-        head_names=sorted(map(id_of.__getitem__, terms.head_names)),
+        head_names=head_ids,
         simhash=simhash_value,
         n_tokens=len(terms.tokens),
         words=words,
-        ids=np.array([p[0] for p in pairs], dtype=np.uint32),
-        log_tf=1.0 + np.log(np.array([tf[p[1]] for p in pairs], dtype=np.float64)),
-        name_mask=np.array([p[1] in names for p in pairs], dtype=bool),
-        name_ids=sorted(map(id_of.__getitem__, names)),
+        ids=ids,
+        log_tf=1.0 + np.log(counts),  # numpy's log: the weights must not depend on the build
+        name_mask=name_mask,
+        name_ids=name_ids,
         years=YEAR_IDS.intersection(words),
     )
 

@@ -5,7 +5,8 @@ Who calls what: ``scoring`` ranks candidates (``rank_candidates``), scores them
 explains the match (``shared_terms``); ``index.StoryIndex`` keeps postings and counts story frequencies
 and IDF ratios (``post``, ``unpost``, ``count_terms``, ``idf_ratios``); ``story`` merges centroids and picks their index
 terms (``merge_sorted``, ``top_terms``); the engine's revision check finds near copies
-(``near_copies``); ``text`` hashes terms and items (``crc_ids``, ``simhash_texts``).
+(``near_copies``); ``text`` hashes terms and items (``crc_ids``, ``simhash_texts``);
+``features`` tabulates an item's terms (``term_table``).
 
 The ``*_py`` functions are the reference: plain Python and numpy, the engine as it ran before
 the compiled module existed. ``_kernels.pyx`` (built by ``pip install``, see setup.py)
@@ -29,6 +30,7 @@ import math
 import operator
 import zlib
 from array import array
+from collections.abc import Container, Iterable
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -315,6 +317,27 @@ def simhash_texts_py(texts: list[list[str]], min_tokens: int = 10) -> list[int |
     return out
 
 
+def term_table_py(
+    tf: dict[str, int], names: Container[str], head_names: Iterable[str],
+) -> tuple[dict[int, str], np.ndarray, np.ndarray, np.ndarray, list[int], list[int]]:
+    """An item's terms as the engine reads them: id -> term (in ``tf`` order), the ids sorted
+    (uint32), each id's term count (float64) and whether it is a name (bool), and the sorted
+    ids of the item's names and of its headline names (both subsets of ``tf``). A repeated
+    id (two terms, one CRC-32) keeps the later term."""
+    ids = crc_ids_py(list(tf))
+    words = dict(zip(ids, tf, strict=True))
+    pairs = sorted(words.items())  # a Python sort of ~30 pairs beats argsort + fromiter
+    id_of = dict(zip(tf, ids, strict=True))
+    return (
+        words,
+        np.array([p[0] for p in pairs], dtype=np.uint32),
+        np.array([tf[p[1]] for p in pairs], dtype=np.float64),
+        np.array([p[1] in names for p in pairs], dtype=bool),
+        sorted(id_of[t] for t in tf if t in names),
+        sorted(map(id_of.__getitem__, head_names)),
+    )
+
+
 try:
     from processors.stories._kernels import (
         centroid_sims,
@@ -331,6 +354,7 @@ try:
         simhash_rows,
         simhash_texts,
         story_gaps,
+        term_table,
         top_terms,
         unpost,
     )
@@ -359,6 +383,7 @@ except ImportError as exc:  # not built (no C compiler at install), or built for
     simhash_rows = simhash_rows_py
     crc_ids = crc_ids_py
     simhash_texts = simhash_texts_py
+    term_table = term_table_py
     COMPILED = False
 
 __all__ = ["COMPILED", "NOT_COMPILED_BECAUSE", "centroid_sims", "centroid_sims_py", "count_terms",
@@ -367,4 +392,4 @@ __all__ = ["COMPILED", "NOT_COMPILED_BECAUSE", "centroid_sims", "centroid_sims_p
            "near_copies_py", "post", "post_py", "rank_candidates", "rank_candidates_py",
            "rank_scores", "rank_scores_py", "shared_terms", "shared_terms_py", "simhash_rows",
            "simhash_rows_py", "simhash_texts", "simhash_texts_py", "story_gaps", "story_gaps_py",
-           "top_terms", "top_terms_py", "unpost", "unpost_py"]
+           "term_table", "term_table_py", "top_terms", "top_terms_py", "unpost", "unpost_py"]

@@ -307,6 +307,34 @@ def test_simhash_texts_equal_the_reference(texts, min_tokens) -> None:
 def test_a_lone_surrogate_fails_as_zlib_does() -> None:
     """No silent id for text that cannot be UTF-8: the same error as the reference."""
     with pytest.raises(UnicodeEncodeError):
-        kernels.crc_ids_py(["a\\ud800".encode().decode("unicode_escape")])
+        kernels.crc_ids_py([b"a\\ud800".decode("unicode_escape")])
     with pytest.raises(UnicodeEncodeError):
-        compiled.crc_ids(["a\\ud800".encode().decode("unicode_escape")])
+        compiled.crc_ids([b"a\\ud800".decode("unicode_escape")])
+
+
+@settings(max_examples=300, deadline=None)
+@given(tf=st.dictionaries(st.one_of(_TOKEN, st.sampled_from(["2026", "police", "oekrai"])),
+                          st.integers(1, 9), max_size=40), data=st.data())
+def test_term_tables_equal_the_reference(tf, data) -> None:
+    keys = sorted(tf)
+    names = frozenset(data.draw(st.lists(st.sampled_from(keys), max_size=8)) if keys else [])
+    head = frozenset(data.draw(st.lists(st.sampled_from(keys), max_size=4)) if keys else [])
+    want = kernels.term_table_py(tf, names, head)
+    got = compiled.term_table(tf, names, head)
+    assert list(got[0].items()) == list(want[0].items())  # the same order too
+    for g, w in zip(got[1:4], want[1:4], strict=True):
+        assert g.dtype == w.dtype and g.tobytes() == w.tobytes()
+    assert got[4:] == want[4:]
+
+
+def test_a_repeated_term_id_keeps_the_later_term_on_both_sides() -> None:
+    """Two terms with one CRC-32 ("plumless" and "buckeroo" are a known pair)."""
+    import zlib
+
+    assert zlib.crc32(b"plumless") == zlib.crc32(b"buckeroo")
+    tf = {"plumless": 2, "other": 1, "buckeroo": 3}
+    want = kernels.term_table_py(tf, frozenset({"plumless"}), frozenset())
+    got = compiled.term_table(tf, frozenset({"plumless"}), frozenset())
+    assert list(got[0].items()) == list(want[0].items())
+    assert got[2].tobytes() == want[2].tobytes() and got[3].tobytes() == want[3].tobytes()
+    assert got[4:] == want[4:]

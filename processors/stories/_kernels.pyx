@@ -778,3 +778,27 @@ def term_table(dict tf, object names, object head_names):
         return words, ids_a[:m], counts_a[:m], mask_a[:m], name_ids, head_ids
     finally:
         free(order)
+
+
+def content_counts(list tokens, object stop, Py_ssize_t stem_len, dict memo, dict aliases):
+    """``kernels.content_counts_py``: each content term's count, in first-seen order."""
+    cdef dict tf = {}
+    cdef Py_ssize_t i, n = len(tokens)
+    cdef object got
+    cdef str tok, term, alias
+    for i in range(n):
+        tok = <str> tokens[i]
+        got = memo.get(tok)
+        if got is None:
+            if len(tok) < 2 or tok in stop:
+                term = ""
+            else:
+                alias = <str> aliases.get(tok, tok)
+                term = alias if alias.isdigit() else alias[:stem_len]
+            memo[tok] = term
+        else:
+            term = <str> got
+        if term:
+            got = tf.get(term)
+            tf[term] = 1 if got is None else <long> got + 1
+    return tf

@@ -5,7 +5,8 @@ Who calls what: ``scoring`` ranks candidates (``rank_candidates``), scores them
 explains the match (``shared_terms``); ``index.StoryIndex`` keeps postings and counts story frequencies
 and IDF ratios (``post``, ``unpost``, ``count_terms``, ``idf_ratios``); ``story`` merges centroids and picks their index
 terms (``merge_sorted``, ``top_terms``); the engine's revision check finds near copies
-(``near_copies``); ``text`` hashes terms and items (``crc_ids``, ``simhash_texts``);
+(``near_copies``); ``text`` counts, hashes terms and items (``content_counts``, ``crc_ids``,
+``simhash_texts``);
 ``features`` tabulates an item's terms (``term_table``).
 
 The ``*_py`` functions are the reference: plain Python and numpy, the engine as it ran before
@@ -30,6 +31,7 @@ import math
 import operator
 import zlib
 from array import array
+from collections import Counter
 from collections.abc import Container, Iterable
 from typing import TYPE_CHECKING
 
@@ -338,9 +340,30 @@ def term_table_py(
     )
 
 
+def content_counts_py(tokens: list[str], stop: Container[str], stem_len: int,
+                      memo: dict[str, str], aliases: dict[str, str]) -> dict[str, int]:
+    """Each content term's count, in first-seen order. A token's content term ('' for a
+    stopword or a single letter, not counted) comes from ``memo`` or is made and kept there:
+    its alias (moskou -> moscow), cut to ``stem_len`` characters unless it is a number."""
+    out = list(map(memo.get, tokens))
+    if None in out:
+        for i, t in enumerate(out):
+            if t is None:
+                tok = tokens[i]
+                if len(tok) < 2 or tok in stop:
+                    out[i] = memo[tok] = ""
+                else:
+                    term = aliases.get(tok, tok)
+                    out[i] = memo[tok] = term if term.isdigit() else term[:stem_len]
+    tf = Counter(out)
+    tf.pop("", None)
+    return dict(tf)
+
+
 try:
     from processors.stories._kernels import (
         centroid_sims,
+        content_counts,
         count_terms,
         crc_ids,
         idf_ratios,
@@ -384,12 +407,14 @@ except ImportError as exc:  # not built (no C compiler at install), or built for
     crc_ids = crc_ids_py
     simhash_texts = simhash_texts_py
     term_table = term_table_py
+    content_counts = content_counts_py
     COMPILED = False
 
-__all__ = ["COMPILED", "NOT_COMPILED_BECAUSE", "centroid_sims", "centroid_sims_py", "count_terms",
-           "count_terms_py", "crc_ids", "crc_ids_py", "idf_ratios", "idf_ratios_py",
-           "item_weights", "item_weights_py", "merge_sorted", "merge_sorted_py", "near_copies",
-           "near_copies_py", "post", "post_py", "rank_candidates", "rank_candidates_py",
-           "rank_scores", "rank_scores_py", "shared_terms", "shared_terms_py", "simhash_rows",
-           "simhash_rows_py", "simhash_texts", "simhash_texts_py", "story_gaps", "story_gaps_py",
-           "term_table", "term_table_py", "top_terms", "top_terms_py", "unpost", "unpost_py"]
+__all__ = ["COMPILED", "NOT_COMPILED_BECAUSE", "centroid_sims", "centroid_sims_py", "content_counts",
+           "content_counts_py", "count_terms", "count_terms_py", "crc_ids", "crc_ids_py",
+           "idf_ratios", "idf_ratios_py", "item_weights", "item_weights_py", "merge_sorted",
+           "merge_sorted_py", "near_copies", "near_copies_py", "post", "post_py",
+           "rank_candidates", "rank_candidates_py", "rank_scores", "rank_scores_py",
+           "shared_terms", "shared_terms_py", "simhash_rows", "simhash_rows_py", "simhash_texts",
+           "simhash_texts_py", "story_gaps", "story_gaps_py", "term_table", "term_table_py",
+           "top_terms", "top_terms_py", "unpost", "unpost_py"]

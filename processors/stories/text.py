@@ -12,13 +12,12 @@ import hashlib
 import re
 import unicodedata
 import zlib
-from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
 
 from processors.stories.aliases import ALIASES
-from processors.stories.kernels import COMPILED, crc_ids, simhash_rows, simhash_texts
+from processors.stories.kernels import COMPILED, content_counts, crc_ids, simhash_rows, simhash_texts
 from processors.stories.stopwords import stopwords_for
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -102,19 +101,13 @@ def term_ids(terms: list[str]) -> list[int]:
     return list(map(_IDS.__getitem__, terms))
 
 
-def _content_terms(tokens: list[str], stop: frozenset[str], stem_len: int) -> list[str]:
-    """Each token's content term ('' for a stopword or a single letter), memoised."""
+def _term_memo(stop: frozenset[str], stem_len: int) -> dict[str, str]:
+    """Token -> content term, per stopword list and stem length (cleared when it grows past
+    ``_MEMO_MAX``): most tokens of a feed recur."""
     memo = _TERMS.setdefault((id(stop), stem_len), {})
     if len(memo) >= _MEMO_MAX:
         memo.clear()
-    out = list(map(memo.get, tokens))
-    if None not in out:
-        return out
-    for i, t in enumerate(out):
-        if t is None:
-            tok = tokens[i]
-            out[i] = memo[tok] = "" if len(tok) < 2 or tok in stop else content_term(tok, stem_len)
-    return out
+    return memo
 
 
 def content_term(token: str, stem_len: int) -> str:
@@ -149,14 +142,13 @@ def extract_terms(
     if tokens is None:
         tokens = tokenise(text)
     stop = stopwords_for(lang, tokens)
-    tf = Counter(_content_terms(tokens, stop, stem_len))
-    tf.pop("", None)
+    tf = content_counts(tokens, stop, stem_len, _term_memo(stop, stem_len), ALIASES)
     lang_used = (lang or "").lower()[:2] or _lang_of(stop)
     names = frozenset(
         t if t.isdigit() else t[:stem_len] for t in name_tokens(text) if t not in stop
     )
     head = headline_names(title, text, stop, stem_len) if title else frozenset()
-    return DocTerms(tokens=tokens, tf=dict(tf), lang=lang_used, names=names & tf.keys(),
+    return DocTerms(tokens=tokens, tf=tf, lang=lang_used, names=names & tf.keys(),
                     head_names=head & tf.keys())
 
 

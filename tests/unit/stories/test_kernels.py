@@ -338,3 +338,20 @@ def test_a_repeated_term_id_keeps_the_later_term_on_both_sides() -> None:
     assert list(got[0].items()) == list(want[0].items())
     assert got[2].tobytes() == want[2].tobytes() and got[3].tobytes() == want[3].tobytes()
     assert got[4:] == want[4:]
+
+
+@settings(max_examples=300, deadline=None)
+@given(tokens=st.lists(st.one_of(_TOKEN, st.sampled_from(
+           ["de", "moskou", "a", "2026", "１２", "verkiezingen", "the", "the"])), max_size=40),
+       stem_len=st.sampled_from([5, 7]), warm=st.booleans())
+def test_content_counts_equal_the_reference(tokens, stem_len, warm) -> None:
+    """Stopwords and one-letter tokens dropped, aliases folded, numbers (any script's digits)
+    kept whole; the memo filled alike; the same counts in the same order."""
+    stop = frozenset({"de", "the"})
+    aliases = {"moskou": "moscow"}
+    memo_py: dict[str, str] = {"the": ""} if warm else {}
+    memo_c = dict(memo_py)
+    want = kernels.content_counts_py(tokens, stop, stem_len, memo_py, aliases)
+    got = compiled.content_counts(tokens, stop, stem_len, memo_c, aliases)
+    assert list(got.items()) == list(want.items())
+    assert memo_c == memo_py

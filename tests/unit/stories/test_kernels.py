@@ -51,7 +51,7 @@ def _item(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return np.array(ids, dtype=np.uint32), w, w * w * np.array(names, dtype=bool)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(item=_item(), stories=_stories(min_stories=1), names=st.booleans())  # the scorer
 # returns before it asks for none
 def test_centroid_sims_equal_the_reference(item, stories, names) -> None:
@@ -68,7 +68,7 @@ def test_centroid_sims_equal_the_reference(item, stories, names) -> None:
         assert got[2].tobytes() == want[2].tobytes()
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(item=_item(), stories=_stories(40), k=st.integers(1, 30),
        max_posting=st.integers(1, 50), max_candidates=st.integers(1, 15),
        index_terms=st.integers(1, 40))
@@ -88,7 +88,7 @@ def test_candidates_equal_the_reference(item, stories, k, max_posting, max_candi
     assert [s.story_id for s in got_found] == [s.story_id for s in want_found]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(old=_IDS, new=_IDS, data=st.data())
 def test_merged_centroids_equal_the_reference(old, new, data) -> None:
     old_w = np.array(data.draw(st.lists(st.floats(0, 50, width=32), min_size=len(old),
@@ -112,7 +112,7 @@ def test_the_engine_runs_the_compiled_loops_when_they_are_built() -> None:
 _TIME = st.one_of(st.none(), st.sampled_from([0.0, 3600.0, 7200.5, 86400.0, 1.7e9, 1.7e9 + 1]))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(stories=_stories(min_stories=1), data=st.data(),
        ts=st.sampled_from([0.0, 5000.0, 1.7e9 + 0.5]), half_life=st.sampled_from([6.0, 24.0]))
 def test_story_gaps_equal_the_reference(stories, data, ts, half_life) -> None:
@@ -130,7 +130,7 @@ def test_story_gaps_equal_the_reference(stories, data, ts, half_life) -> None:
         assert g.tobytes() == w.tobytes()
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(stories=_stories(min_stories=1), data=st.data(),
        join=st.sampled_from([0.2, 0.3, 1.0]), at_least=st.integers(0, 5))
 def test_ranked_scores_equal_the_reference(stories, data, join, at_least) -> None:
@@ -159,7 +159,7 @@ def test_arrays_of_another_type_are_refused_not_misread() -> None:
         compiled.centroid_sims(np.array([1], dtype=np.uint32), np.ones(1), [story], None)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(ids=_IDS, data=st.data(), k=st.integers(0, 45))
 def test_top_terms_equal_the_reference(ids, data, k) -> None:
     weights = np.array(data.draw(st.lists(st.sampled_from([0.5, 0.25, 1.0, 0.1, 3.0]),
@@ -187,7 +187,7 @@ def test_counted_terms_equal_the_reference(entered, left) -> None:
 _TERM = st.one_of(st.integers(0, 60), st.integers(2**32 - 60, 2**32 - 1))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(ids=st.lists(_TERM, max_size=40, unique=True).map(sorted),
        counts=st.lists(st.integers(0, 50), min_size=64, max_size=64),
        prior=st.lists(st.tuples(_TERM, st.floats(0, 1)), min_size=1,
@@ -213,7 +213,7 @@ def test_item_weights_equal_the_reference(data, n, boost) -> None:
     assert compiled.item_weights(log_idf, log_tf, mask, boost).tobytes() == want.tobytes()
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(item=_item(), stories=_stories(min_stories=1), k=st.integers(0, 10))
 def test_shared_terms_equal_the_reference(item, stories, k) -> None:
     ids, weights, _ = item
@@ -225,7 +225,7 @@ def test_shared_terms_equal_the_reference(item, stories, k) -> None:
 _HASH = st.one_of(st.integers(0, 2**64 - 1), st.sampled_from([0, 1, 3, 2**63, 2**64 - 1]))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(arrays=st.lists(st.lists(_HASH, max_size=12), max_size=4), simhash=_HASH,
        max_bits=st.integers(0, 64))
 def test_near_copies_equal_the_reference(arrays, simhash, max_bits) -> None:
@@ -234,7 +234,7 @@ def test_near_copies_equal_the_reference(arrays, simhash, max_bits) -> None:
             == kernels.near_copies_py(hashes, simhash, max_bits))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(ops=st.lists(st.tuples(st.booleans(), st.integers(0, 5),
                               st.lists(st.integers(0, 8), max_size=6)), max_size=40))
 def test_postings_kept_alike(ops) -> None:
@@ -276,7 +276,7 @@ def test_a_missing_or_stale_build_warns_and_falls_back() -> None:
     assert "compiled loops unavailable" in done.stderr and "cannot import name" in done.stderr
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(rows=st.lists(st.lists(st.one_of(st.integers(0, 5), st.integers(0, 2**32 - 1)),
                               min_size=3, max_size=80), min_size=1, max_size=6))
 def test_simhashes_equal_the_reference(rows) -> None:
@@ -289,14 +289,14 @@ def test_simhashes_equal_the_reference(rows) -> None:
 _TOKEN = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)  # no lone surrogates
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(terms=st.lists(_TOKEN, max_size=40))
 def test_term_ids_are_zlibs_crc32(terms) -> None:
     """Ids are persisted (state, story-frequency tables): the compiled hash must be zlib's."""
     assert compiled.crc_ids(terms) == kernels.crc_ids_py(terms)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(texts=st.lists(st.lists(st.one_of(_TOKEN, st.sampled_from(["the", "police", "ë"])),
                                max_size=40), max_size=6), min_tokens=st.sampled_from([3, 10]))
 def test_simhash_texts_equal_the_reference(texts, min_tokens) -> None:
@@ -312,7 +312,7 @@ def test_a_lone_surrogate_fails_as_zlib_does() -> None:
         compiled.crc_ids([b"a\\ud800".decode("unicode_escape")])
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(tf=st.dictionaries(st.one_of(_TOKEN, st.sampled_from(["2026", "police", "oekrai"])),
                           st.integers(1, 9), max_size=40), data=st.data())
 def test_term_tables_equal_the_reference(tf, data) -> None:
@@ -340,7 +340,7 @@ def test_a_repeated_term_id_keeps_the_later_term_on_both_sides() -> None:
     assert got[4:] == want[4:]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(tokens=st.lists(st.one_of(_TOKEN, st.sampled_from(
            ["de", "moskou", "a", "2026", "１２", "verkiezingen", "the", "the"])), max_size=40),
        stem_len=st.sampled_from([5, 7]), warm=st.booleans())

@@ -99,12 +99,11 @@ def test_sigkill_lock_and_replays(ws_env, tmp_path):
             holder.wait(10)
 
 
-def test_broker_restart_mid_stream(ws_env, tmp_path, monkeypatch):
-    # a second broker beside the session's (which uses its port and port + 1 for the controller)
-    port = str(int(os.environ.get("WIRESTREAM_TEST_KAFKA_PORT", "29092")) + 2)
-    kenv = dict(os.environ) | {"KAFKA_DATA_DIR": str(tmp_path / "kafka"), "KAFKA_PORT": port}
+def test_broker_restart_mid_stream(ws_env, tmp_path, monkeypatch, killable_broker):
+    # a second broker beside the session's, which the other tests use (conftest.py)
+    port = killable_broker.env["KAFKA_PORT"]
+    kenv = killable_broker.env
     script = str(REPO / "deploy/kafka/kafka.sh")
-    subprocess.run(["bash", script, "start"], env=kenv, check=True, capture_output=True)
     monkeypatch.setenv("WIRESTREAM_KAFKA_BOOTSTRAP", f"127.0.0.1:{port}")
     s = load_settings()
     sink = fk.SinkProcess(sink_env({"WIRESTREAM_KAFKA_BOOTSTRAP": f"127.0.0.1:{port}"}), tmp_path / "sink.log")
@@ -123,7 +122,6 @@ def test_broker_restart_mid_stream(ws_env, tmp_path, monkeypatch):
         report("after broker restart", fk.check_invariants(s, stream))
     finally:
         sink.stop()
-        subprocess.run(["bash", script, "stop"], env=kenv, check=False, capture_output=True)
 
 
 # Runs the real sink service, but every insert (except progress rows) first executes a query

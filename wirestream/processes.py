@@ -23,6 +23,7 @@ class Child:
     name: str
     proc: subprocess.Popen
     log: Path
+    terminated: bool = False  # SIGTERM sent (once: a second one may cut a graceful stop short)
 
     def alive(self) -> bool:
         return self.proc.poll() is None
@@ -41,13 +42,20 @@ class Child:
                 return ln
         return lines[-1] if lines else "no output"
 
-    def stop(self, timeout_s: float = 20.0) -> None:
-        if not self.alive():
+    def terminate(self) -> None:
+        """SIGTERM to the child's process group, without waiting for it (``stop`` waits)."""
+        if self.terminated or not self.alive():
             return
         try:
             os.killpg(self.proc.pid, signal.SIGTERM)
         except ProcessLookupError:
             return
+        self.terminated = True
+
+    def stop(self, timeout_s: float = 20.0) -> None:
+        if not self.alive():
+            return
+        self.terminate()
         try:
             self.proc.wait(timeout_s)
         except subprocess.TimeoutExpired:

@@ -71,6 +71,11 @@ group.initial.rebalance.delay.ms=0
 # look for timed-out transactions every 2 s instead of every 10 s (fast recovery, issue 12.6)
 transaction.abort.timed.out.transaction.cleanup.interval.ms=2000
 group.min.session.timeout.ms=3000
+# a broker SIGKILLed (OOM, a crash) and started again cannot register while its old
+# registration lives: 9 s by default (~6 s of waiting after the JVM is up). The controller
+# is this same process: half that still allows four missed heartbeats
+broker.heartbeat.interval.ms=1000
+broker.session.timeout.ms=4500
 auto.create.topics.enable=true
 log.retention.hours=168
 PROPS

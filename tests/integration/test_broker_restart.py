@@ -21,8 +21,6 @@ import orjson
 import pytest
 
 from schemas.models import StoryEvent
-from tests.support.chaos import Broker
-from tests.support.ports import free_port_pair
 from tests.support.storykit import (
     decisions,
     ecb_jsonl,
@@ -47,11 +45,9 @@ RECOVERY_LIMIT_S = 90.0
 
 
 @pytest.fixture
-def own_broker(tmp_path):
-    broker = Broker(tmp_path / "kafka", free_port_pair())
-    broker.start()
-    yield broker
-    broker.stop()
+def own_broker(killable_broker):
+    """Not the other tests' broker: killing it must not disturb them (conftest.py)."""
+    return killable_broker
 
 
 def test_stories_loop_makes_progress_after_a_broker_sigkill(own_broker, ws_env, tmp_path, monkeypatch):

@@ -9,20 +9,17 @@ import uuid
 
 import pytest
 
-from tests.support.chaos import Broker, run_chaos, violations
+from tests.support.chaos import run_chaos, violations
 from tests.support.ports import free_port_pair
 
 pytestmark = pytest.mark.integration
 
 
 
-@pytest.fixture(scope="module")
-def broker(tmp_path_factory):
-    """A broker of the chaos suite's own: killing it must not disturb the other tests' broker."""
-    own = Broker(tmp_path_factory.mktemp("chaos-kafka"), free_port_pair())
-    own.start()
-    yield own
-    own.stop()
+@pytest.fixture
+def broker(killable_broker):
+    """Not the other tests' broker: killing it must not disturb them (conftest.py)."""
+    return killable_broker
 
 
 def test_mixed_kills_lose_nothing_and_store_nothing_twice(tmp_path, broker):

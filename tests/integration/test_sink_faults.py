@@ -24,6 +24,7 @@ from wirecore.settings import load_settings
 
 pytestmark = pytest.mark.integration
 REPO = Path(__file__).resolve().parents[2]
+LOCKED_OUT = 4  # connect attempts the sink must see refused while chdb is held by another process
 
 
 def sink_env(extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -42,6 +43,7 @@ def test_sigkill_lock_and_replays(ws_env, tmp_path):
     sink = fk.SinkProcess(sink_env(), tmp_path / "sink.log")
     sink.start()
     rng = random.Random(7)
+    holder = None
     try:
         for kill in range(3):  # SIGKILL mid-stream, three times
             target = (kill + 1) * 4_000
@@ -56,21 +58,33 @@ def test_sigkill_lock_and_replays(ws_env, tmp_path):
         fk.wait_drained(s, sink)
         report("after 3x SIGKILL", fk.check_invariants(s, stream))
 
-        # ClickHouse unavailable for 12 s (several of the sink's retries): another process
-        # holds the chdb data directory
+        # ClickHouse unavailable for several of the sink's retries: another process holds the
+        # chdb data directory until the sink has been refused the lock LOCKED_OUT times, then
+        # lets go. (It held it a fixed 12 s: five refusals with the connect backoff of 0.5, 1,
+        # 2, 4 s, and then up to 8 s more for the next try. Counting the refusals tests the
+        # same wait-and-retry and does not depend on how fast this machine starts a sink.)
         sink.stop()
         holder = subprocess.Popen([sys.executable, "-c", (
-            "import time, clickhouse_connect;"
+            "import sys, clickhouse_connect;"
             f"c = clickhouse_connect.get_client(dsn='chdb://{s.chdb_path}');"
-            "c.query('SELECT 1'); print('locked', flush=True); time.sleep(12)")],
-            stdout=subprocess.PIPE, text=True)
+            "c.query('SELECT 1'); print('locked', flush=True); sys.stdin.readline()")],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         assert holder.stdout.readline().strip() == "locked"
+
+        def refusals() -> int:  # the sink's "<why>; retrying in N s" lines (why: the lock, below)
+            return sum(" wirestream.sink " in line and "retrying in" in line
+                       for line in sink.log.read_text(errors="replace").splitlines())
+
+        refused_before = refusals()
         sink.start()
         fk.produce(s, stream, 3_000, poison_every=499)
-        holder.wait(60)
-        fk.wait_drained(s, sink)
+        wait_until(lambda: refusals() - refused_before >= LOCKED_OUT, 60, f"{LOCKED_OUT} refused connects",
+                   detail=lambda: sink.log.read_text()[-3000:])
+        assert sink.alive(), sink.log.read_text()[-3000:]  # it waited: it did not give up
         assert "Cannot lock file" in sink.log.read_text()  # it really was locked out, and waited
-        report("after 12 s lock", fk.check_invariants(s, stream))
+        holder.communicate("release\n", timeout=60)
+        fk.wait_drained(s, sink)
+        report("after the lock", fk.check_invariants(s, stream))
 
         for replay in range(2):  # the same offsets replayed twice
             sink.stop()
@@ -80,14 +94,16 @@ def test_sigkill_lock_and_replays(ws_env, tmp_path):
             report(f"after replay {replay + 1}", fk.check_invariants(s, stream))
     finally:
         sink.stop()
+        if holder is not None and holder.poll() is None:  # a failure while it held the lock
+            holder.kill()
+            holder.wait(10)
 
 
-def test_broker_restart_mid_stream(ws_env, tmp_path, monkeypatch):
-    # a second broker beside the session's (which uses its port and port + 1 for the controller)
-    port = str(int(os.environ.get("WIRESTREAM_TEST_KAFKA_PORT", "29092")) + 2)
-    kenv = dict(os.environ) | {"KAFKA_DATA_DIR": str(tmp_path / "kafka"), "KAFKA_PORT": port}
+def test_broker_restart_mid_stream(ws_env, tmp_path, monkeypatch, killable_broker):
+    # a second broker beside the session's, which the other tests use (conftest.py)
+    port = killable_broker.env["KAFKA_PORT"]
+    kenv = killable_broker.env
     script = str(REPO / "deploy/kafka/kafka.sh")
-    subprocess.run(["bash", script, "start"], env=kenv, check=True, capture_output=True)
     monkeypatch.setenv("WIRESTREAM_KAFKA_BOOTSTRAP", f"127.0.0.1:{port}")
     s = load_settings()
     sink = fk.SinkProcess(sink_env({"WIRESTREAM_KAFKA_BOOTSTRAP": f"127.0.0.1:{port}"}), tmp_path / "sink.log")
@@ -106,7 +122,6 @@ def test_broker_restart_mid_stream(ws_env, tmp_path, monkeypatch):
         report("after broker restart", fk.check_invariants(s, stream))
     finally:
         sink.stop()
-        subprocess.run(["bash", script, "stop"], env=kenv, check=False, capture_output=True)
 
 
 # Runs the real sink service, but every insert (except progress rows) first executes a query

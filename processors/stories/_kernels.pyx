@@ -45,8 +45,11 @@ cdef inline bint _before(double wa, unsigned int ia, double wb, unsigned int ib)
     return ia < ib
 
 
-# Per-slot accumulators, shared by every call (one engine decides at a time): a story's summed
-# weight, and the call that last touched it (so nothing needs clearing between calls).
+# Per-slot accumulators, shared by every call: a story's summed weight, and the call that last
+# touched it (so nothing needs clearing between calls). Shared safely: ``rank_candidates``
+# holds the GIL from start to end (it runs no Python code that could let another thread in:
+# dict lookups by int or str, list indexing and str comparison are C calls), so two engines
+# in two threads take turns, whole calls at a time.
 cdef double *_acc = NULL
 cdef unsigned long long *_mark = NULL
 cdef Py_ssize_t *_touched = NULL

@@ -45,51 +45,99 @@ cdef inline bint _before(double wa, unsigned int ia, double wb, unsigned int ib)
     return ia < ib
 
 
-# Per-slot accumulators, shared by every call: a story's summed weight, and the call that last
-# touched it (so nothing needs clearing between calls). Shared safely: ``rank_candidates``
-# holds the GIL from start to end (it runs no Python code that could let another thread in:
-# dict lookups by int or str, list indexing and str comparison are C calls), so two engines
-# in two threads take turns, whole calls at a time.
-cdef double *_acc = NULL
-cdef unsigned long long *_mark = NULL
-cdef Py_ssize_t *_touched = NULL
-cdef Py_ssize_t _size = 0
-cdef unsigned long long _epoch = 0
+cdef class Scratch:
+    """One engine's per-slot accumulators for ``rank_candidates``: a story's summed weight,
+    and the call that last touched it (so nothing needs clearing between calls). Each
+    ``StoryIndex`` owns one: two engines never share it, whatever their threads do."""
 
-
-cdef int _reserve(Py_ssize_t slots) except -1:
-    global _acc, _mark, _touched, _size
-    cdef Py_ssize_t size = _size if _size else 1024
     cdef double *acc
     cdef unsigned long long *mark
     cdef Py_ssize_t *touched
-    if slots <= _size:
+    cdef Py_ssize_t size
+    cdef unsigned long long epoch
+
+    def __dealloc__(self):
+        free(self.acc)
+        free(self.mark)
+        free(self.touched)
+
+    cdef int reserve(self, Py_ssize_t slots) except -1:
+        cdef Py_ssize_t size = self.size if self.size else 1024, i
+        cdef void *grown
+        if slots <= self.size:
+            return 0
+        while size < slots:
+            size *= 2
+        grown = realloc(self.acc, size * sizeof(double))
+        if grown == NULL:
+            raise MemoryError()
+        self.acc = <double *> grown
+        grown = realloc(self.mark, size * sizeof(unsigned long long))
+        if grown == NULL:
+            raise MemoryError()
+        self.mark = <unsigned long long *> grown
+        grown = realloc(self.touched, size * sizeof(Py_ssize_t))
+        if grown == NULL:
+            raise MemoryError()
+        self.touched = <Py_ssize_t *> grown
+        for i in range(self.size, size):
+            self.mark[i] = 0
+        self.size = size
         return 0
-    while size < slots:
-        size *= 2
-    acc = <double *> realloc(_acc, size * sizeof(double))
-    if acc == NULL:
-        raise MemoryError()
-    _acc = acc
-    mark = <unsigned long long *> realloc(_mark, size * sizeof(unsigned long long))
-    if mark == NULL:
-        raise MemoryError()
-    _mark = mark
-    touched = <Py_ssize_t *> realloc(_touched, size * sizeof(Py_ssize_t))
-    if touched == NULL:
-        raise MemoryError()
-    _touched = touched
-    for i in range(_size, size):
-        _mark[i] = 0
-    _size = size
-    return 0
+
+    cdef inline Py_ssize_t add(self, Py_ssize_t slot, double w, Py_ssize_t n_acc,
+                               Py_ssize_t n_slots) except -1:
+        if slot < 0 or slot >= n_slots:  # a damaged index must not write past the arrays
+            raise IndexError(f"posting slot {slot} out of range (0..{n_slots - 1})")
+        if self.mark[slot] != self.epoch:
+            self.mark[slot] = self.epoch
+            self.acc[slot] = 0.0 + w
+            self.touched[n_acc] = slot
+            return n_acc + 1
+        self.acc[slot] = self.acc[slot] + w
+        return n_acc
+
+    cdef inline bint ahead(self, list slot_ids, Py_ssize_t a, Py_ssize_t b) except -1:
+        cdef Py_ssize_t sa = self.touched[a], sb = self.touched[b]
+        if self.acc[sa] != self.acc[sb]:
+            return self.acc[sa] > self.acc[sb]
+        return <str> slot_ids[sa] < <str> slot_ids[sb]  # ties are common: no attribute lookups
+
+    cdef list heaviest(self, list slot_ids, Py_ssize_t n, Py_ssize_t keep):
+        """Positions in ``touched`` of the ``keep`` heaviest (ties by story id), heaviest
+        first: what ``heapq.nsmallest(keep, zip(-weight, story_id))`` picks."""
+        cdef list best = []
+        cdef Py_ssize_t i, j, size = 0
+        cdef Py_ssize_t *top = <Py_ssize_t *> malloc(keep * sizeof(Py_ssize_t))
+        if top == NULL:
+            raise MemoryError()
+        try:
+            for i in range(n):
+                if size == keep and not self.ahead(slot_ids, i, top[size - 1]):
+                    continue
+                j = size if size < keep else keep - 1
+                while j > 0 and self.ahead(slot_ids, i, top[j - 1]):
+                    top[j] = top[j - 1]
+                    j -= 1
+                top[j] = i
+                if size < keep:
+                    size += 1
+            for i in range(size):
+                best.append(top[i])
+            return best
+        finally:
+            free(top)
+
+
+def new_scratch():
+    """``Scratch`` for one engine's index (``kernels.new_scratch``)."""
+    return Scratch()
 
 
 def rank_candidates(object ids_a, object weights_a, Py_ssize_t k, dict postings,
                     Py_ssize_t max_posting, Py_ssize_t max_candidates, list slot_stories,
-                    list slot_ids):
+                    list slot_ids, Scratch scratch not None):
     """``kernels.rank_candidates_py``: stories sharing the item's k heaviest terms."""
-    global _epoch
     cdef Py_ssize_t n, i, j, m, n_top, n_acc = 0, length, n_slots
     cdef const unsigned int *ids
     cdef const double *weights
@@ -109,8 +157,8 @@ def rank_candidates(object ids_a, object weights_a, Py_ssize_t k, dict postings,
     n_slots = len(slot_stories)
     if len(slot_ids) != n_slots:
         raise ValueError("one story id per slot expected")
-    _reserve(n_slots)
-    _epoch += 1
+    scratch.reserve(n_slots)
+    scratch.epoch += 1
     order = <Py_ssize_t *> malloc(n * sizeof(Py_ssize_t))
     if order == NULL:
         raise MemoryError()
@@ -129,64 +177,19 @@ def rank_candidates(object ids_a, object weights_a, Py_ssize_t k, dict postings,
                 continue
             w = weights[i]
             if type(posting) is int:
-                n_acc = _add(<Py_ssize_t> posting, w, n_acc, n_slots)
+                n_acc = scratch.add(<Py_ssize_t> posting, w, n_acc, n_slots)
             else:
                 length = len(posting)
                 if length <= max_posting:
                     slots = (<array> posting).data.as_ints
                     for j in range(length):
-                        n_acc = _add(slots[j], w, n_acc, n_slots)
+                        n_acc = scratch.add(slots[j], w, n_acc, n_slots)
         if n_acc <= max_candidates:
-            return [slot_stories[_touched[i]] for i in range(n_acc)], n_acc
-        return [slot_stories[_touched[i]] for i in _heaviest(slot_ids, n_acc, max_candidates)], n_acc
+            return [slot_stories[scratch.touched[i]] for i in range(n_acc)], n_acc
+        return [slot_stories[scratch.touched[i]]
+                for i in scratch.heaviest(slot_ids, n_acc, max_candidates)], n_acc
     finally:
         free(order)
-
-
-cdef inline Py_ssize_t _add(Py_ssize_t slot, double w, Py_ssize_t n_acc,
-                            Py_ssize_t n_slots) except -1:
-    if slot < 0 or slot >= n_slots:  # a damaged index must not write past the arrays
-        raise IndexError(f"posting slot {slot} out of range (0..{n_slots - 1})")
-    if _mark[slot] != _epoch:
-        _mark[slot] = _epoch
-        _acc[slot] = 0.0 + w
-        _touched[n_acc] = slot
-        return n_acc + 1
-    _acc[slot] = _acc[slot] + w
-    return n_acc
-
-
-cdef list _heaviest(list slot_ids, Py_ssize_t n, Py_ssize_t keep):
-    """Positions in ``_touched`` of the ``keep`` heaviest (ties by story id), heaviest first:
-    what ``heapq.nsmallest(keep, zip(-weight, story_id))`` picks."""
-    cdef list best = []
-    cdef Py_ssize_t i, j, size = 0
-    cdef Py_ssize_t *top = <Py_ssize_t *> malloc(keep * sizeof(Py_ssize_t))
-    if top == NULL:
-        raise MemoryError()
-    try:
-        for i in range(n):
-            if size == keep and not _ahead(slot_ids, i, top[size - 1]):
-                continue
-            j = size if size < keep else keep - 1
-            while j > 0 and _ahead(slot_ids, i, top[j - 1]):
-                top[j] = top[j - 1]
-                j -= 1
-            top[j] = i
-            if size < keep:
-                size += 1
-        for i in range(size):
-            best.append(top[i])
-        return best
-    finally:
-        free(top)
-
-
-cdef inline bint _ahead(list slot_ids, Py_ssize_t a, Py_ssize_t b) except -1:
-    cdef Py_ssize_t sa = _touched[a], sb = _touched[b]
-    if _acc[sa] != _acc[sb]:
-        return _acc[sa] > _acc[sb]
-    return <str> slot_ids[sa] < <str> slot_ids[sb]  # ties are common: no attribute lookups
 
 
 def centroid_sims(object ids_a, object weights_a, list stories, object name_weights):

@@ -23,7 +23,7 @@ from array import array
 
 import numpy as np
 
-from processors.stories.kernels import count_terms, idf_ratios, post, unpost
+from processors.stories.kernels import count_terms, idf_ratios, new_scratch, post, unpost
 from processors.stories.prior import BackgroundPrior
 from processors.stories.story import KeptItem, Story
 
@@ -51,6 +51,7 @@ class StoryIndex:
         self.slot_stories: list[Story | None] = []  # slot -> story (None: a free slot)
         self.slot_ids: list[str | None] = []  # slot -> story id (ties in the candidate search)
         self._free: list[int] = []
+        self.scratch = new_scratch()  # the candidate search's accumulators, this index's own
         self.by_hash: dict[str, tuple[str, str]] = {}  # content hash -> (story, item)
         self.by_guid: dict[str, tuple[str, str]] = {}  # guid -> (story, item)
 

@@ -44,13 +44,14 @@ if TYPE_CHECKING:
 def rank_candidates_py(
     ids: np.ndarray, weights: np.ndarray, k: int, postings: dict[int, int | array],
     max_posting: int, max_candidates: int, slot_stories: list[Story | None],
-    slot_ids: list[str | None],
+    slot_ids: list[str | None], scratch: object = None,
 ) -> tuple[list[Story], int]:
     """Stories sharing the item's ``k`` heaviest terms (ties by id), best first; and how many
     were touched. Each story's weight is the sum of the item weights of the terms it is
     posted under, added in term order; postings longer than ``max_posting`` are skipped.
     ``postings`` hold story slots (``StoryIndex``); ``slot_stories`` and ``slot_ids`` give
-    the story and its id for each slot.
+    the story and its id for each slot; ``scratch`` (``new_scratch()``, the compiled version's
+    per-engine accumulators) is not needed here.
     """
     if len(ids) == 0:
         return [], 0
@@ -360,6 +361,11 @@ def content_counts_py(tokens: list[str], stop: Container[str], stem_len: int,
     return dict(tf)
 
 
+def new_scratch_py() -> None:
+    """The reference needs no per-engine accumulators."""
+    return None
+
+
 try:
     from processors.stories._kernels import (
         centroid_sims,
@@ -370,6 +376,7 @@ try:
         item_weights,
         merge_sorted,
         near_copies,
+        new_scratch,
         post,
         rank_candidates,
         rank_scores,
@@ -408,13 +415,14 @@ except ImportError as exc:  # not built (no C compiler at install), or built for
     simhash_texts = simhash_texts_py
     term_table = term_table_py
     content_counts = content_counts_py
+    new_scratch = new_scratch_py
     COMPILED = False
 
 __all__ = ["COMPILED", "NOT_COMPILED_BECAUSE", "centroid_sims", "centroid_sims_py", "content_counts",
            "content_counts_py", "count_terms", "count_terms_py", "crc_ids", "crc_ids_py",
            "idf_ratios", "idf_ratios_py", "item_weights", "item_weights_py", "merge_sorted",
-           "merge_sorted_py", "near_copies", "near_copies_py", "post", "post_py",
-           "rank_candidates", "rank_candidates_py", "rank_scores", "rank_scores_py",
-           "shared_terms", "shared_terms_py", "simhash_rows", "simhash_rows_py", "simhash_texts",
-           "simhash_texts_py", "story_gaps", "story_gaps_py", "term_table", "term_table_py",
-           "top_terms", "top_terms_py", "unpost", "unpost_py"]
+           "merge_sorted_py", "near_copies", "near_copies_py", "new_scratch", "new_scratch_py",
+           "post", "post_py", "rank_candidates", "rank_candidates_py", "rank_scores",
+           "rank_scores_py", "shared_terms", "shared_terms_py", "simhash_rows", "simhash_rows_py",
+           "simhash_texts", "simhash_texts_py", "story_gaps", "story_gaps_py", "term_table",
+           "term_table_py", "top_terms", "top_terms_py", "unpost", "unpost_py"]

@@ -281,7 +281,7 @@ def find_candidates(
     (``kernels.rank_candidates``: the postings are short, a median item touches ~90
     entries, so it is a loop, compiled where the build could)."""
     return rank_candidates(vec.ids, vec.weights, k_query, index.postings, max_posting,
-                           max_candidates, index.slot_stories, index.slot_ids)
+                           max_candidates, index.slot_stories, index.slot_ids, index.scratch)
 
 
 def _round(value: float | None) -> float | None:

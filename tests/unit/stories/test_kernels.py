@@ -83,7 +83,7 @@ def test_candidates_equal_the_reference(item, stories, k, max_posting, max_candi
     args = (ids, weights, k, index.postings, max_posting, max_candidates, index.slot_stories,
             index.slot_ids)
     want_found, want_touched = kernels.rank_candidates_py(*args)
-    got_found, got_touched = compiled.rank_candidates(*args)
+    got_found, got_touched = compiled.rank_candidates(*args, index.scratch)
     assert got_touched == want_touched
     assert [s.story_id for s in got_found] == [s.story_id for s in want_found]
 
@@ -148,7 +148,7 @@ def test_a_posting_slot_past_the_stories_is_refused_not_written() -> None:
     index.postings[5] = 7  # damaged: no story has slot 7
     with pytest.raises(IndexError, match="slot 7 out of range"):
         compiled.rank_candidates(np.array([5], dtype=np.uint32), np.ones(1), 24, index.postings,
-                                 200, 12, index.slot_stories, index.slot_ids)
+                                 200, 12, index.slot_stories, index.slot_ids, index.scratch)
 
 
 def test_arrays_of_another_type_are_refused_not_misread() -> None:
@@ -355,3 +355,43 @@ def test_content_counts_equal_the_reference(tokens, stem_len, warm) -> None:
     got = compiled.content_counts(tokens, stop, stem_len, memo_c, aliases)
     assert list(got.items()) == list(want.items())
     assert memo_c == memo_py
+
+
+def test_two_engines_in_two_threads_decide_as_each_alone() -> None:
+    """Each index owns its candidate accumulators: engines in threads switching as often as
+    the interpreter allows decide exactly as each does alone."""
+    import sys
+    import threading
+    from datetime import UTC, datetime, timedelta
+
+    from processors.stories import StoryDoc, StoryEngine
+
+    words = ["flood", "river", "mayor", "bridge", "storm", "court", "trial", "judge", "vote",
+             "party", "goal", "match", "coach", "fire", "blaze", "crew", "plant", "strike"]
+
+    def stream(seed: int) -> list[StoryDoc]:
+        t0 = datetime(2026, 1, 1, tzinfo=UTC)
+        return [StoryDoc(id=f"{seed}-{i}", title=f"{words[(i * seed) % 18]} {words[(i + seed) % 18]}",
+                         text=" ".join(words[(i * k + seed) % 18] for k in range(1, 12)),
+                         published_at=t0 + timedelta(minutes=i), lang="en") for i in range(400)]
+
+    def run(docs: list[StoryDoc], out: list) -> None:
+        engine = StoryEngine()
+        out.extend((a.story_id, a.relation, a.score) for a in map(engine.assign, docs))
+
+    streams = [stream(3), stream(7)]
+    alone: list[list] = [[], []]
+    for docs, out in zip(streams, alone, strict=True):
+        run(docs, out)
+    together: list[list] = [[], []]
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=run, args=(d, o)) for d, o in zip(streams, together, strict=True)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(old)
+    assert together == alone and len(alone[0]) == 400

@@ -1,13 +1,16 @@
 """The engine's per-item inner loops, compiled when the build could, Python when it could not.
 
-Who calls what: ``scoring`` ranks candidates (``rank_candidates``), scores them
-(``centroid_sims``, ``story_gaps``, ``rank_scores``), weighs the item (``item_weights``) and
-explains the match (``shared_terms``); ``index.StoryIndex`` keeps postings and counts story frequencies
-and IDF ratios (``post``, ``unpost``, ``count_terms``, ``idf_ratios``); ``story`` merges centroids and picks their index
-terms (``merge_sorted``, ``top_terms``); the engine's revision check finds near copies
-(``near_copies``); ``text`` counts, hashes terms and items (``content_counts``, ``crc_ids``,
-``simhash_texts``);
-``features`` tabulates an item's terms (``term_table``).
+Who calls what:
+
+- ``scoring`` ranks candidates (``rank_candidates``), scores them (``centroid_sims``,
+  ``story_gaps``, ``rank_scores``), weighs the item (``item_weights``) and explains the match
+  (``shared_terms``);
+- ``index.StoryIndex`` keeps postings and counts story frequencies and IDF ratios (``post``,
+  ``unpost``, ``count_terms``, ``idf_ratios``, ``new_scratch``);
+- ``story`` merges centroids and picks their index terms (``merge_sorted``, ``top_terms``);
+- the engine's revision check finds near copies (``near_copies``);
+- ``text`` counts content terms and hashes terms and items (``content_counts``, ``crc_ids``,
+  ``simhash_texts``); ``features`` tabulates an item's terms (``term_table``).
 
 The ``*_py`` functions are the reference: plain Python and numpy, the engine as it ran before
 the compiled module existed. ``_kernels.pyx`` (built by ``pip install``, see setup.py)

@@ -611,50 +611,6 @@ cdef unsigned long long _MIX1 = 0xBF58476D1CE4E5B9ULL
 cdef unsigned long long _MIX2 = 0x94D049BB133111EBULL
 
 
-def simhash_rows(object ids_a, object lengths_a):
-    """``kernels.simhash_rows_py``: one 64-bit SimHash per row of term ids (rows of 3 ids or
-    more, one after the other in ``ids_a``): each bit set where more than half of the row's
-    word 3-shingles, mixed by SplitMix64's finaliser, set it. Integer arithmetic only
-    (wrapping uint64), so equal to the array version bit for bit."""
-    cdef Py_ssize_t n_rows, r, i, start = 0, length, shingles
-    cdef const unsigned long long *ids
-    cdef const long long *lengths
-    cdef unsigned long long h, value
-    cdef long long votes[64]
-    cdef int b
-    _check(ids_a, cnp.NPY_UINT64)
-    _check(lengths_a, cnp.NPY_INT64)
-    n_rows = cnp.PyArray_DIM(<cnp.ndarray> lengths_a, 0)
-    ids = <const unsigned long long *> cnp.PyArray_DATA(<cnp.ndarray> ids_a)
-    lengths = <const long long *> cnp.PyArray_DATA(<cnp.ndarray> lengths_a)
-    cdef list out = []
-    for r in range(n_rows):
-        length = lengths[r]
-        if length < 3 or start + length > cnp.PyArray_DIM(<cnp.ndarray> ids_a, 0):
-            raise ValueError("rows of at least 3 ids, within the array, expected")
-        for b in range(64):
-            votes[b] = 0
-        shingles = length - 2
-        for i in range(start, start + shingles):
-            h = ids[i] * _K1 + ids[i + 1] * _K2 + ids[i + 2]
-            h ^= h >> 30
-            h *= _MIX1
-            h ^= h >> 27
-            h *= _MIX2
-            h ^= h >> 31
-            while h:  # the set bits only
-                b = __builtin_ctzll(h)
-                votes[b] += 1
-                h &= h - 1
-        value = 0
-        for b in range(64):
-            if votes[b] * 2 > shingles:
-                value |= 1ULL << b
-        out.append(value)
-        start += length
-    return out
-
-
 cdef unsigned int _CRC[256]
 
 

@@ -384,7 +384,6 @@ try:
         rank_candidates,
         rank_scores,
         shared_terms,
-        simhash_rows,
         simhash_texts,
         story_gaps,
         term_table,
@@ -413,7 +412,6 @@ except ImportError as exc:  # not built (no C compiler at install), or built for
     near_copies = near_copies_py
     post = post_py
     unpost = unpost_py
-    simhash_rows = simhash_rows_py
     crc_ids = crc_ids_py
     simhash_texts = simhash_texts_py
     term_table = term_table_py
@@ -426,6 +424,6 @@ __all__ = ["COMPILED", "NOT_COMPILED_BECAUSE", "centroid_sims", "centroid_sims_p
            "idf_ratios", "idf_ratios_py", "item_weights", "item_weights_py", "merge_sorted",
            "merge_sorted_py", "near_copies", "near_copies_py", "new_scratch", "new_scratch_py",
            "post", "post_py", "rank_candidates", "rank_candidates_py", "rank_scores",
-           "rank_scores_py", "shared_terms", "shared_terms_py", "simhash_rows", "simhash_rows_py",
+           "rank_scores_py", "shared_terms", "shared_terms_py", "simhash_rows_py",
            "simhash_texts", "simhash_texts_py", "story_gaps", "story_gaps_py", "term_table",
            "term_table_py", "top_terms", "top_terms_py", "unpost", "unpost_py"]

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from processors.stories.aliases import ALIASES
-from processors.stories.kernels import COMPILED, content_counts, crc_ids, simhash_rows, simhash_texts
+from processors.stories.kernels import COMPILED, content_counts, crc_ids, simhash_rows_py, simhash_texts
 from processors.stories.stopwords import stopwords_for
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -222,7 +222,7 @@ def simhash_many(texts: list[list[str]]) -> list[int | None]:
         return out
     lengths = np.array([len(texts[i]) for i in rows], dtype=np.int64)
     ids = np.array(term_ids([t for i in rows for t in texts[i]]), dtype=np.uint64)
-    for i, value in zip(rows, simhash_rows(ids, lengths), strict=True):
+    for i, value in zip(rows, simhash_rows_py(ids, lengths), strict=True):
         out[i] = value
     return out
 

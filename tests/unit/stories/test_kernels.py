@@ -276,16 +276,6 @@ def test_a_missing_or_stale_build_warns_and_falls_back() -> None:
     assert "compiled loops unavailable" in done.stderr and "cannot import name" in done.stderr
 
 
-@settings(max_examples=150, deadline=None)
-@given(rows=st.lists(st.lists(st.one_of(st.integers(0, 5), st.integers(0, 2**32 - 1)),
-                              min_size=3, max_size=80), min_size=1, max_size=6))
-def test_simhashes_equal_the_reference(rows) -> None:
-    """Rows of term ids (repeats and full-range ids, as crc32 gives): every bit the same."""
-    ids = np.array([t for row in rows for t in row], dtype=np.uint64)
-    lengths = np.array([len(row) for row in rows], dtype=np.int64)
-    assert compiled.simhash_rows(ids, lengths) == kernels.simhash_rows_py(ids, lengths)
-
-
 _TOKEN = st.text(st.characters(blacklist_categories=("Cs",)), max_size=12)  # no lone surrogates
 
 

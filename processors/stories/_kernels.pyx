@@ -45,6 +45,18 @@ cdef inline bint _before(double wa, unsigned int ia, double wb, unsigned int ib)
     return ia < ib
 
 
+cdef inline const int *_ints(object posting) except NULL:
+    """The slots of a posting array, refused unless it is an ``array('i')`` (checked casts
+    throughout: input of another type must raise, not be read as something it is not)."""
+    cdef array arr = <array?> posting
+    if arr.ob_descr.typecode != b'i':
+        raise TypeError(f"a posting must be array('i'), not array({arr.typecode!r})")
+    return arr.data.as_ints if len(arr) else <const int *> &_NO_INTS
+
+
+cdef int _NO_INTS = 0
+
+
 cdef class Scratch:
     """One engine's per-slot accumulators for ``rank_candidates``: a story's summed weight,
     and the call that last touched it (so nothing needs clearing between calls). Each
@@ -101,7 +113,7 @@ cdef class Scratch:
         cdef Py_ssize_t sa = self.touched[a], sb = self.touched[b]
         if self.acc[sa] != self.acc[sb]:
             return self.acc[sa] > self.acc[sb]
-        return <str> slot_ids[sa] < <str> slot_ids[sb]  # ties are common: no attribute lookups
+        return <str?> slot_ids[sa] < <str?> slot_ids[sb]  # ties are common: no attribute lookups
 
     cdef list heaviest(self, list slot_ids, Py_ssize_t n, Py_ssize_t keep):
         """Positions in ``touched`` of the ``keep`` heaviest (ties by story id), heaviest
@@ -181,7 +193,7 @@ def rank_candidates(object ids_a, object weights_a, Py_ssize_t k, dict postings,
             else:
                 length = len(posting)
                 if length <= max_posting:
-                    slots = (<array> posting).data.as_ints
+                    slots = _ints(posting)
                     for j in range(length):
                         n_acc = scratch.add(slots[j], w, n_acc, n_slots)
         if n_acc <= max_candidates:
@@ -570,7 +582,8 @@ def post(dict postings, int slot, list terms):
             if <int> cur != slot:
                 postings[t] = array("i", (cur, slot))
         else:
-            arr = <array> cur
+            arr = <array?> cur
+            _ints(arr)
             n = len(arr)
             there = False
             for i in range(n):
@@ -593,7 +606,8 @@ def unpost(dict postings, int slot, list terms):
             if <int> cur == slot:
                 del postings[t]
             continue
-        arr = <array> cur
+        arr = <array?> cur
+        _ints(arr)
         n = len(arr)
         for i in range(n):
             if arr.data.as_ints[i] == slot:
@@ -640,7 +654,7 @@ cdef inline unsigned int _crc32(str term) except? 0xFFFFFFFF:
 def crc_ids(list terms):
     """``kernels.crc_ids_py``: the stable id of each term (CRC-32 of its UTF-8 bytes), with
     no memo to fill: hashing a few bytes in C costs less than looking the term up."""
-    return [_crc32(<str> t) for t in terms]
+    return [_crc32(<str?> t) for t in terms]
 
 
 def simhash_texts(list texts, Py_ssize_t min_tokens=10):
@@ -653,7 +667,7 @@ def simhash_texts(list texts, Py_ssize_t min_tokens=10):
     cdef list out = []
     cdef list tokens
     for r in range(len(texts)):
-        tokens = <list> texts[r]
+        tokens = <list?> texts[r]
         n = len(tokens)
         if n < min_tokens or n < 3:
             out.append(None)
@@ -661,10 +675,10 @@ def simhash_texts(list texts, Py_ssize_t min_tokens=10):
         for bit in range(64):
             votes[bit] = 0
         shingles = n - 2
-        a = _crc32(<str> tokens[0])
-        b = _crc32(<str> tokens[1])
+        a = _crc32(<str?> tokens[0])
+        b = _crc32(<str?> tokens[1])
         for i in range(2, n):
-            c = _crc32(<str> tokens[i])
+            c = _crc32(<str?> tokens[i])
             h = a * _K1 + b * _K2 + c
             h ^= h >> 30
             h *= _MIX1
@@ -713,7 +727,7 @@ def term_table(dict tf, object names, object head_names):
     try:
         for i in range(n):
             term = terms[i]
-            order[i].id = _crc32(<str> term)
+            order[i].id = _crc32(<str?> term)
             order[i].pos = i
             words[order[i].id] = term  # as dict(zip(ids, tf)): a repeated id keeps its place
             if term in names:
@@ -749,17 +763,17 @@ def content_counts(list tokens, object stop, Py_ssize_t stem_len, dict memo, dic
     cdef object got
     cdef str tok, term, alias
     for i in range(n):
-        tok = <str> tokens[i]
+        tok = <str?> tokens[i]
         got = memo.get(tok)
         if got is None:
             if len(tok) < 2 or tok in stop:
                 term = ""
             else:
-                alias = <str> aliases.get(tok, tok)
+                alias = <str?> aliases.get(tok, tok)
                 term = alias if alias.isdigit() else alias[:stem_len]
             memo[tok] = term
         else:
-            term = <str> got
+            term = <str?> got
         if term:
             got = tf.get(term)
             tf[term] = 1 if got is None else <long> got + 1

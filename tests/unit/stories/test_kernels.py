@@ -439,3 +439,25 @@ def test_the_reference_engine_decides_as_the_compiled_one() -> None:
                               text=True, timeout=300, check=True).stdout.strip()
                for mode in ("compiled", "reference")]
     assert len(digests[0]) == 64 and digests[0] == digests[1]
+
+
+def test_input_of_another_type_is_refused_not_read_as_something_else() -> None:
+    """Checked casts everywhere input enters: a wrong type raises, as the reference would
+    (or more strictly), instead of being read through the wrong memory layout."""
+    from array import array
+
+    with pytest.raises(TypeError):
+        compiled.simhash_texts([("a tuple", "not", "a", "list")], 3)
+    with pytest.raises(TypeError):
+        compiled.crc_ids([b"bytes"])
+    with pytest.raises(TypeError):
+        compiled.content_counts(["ok", 7], frozenset(), 7, {}, {})
+    with pytest.raises(TypeError, match="array\\('i'\\)"):
+        compiled.post({5: array("l", [1, 2])}, 3, [5])
+    index = StoryIndex(24)
+    index.add_story(_story("a", [5], [1.0]))
+    index.add_story(_story("b", [5], [1.0]))
+    index.postings[5] = array("q", [0, 1])
+    with pytest.raises(TypeError, match="array\\('i'\\)"):
+        compiled.rank_candidates(np.array([5], dtype=np.uint32), np.ones(1), 24, index.postings,
+                                 200, 12, index.slot_stories, index.slot_ids, index.scratch)

@@ -14,10 +14,8 @@ import unicodedata
 import zlib
 from dataclasses import dataclass
 
-import numpy as np
-
 from processors.stories.aliases import ALIASES
-from processors.stories.kernels import COMPILED, content_counts, crc_ids, simhash_rows_py, simhash_texts
+from processors.stories.kernels import COMPILED, content_counts, crc_ids, simhash_texts
 from processors.stories.stopwords import stopwords_for
 
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -206,25 +204,14 @@ def simhash(tokens: list[str]) -> int | None:
 
 
 def simhash_many(texts: list[list[str]]) -> list[int | None]:
-    """``simhash`` of each token list.
+    """``simhash`` of each token list (``None`` under 10 tokens): ``kernels.simhash_texts``.
 
     Shingle hashes are mixed with the SplitMix64 finaliser (spreads them over all 64 bits).
-    Compiled: ``kernels.simhash_texts``, token ids hashed on the way. Otherwise one pass of
-    array operations over the batch (a poll of the stories stage, a chunk of ``cluster``
-    input, ``kernels.simhash_rows_py``) with the token ids from the memo. The bits are the
-    same either way.
+    Compiled, each item is hashed in one pass, token ids included; the reference does the
+    batch (a poll of the stories stage, a chunk of ``cluster`` input) in one pass of array
+    operations. The bits are the same either way.
     """
-    if COMPILED:
-        return simhash_texts(texts, 10)
-    out: list[int | None] = [None] * len(texts)
-    rows = [i for i, tokens in enumerate(texts) if len(tokens) >= 10]
-    if not rows:
-        return out
-    lengths = np.array([len(texts[i]) for i in rows], dtype=np.int64)
-    ids = np.array(term_ids([t for i in rows for t in texts[i]]), dtype=np.uint64)
-    for i, value in zip(rows, simhash_rows_py(ids, lengths), strict=True):
-        out[i] = value
-    return out
+    return simhash_texts(texts, 10)
 
 
 def hamming(a: int, b: int) -> int:

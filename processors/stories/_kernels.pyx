@@ -182,6 +182,8 @@ def rank_candidates(object ids_a, object weights_a, Py_ssize_t k, dict postings,
                 j -= 1
             order[j] = i
         n_top = k if k < n else n
+        if k < 0:  # ``order[:k]``: all but the last -k
+            n_top = n + k if n + k > 0 else 0
         for m in range(n_top):
             i = order[m]
             posting = postings.get(int(ids[i]))
@@ -198,6 +200,8 @@ def rank_candidates(object ids_a, object weights_a, Py_ssize_t k, dict postings,
                         n_acc = scratch.add(slots[j], w, n_acc, n_slots)
         if n_acc <= max_candidates:
             return [slot_stories[scratch.touched[i]] for i in range(n_acc)], n_acc
+        if max_candidates <= 0:  # ``heapq.nsmallest(0 or less, ...)``: none
+            return [], n_acc
         return [slot_stories[scratch.touched[i]]
                 for i in scratch.heaviest(slot_ids, n_acc, max_candidates)], n_acc
     finally:

@@ -461,3 +461,34 @@ def test_input_of_another_type_is_refused_not_read_as_something_else() -> None:
     with pytest.raises(TypeError, match="array\\('i'\\)"):
         compiled.rank_candidates(np.array([5], dtype=np.uint32), np.ones(1), 24, index.postings,
                                  200, 12, index.slot_stories, index.slot_ids, index.scratch)
+
+
+# -- adversarial review: inputs where the compiled loops read, wrote or returned otherwise --
+
+
+@pytest.mark.parametrize("max_candidates", [0, -1])
+def test_no_candidates_kept_when_none_are_asked_for(max_candidates) -> None:
+    """``max_candidates`` 0 took ``top[-1]`` of a 0-byte buffer (read and written out of
+    bounds); below 0 it asked malloc for 2**64 - 8 bytes. The reference keeps none."""
+    index = StoryIndex(24)
+    for k in range(3):
+        index.add_story(_story(f"s{k}", [5], [1.0]))
+    args = (np.array([5], dtype=np.uint32), np.ones(1), 24, index.postings, 200,
+            max_candidates, index.slot_stories, index.slot_ids)
+    want = kernels.rank_candidates_py(*args)
+    got = compiled.rank_candidates(*args, index.scratch)
+    assert got == want == ([], 3)
+
+
+def test_a_negative_query_length_slices_as_the_reference() -> None:
+    """``order[:k]`` with k < 0 drops the last -k terms; the compiled loop took none."""
+    index = StoryIndex(24)
+    index.add_story(_story("a", [5], [1.0]))
+    index.add_story(_story("b", [6], [1.0]))
+    for k in (-1, -2, -3):
+        args = (np.array([5, 6], dtype=np.uint32), np.array([1.0, 0.5]), k, index.postings, 200,
+                12, index.slot_stories, index.slot_ids)
+        want_found, want_touched = kernels.rank_candidates_py(*args)
+        got_found, got_touched = compiled.rank_candidates(*args, index.scratch)
+        assert got_touched == want_touched
+        assert [s.story_id for s in got_found] == [s.story_id for s in want_found]

@@ -11,6 +11,7 @@ and the interpreter's per-operation cost, not arithmetic, are what the engine sp
 time on; these loops do the same work with neither.
 """
 
+cimport cython
 cimport numpy as cnp
 from libc.math cimport NAN, isnan
 from cpython.array cimport array
@@ -146,6 +147,7 @@ def new_scratch():
     return Scratch()
 
 
+@cython.boundscheck(True)  # list reads: Python code (str comparisons) runs in between
 def rank_candidates(object ids_a, object weights_a, Py_ssize_t k, dict postings,
                     Py_ssize_t max_posting, Py_ssize_t max_candidates, list slot_stories,
                     list slot_ids, Scratch scratch not None):
@@ -208,6 +210,7 @@ def rank_candidates(object ids_a, object weights_a, Py_ssize_t k, dict postings,
         free(order)
 
 
+@cython.boundscheck(True)  # ``stories[s]``: attribute reads run Python code in between
 def centroid_sims(object ids_a, object weights_a, list stories, object name_weights):
     """``kernels.centroid_sims_py``: each story's cosine with the item, its centroid norm,
     and the name weight of the item's terms each centroid holds (``None`` without
@@ -275,6 +278,7 @@ def centroid_sims(object ids_a, object weights_a, list stories, object name_weig
     return out, norms_a, covered
 
 
+@cython.boundscheck(True)  # ``stories[i]``: attribute reads run Python code in between
 def story_gaps(list stories, double ts, object sims_a, double half_life):
     """``kernels.story_gaps_py``: hours from ``ts`` to each story's dated span (NaN for an
     undated story); the dated stories with a positive similarity; their gaps in half-lives."""
@@ -310,6 +314,7 @@ def story_gaps(list stories, double ts, object sims_a, double half_life):
     return gap_a, dated_a[:d], lives_a[:d]
 
 
+@cython.boundscheck(True)  # ``stories[i]``: attribute reads run Python code in between
 def rank_scores(object final_a, list stories, double join, Py_ssize_t at_least):
     """``kernels.rank_scores_py``: indices of the scores best first (ties by story
     ``seq``), as many as reach ``join`` and at least ``at_least``."""
@@ -318,6 +323,8 @@ def rank_scores(object final_a, list stories, double join, Py_ssize_t at_least):
     _check(final_a, cnp.NPY_FLOAT64)
     n = cnp.PyArray_DIM(<cnp.ndarray> final_a, 0)
     final = <const double *> cnp.PyArray_DATA(<cnp.ndarray> final_a)
+    if len(stories) != n:
+        raise ValueError("one story per score expected")
     cdef Py_ssize_t *order = <Py_ssize_t *> malloc((n + 1) * sizeof(Py_ssize_t))
     cdef long long *seq = <long long *> malloc((n + 1) * sizeof(long long))
     if order == NULL or seq == NULL:

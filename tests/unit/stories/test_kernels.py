@@ -492,3 +492,69 @@ def test_a_negative_query_length_slices_as_the_reference() -> None:
         got_found, got_touched = compiled.rank_candidates(*args, index.scratch)
         assert got_touched == want_touched
         assert [s.story_id for s in got_found] == [s.story_id for s in want_found]
+
+
+def test_more_scores_than_stories_raise_not_read_past_the_list() -> None:
+    """``stories[i]`` for i past the list's end read whatever followed its item pointers."""
+    final = np.array([0.5, 0.4, 0.1, 0.2])
+    stories = [_story("a", [], [])]
+    with pytest.raises(ValueError):
+        kernels.rank_scores_py(final, stories, 0.3, 3)
+    with pytest.raises(ValueError):
+        compiled.rank_scores(final, stories, 0.3, 3)
+
+
+def _run_isolated(code: str) -> None:
+    """Run ``code`` in a child interpreter: an out-of-bounds read must not take pytest down."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[3]
+    done = subprocess.run([sys.executable, "-c", code], cwd=repo, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, (done.returncode, done.stderr[-2000:])
+    assert "raised ok" in done.stdout
+
+
+_SHRINKING = '''
+import numpy as np
+from processors.stories import _kernels as c
+class Shrinking:
+    """A story whose attribute reads empty the list being iterated (as a property might)."""
+    def __init__(self, stories):
+        self.stories = stories
+        self.seq = 1
+        self.norm = 1.0
+        self.first_ts = self.last_ts = 0.0
+        self.weights = np.ones(1, dtype=np.float32)
+    @property
+    def term_ids(self):
+        del self.stories[:]
+        return np.ones(1, dtype=np.uint32)
+    def __getattribute__(self, name):
+        if name in ("seq", "first_ts"):
+            del object.__getattribute__(self, "stories")[:]
+        return object.__getattribute__(self, name)
+n = 200000
+for call in (
+    lambda s: c.centroid_sims(np.ones(1, dtype=np.uint32), np.ones(1), s, None),
+    lambda s: c.story_gaps(s, 0.0, np.ones(n), 12.0),
+    lambda s: c.rank_scores(np.ones(n), s, 0.5, 3),
+):
+    stories = []
+    stories.extend(Shrinking(stories) for _ in range(n))
+    try:
+        call(stories)
+    except IndexError:
+        pass
+    else:
+        raise SystemExit("no IndexError")
+print("raised ok")
+'''
+
+
+def test_a_story_list_emptied_during_the_loop_raises_not_reads_freed_memory() -> None:
+    """The loops index ``stories`` by a length read once; Python code run in the loop (an
+    attribute read) may shrink the list: the compiled loop must raise, not read past it."""
+    _run_isolated(_SHRINKING)

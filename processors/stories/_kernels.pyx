@@ -29,12 +29,14 @@ cdef extern from *:
 
 
 cdef inline int _check(object a, int typenum) except -1:
-    """``a`` is a one-dimensional C-contiguous array of ``typenum``: its data can be read
-    as a C array. Reading the pointer costs nothing, where a typed memoryview costs about
-    a microsecond to acquire, per story, per item."""
+    """``a`` is a one-dimensional C-contiguous array of ``typenum``, aligned and in the
+    machine's byte order: its data can be read as a C array (a big-endian ``>u4`` has the
+    type number of ``uint32``). Reading the pointer costs nothing, where a typed memoryview
+    costs about a microsecond to acquire, per story, per item."""
     if not (cnp.PyArray_Check(a) and cnp.PyArray_NDIM(<cnp.ndarray> a) == 1
             and cnp.PyArray_TYPE(<cnp.ndarray> a) == typenum
-            and cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray> a)):
+            and cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray> a)
+            and cnp.PyArray_ISBEHAVED_RO(<cnp.ndarray> a)):
         raise TypeError(f"expected a contiguous 1-d array of type {typenum}, got {a!r:.80}")
     return 0
 
@@ -421,6 +423,8 @@ def count_terms(object counts_a, object entered_a, object left_a, unsigned int m
     cdef unsigned int *counts
     cdef const unsigned int *ids
     _check(counts_a, cnp.NPY_UINT32)
+    if not cnp.PyArray_ISWRITEABLE(<cnp.ndarray> counts_a):
+        raise ValueError("the counter table is read-only")
     if <unsigned long long> mask >= <unsigned long long> cnp.PyArray_DIM(<cnp.ndarray> counts_a, 0):
         raise ValueError("the mask reaches past the counter table")
     counts = <unsigned int *> cnp.PyArray_DATA(<cnp.ndarray> counts_a)

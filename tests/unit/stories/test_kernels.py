@@ -558,3 +558,29 @@ def test_a_story_list_emptied_during_the_loop_raises_not_reads_freed_memory() ->
     """The loops index ``stories`` by a length read once; Python code run in the loop (an
     attribute read) may shrink the list: the compiled loop must raise, not read past it."""
     _run_isolated(_SHRINKING)
+
+
+def test_a_read_only_counter_table_is_refused_not_written() -> None:
+    counts = np.zeros(64, dtype=np.uint32)
+    counts.flags.writeable = False
+    entered = np.array([1, 2], dtype=np.uint32)
+    with pytest.raises(ValueError):
+        kernels.count_terms_py(counts, entered, entered[:0], 63)
+    with pytest.raises(ValueError, match="read-only"):
+        compiled.count_terms(counts, entered, entered[:0], 63)
+    assert not counts.any()
+
+
+def test_arrays_in_another_byte_order_are_refused_not_misread() -> None:
+    """A big-endian uint32 has numpy's uint32 type number; its bytes read natively are
+    another id (1 -> 16777216)."""
+    ids = np.array([1, 2], dtype=">u4")
+    with pytest.raises(TypeError, match="contiguous 1-d array"):
+        compiled.top_terms(ids, np.array([1.0, 2.0], dtype=">f4"), 2)
+    with pytest.raises(TypeError, match="contiguous 1-d array"):
+        compiled.near_copies([np.array([1], dtype=">u8")], 1, 0)
+    unaligned = np.frombuffer(b"\0" + np.arange(4, dtype=np.uint32).tobytes(), np.uint32,
+                              count=4, offset=1)
+    assert not unaligned.flags.aligned
+    with pytest.raises(TypeError, match="contiguous 1-d array"):
+        compiled.top_terms(unaligned, np.ones(4, dtype=np.float32), 2)

@@ -306,10 +306,12 @@ def story_gaps(list stories, double ts, object sims_a, double half_life):
             continue
         first = f
         last = l
-        g = first - ts if first - ts >= ts - last else ts - last  # np.maximum's choice
-        g = (g if g >= 0.0 else 0.0) / 3600.0
+        g = first - ts
+        if not (g >= ts - last or isnan(g)):  # np.maximum's choice: a NaN side wins
+            g = ts - last
+        g = (g if g >= 0.0 or isnan(g) else 0.0) / 3600.0
         gap[i] = g
-        if sims[i] > 0:
+        if sims[i] > 0 and not isnan(g):
             dated[d] = i
             lives[d] = g / half_life
             d += 1

@@ -584,3 +584,19 @@ def test_arrays_in_another_byte_order_are_refused_not_misread() -> None:
     assert not unaligned.flags.aligned
     with pytest.raises(TypeError, match="contiguous 1-d array"):
         compiled.top_terms(unaligned, np.ones(4, dtype=np.float32), 2)
+
+
+@pytest.mark.parametrize(("ts", "first", "last"), [
+    (float("nan"), 0.0, 100.0), (50.0, float("nan"), 100.0), (50.0, 0.0, float("nan")),
+    (200.0, float("nan"), 100.0), (-50.0, 0.0, float("nan")), (float("inf"), 0.0, float("inf")),
+])
+def test_story_gaps_propagate_nan_as_numpy_maximum(ts, first, last) -> None:
+    """``np.maximum`` returns NaN when either side is NaN; ``a >= b ? a : b`` returned the
+    other side (a NaN clock or span gave a finite gap, a dated story, a recency bonus)."""
+    story = _story("a", [], [])
+    story.first_ts, story.last_ts = first, last
+    sims = np.array([0.5])
+    want = kernels.story_gaps_py([story], ts, sims, 12.0)
+    got = compiled.story_gaps([story], ts, sims, 12.0)
+    for g, w in zip(got, want, strict=True):
+        assert g.tobytes() == w.tobytes()

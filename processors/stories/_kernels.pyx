@@ -366,17 +366,17 @@ def merge_sorted(const unsigned int[::1] old_ids, const float[::1] old_w,
     while a < na or b < nb:
         if b == nb or (a < na and old_ids[a] < ids[b]):
             uniq[n] = old_ids[a]
-            summed[n] = old_w[a]
+            summed[n] = <float> (0.0 + <double> old_w[a])  # bincount's 0.0 + w: -0.0 -> 0.0
             a += 1
         elif a == na or ids[b] < old_ids[a]:
             uniq[n] = ids[b]
-            summed[n] = <float> (0.0 + <double> w[b])
+            summed[n] = w[b] if na == 0 else <float> (0.0 + <double> w[b])  # no old: as given
             entered[e] = ids[b]
             e += 1
             b += 1
         else:  # in both: added in float64 and rounded once, as ``np.bincount`` does
             uniq[n] = ids[b]
-            summed[n] = <float> (<double> old_w[a] + <double> w[b])
+            summed[n] = <float> (0.0 + <double> old_w[a] + <double> w[b])
             a += 1
             b += 1
         n += 1

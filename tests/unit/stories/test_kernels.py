@@ -600,3 +600,18 @@ def test_story_gaps_propagate_nan_as_numpy_maximum(ts, first, last) -> None:
     got = compiled.story_gaps([story], ts, sims, 12.0)
     for g, w in zip(got, want, strict=True):
         assert g.tobytes() == w.tobytes()
+
+
+@pytest.mark.parametrize(("old", "old_w", "new", "new_w"), [
+    ([1], [-0.0], [2], [1.0]),  # kept from the old side: 0.0 + -0.0 in bincount is 0.0
+    ([], [], [2], [-0.0]),  # no old side: the reference returns the new weights as they are
+    ([1], [1.0], [2], [-0.0]),
+    ([1], [-0.0], [1], [-0.0]),
+])
+def test_merged_negative_zeros_equal_the_reference(old, old_w, new, new_w) -> None:
+    args = (np.array(old, np.uint32), np.array(old_w, np.float32), np.array(new, np.uint32),
+            np.array(new_w, np.float32))
+    want = kernels.merge_sorted_py(*args)
+    got = compiled.merge_sorted(*args)
+    for g, w in zip(got, want, strict=True):
+        assert g.dtype == w.dtype and g.tobytes() == w.tobytes()

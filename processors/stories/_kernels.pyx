@@ -749,8 +749,6 @@ def term_table(dict tf, object names, object head_names):
             words[order[i].id] = term  # as dict(zip(ids, tf)): a repeated id keeps its place
             if term in names:
                 name_ids.append(order[i].id)
-            if term in head_names:
-                head_ids.append(order[i].id)
         qsort(order, n, sizeof(_Term), _by_id)
         ids_a = np.empty(n, dtype=np.uint32)
         counts_a = np.empty(n)
@@ -763,9 +761,13 @@ def term_table(dict tf, object names, object head_names):
                 continue  # a repeated id: the last term wins, as in ``words``
             term = terms[order[i].pos]
             ids[m] = order[i].id
-            counts[m] = <double> (<long long> tf[term])
+            counts[m] = <double> tf[term]  # as np.array(..., float64): no cut to an integer
             mask[m] = term in names
             m += 1
+        for term in head_names:  # any iterable, each a term of ``tf``: ``id_of[t]``
+            if term not in tf:
+                raise KeyError(term)
+            head_ids.append(_crc32(<str?> term))
         name_ids.sort()
         head_ids.sort()
         return words, ids_a[:m], counts_a[:m], mask_a[:m], name_ids, head_ids

@@ -615,3 +615,26 @@ def test_merged_negative_zeros_equal_the_reference(old, old_w, new, new_w) -> No
     got = compiled.merge_sorted(*args)
     for g, w in zip(got, want, strict=True):
         assert g.dtype == w.dtype and g.tobytes() == w.tobytes()
+
+
+def test_term_counts_are_not_truncated_to_integers() -> None:
+    """``<long long> tf[term]`` cut 2.5 to 2.0 silently; the reference's float64 keeps it."""
+    tf = {"abc": 2.5, "def": 1}
+    want = kernels.term_table_py(tf, frozenset(), frozenset())
+    got = compiled.term_table(tf, frozenset(), frozenset())
+    assert got[2].tobytes() == want[2].tobytes()
+
+
+def test_headline_names_read_as_the_reference_reads_an_iterable() -> None:
+    """``head_names`` is any iterable of terms of ``tf``: the reference maps each one (a
+    repeat repeats its id, a term not in ``tf`` raises); ``term in head_names`` asked a
+    list per term and consumed a generator."""
+    tf = {"abc": 2, "def": 1, "ghi": 3}
+    for head in (["abc", "abc"], ["ghi", "abc"], lambda: iter(["ghi", "abc"])):
+        want = kernels.term_table_py(tf, frozenset(), head() if callable(head) else head)
+        got = compiled.term_table(tf, frozenset(), head() if callable(head) else head)
+        assert got[5] == want[5]
+    with pytest.raises(KeyError):
+        kernels.term_table_py(tf, frozenset(), ["zzz"])
+    with pytest.raises(KeyError):
+        compiled.term_table(tf, frozenset(), ["zzz"])

@@ -11,6 +11,7 @@ and the interpreter's per-operation cost, not arithmetic, are what the engine sp
 time on; these loops do the same work with neither.
 """
 
+cimport cython
 cimport numpy as cnp
 from libc.math cimport NAN, isnan
 from cpython.array cimport array
@@ -28,12 +29,14 @@ cdef extern from *:
 
 
 cdef inline int _check(object a, int typenum) except -1:
-    """``a`` is a one-dimensional C-contiguous array of ``typenum``: its data can be read
-    as a C array. Reading the pointer costs nothing, where a typed memoryview costs about
-    a microsecond to acquire, per story, per item."""
+    """``a`` is a one-dimensional C-contiguous array of ``typenum``, aligned and in the
+    machine's byte order: its data can be read as a C array (a big-endian ``>u4`` has the
+    type number of ``uint32``). Reading the pointer costs nothing, where a typed memoryview
+    costs about a microsecond to acquire, per story, per item."""
     if not (cnp.PyArray_Check(a) and cnp.PyArray_NDIM(<cnp.ndarray> a) == 1
             and cnp.PyArray_TYPE(<cnp.ndarray> a) == typenum
-            and cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray> a)):
+            and cnp.PyArray_IS_C_CONTIGUOUS(<cnp.ndarray> a)
+            and cnp.PyArray_ISBEHAVED_RO(<cnp.ndarray> a)):
         raise TypeError(f"expected a contiguous 1-d array of type {typenum}, got {a!r:.80}")
     return 0
 
@@ -146,6 +149,7 @@ def new_scratch():
     return Scratch()
 
 
+@cython.boundscheck(True)  # list reads: Python code (str comparisons) runs in between
 def rank_candidates(object ids_a, object weights_a, Py_ssize_t k, dict postings,
                     Py_ssize_t max_posting, Py_ssize_t max_candidates, list slot_stories,
                     list slot_ids, Scratch scratch not None):
@@ -182,6 +186,8 @@ def rank_candidates(object ids_a, object weights_a, Py_ssize_t k, dict postings,
                 j -= 1
             order[j] = i
         n_top = k if k < n else n
+        if k < 0:  # ``order[:k]``: all but the last -k
+            n_top = n + k if n + k > 0 else 0
         for m in range(n_top):
             i = order[m]
             posting = postings.get(int(ids[i]))
@@ -198,12 +204,15 @@ def rank_candidates(object ids_a, object weights_a, Py_ssize_t k, dict postings,
                         n_acc = scratch.add(slots[j], w, n_acc, n_slots)
         if n_acc <= max_candidates:
             return [slot_stories[scratch.touched[i]] for i in range(n_acc)], n_acc
+        if max_candidates <= 0:  # ``heapq.nsmallest(0 or less, ...)``: none
+            return [], n_acc
         return [slot_stories[scratch.touched[i]]
                 for i in scratch.heaviest(slot_ids, n_acc, max_candidates)], n_acc
     finally:
         free(order)
 
 
+@cython.boundscheck(True)  # ``stories[s]``: attribute reads run Python code in between
 def centroid_sims(object ids_a, object weights_a, list stories, object name_weights):
     """``kernels.centroid_sims_py``: each story's cosine with the item, its centroid norm,
     and the name weight of the item's terms each centroid holds (``None`` without
@@ -271,6 +280,7 @@ def centroid_sims(object ids_a, object weights_a, list stories, object name_weig
     return out, norms_a, covered
 
 
+@cython.boundscheck(True)  # ``stories[i]``: attribute reads run Python code in between
 def story_gaps(list stories, double ts, object sims_a, double half_life):
     """``kernels.story_gaps_py``: hours from ``ts`` to each story's dated span (NaN for an
     undated story); the dated stories with a positive similarity; their gaps in half-lives."""
@@ -296,16 +306,19 @@ def story_gaps(list stories, double ts, object sims_a, double half_life):
             continue
         first = f
         last = l
-        g = first - ts if first - ts >= ts - last else ts - last  # np.maximum's choice
-        g = (g if g >= 0.0 else 0.0) / 3600.0
+        g = first - ts
+        if not (g >= ts - last or isnan(g)):  # np.maximum's choice: a NaN side wins
+            g = ts - last
+        g = (g if g >= 0.0 or isnan(g) else 0.0) / 3600.0
         gap[i] = g
-        if sims[i] > 0:
+        if sims[i] > 0 and not isnan(g):
             dated[d] = i
             lives[d] = g / half_life
             d += 1
     return gap_a, dated_a[:d], lives_a[:d]
 
 
+@cython.boundscheck(True)  # ``stories[i]``: attribute reads run Python code in between
 def rank_scores(object final_a, list stories, double join, Py_ssize_t at_least):
     """``kernels.rank_scores_py``: indices of the scores best first (ties by story
     ``seq``), as many as reach ``join`` and at least ``at_least``."""
@@ -314,6 +327,8 @@ def rank_scores(object final_a, list stories, double join, Py_ssize_t at_least):
     _check(final_a, cnp.NPY_FLOAT64)
     n = cnp.PyArray_DIM(<cnp.ndarray> final_a, 0)
     final = <const double *> cnp.PyArray_DATA(<cnp.ndarray> final_a)
+    if len(stories) != n:
+        raise ValueError("one story per score expected")
     cdef Py_ssize_t *order = <Py_ssize_t *> malloc((n + 1) * sizeof(Py_ssize_t))
     cdef long long *seq = <long long *> malloc((n + 1) * sizeof(long long))
     if order == NULL or seq == NULL:
@@ -351,17 +366,17 @@ def merge_sorted(const unsigned int[::1] old_ids, const float[::1] old_w,
     while a < na or b < nb:
         if b == nb or (a < na and old_ids[a] < ids[b]):
             uniq[n] = old_ids[a]
-            summed[n] = old_w[a]
+            summed[n] = <float> (0.0 + <double> old_w[a])  # bincount's 0.0 + w: -0.0 -> 0.0
             a += 1
         elif a == na or ids[b] < old_ids[a]:
             uniq[n] = ids[b]
-            summed[n] = <float> (0.0 + <double> w[b])
+            summed[n] = w[b] if na == 0 else <float> (0.0 + <double> w[b])  # no old: as given
             entered[e] = ids[b]
             e += 1
             b += 1
         else:  # in both: added in float64 and rounded once, as ``np.bincount`` does
             uniq[n] = ids[b]
-            summed[n] = <float> (<double> old_w[a] + <double> w[b])
+            summed[n] = <float> (0.0 + <double> old_w[a] + <double> w[b])
             a += 1
             b += 1
         n += 1
@@ -410,6 +425,8 @@ def count_terms(object counts_a, object entered_a, object left_a, unsigned int m
     cdef unsigned int *counts
     cdef const unsigned int *ids
     _check(counts_a, cnp.NPY_UINT32)
+    if not cnp.PyArray_ISWRITEABLE(<cnp.ndarray> counts_a):
+        raise ValueError("the counter table is read-only")
     if <unsigned long long> mask >= <unsigned long long> cnp.PyArray_DIM(<cnp.ndarray> counts_a, 0):
         raise ValueError("the mask reaches past the counter table")
     counts = <unsigned int *> cnp.PyArray_DATA(<cnp.ndarray> counts_a)
@@ -732,8 +749,6 @@ def term_table(dict tf, object names, object head_names):
             words[order[i].id] = term  # as dict(zip(ids, tf)): a repeated id keeps its place
             if term in names:
                 name_ids.append(order[i].id)
-            if term in head_names:
-                head_ids.append(order[i].id)
         qsort(order, n, sizeof(_Term), _by_id)
         ids_a = np.empty(n, dtype=np.uint32)
         counts_a = np.empty(n)
@@ -746,9 +761,13 @@ def term_table(dict tf, object names, object head_names):
                 continue  # a repeated id: the last term wins, as in ``words``
             term = terms[order[i].pos]
             ids[m] = order[i].id
-            counts[m] = <double> (<long long> tf[term])
+            counts[m] = <double> tf[term]  # as np.array(..., float64): no cut to an integer
             mask[m] = term in names
             m += 1
+        for term in head_names:  # any iterable, each a term of ``tf``: ``id_of[t]``
+            if term not in tf:
+                raise KeyError(term)
+            head_ids.append(_crc32(<str?> term))
         name_ids.sort()
         head_ids.sort()
         return words, ids_a[:m], counts_a[:m], mask_a[:m], name_ids, head_ids

@@ -461,3 +461,180 @@ def test_input_of_another_type_is_refused_not_read_as_something_else() -> None:
     with pytest.raises(TypeError, match="array\\('i'\\)"):
         compiled.rank_candidates(np.array([5], dtype=np.uint32), np.ones(1), 24, index.postings,
                                  200, 12, index.slot_stories, index.slot_ids, index.scratch)
+
+
+# -- adversarial review: inputs where the compiled loops read, wrote or returned otherwise --
+
+
+@pytest.mark.parametrize("max_candidates", [0, -1])
+def test_no_candidates_kept_when_none_are_asked_for(max_candidates) -> None:
+    """``max_candidates`` 0 took ``top[-1]`` of a 0-byte buffer (read and written out of
+    bounds); below 0 it asked malloc for 2**64 - 8 bytes. The reference keeps none."""
+    index = StoryIndex(24)
+    for k in range(3):
+        index.add_story(_story(f"s{k}", [5], [1.0]))
+    args = (np.array([5], dtype=np.uint32), np.ones(1), 24, index.postings, 200,
+            max_candidates, index.slot_stories, index.slot_ids)
+    want = kernels.rank_candidates_py(*args)
+    got = compiled.rank_candidates(*args, index.scratch)
+    assert got == want == ([], 3)
+
+
+def test_a_negative_query_length_slices_as_the_reference() -> None:
+    """``order[:k]`` with k < 0 drops the last -k terms; the compiled loop took none."""
+    index = StoryIndex(24)
+    index.add_story(_story("a", [5], [1.0]))
+    index.add_story(_story("b", [6], [1.0]))
+    for k in (-1, -2, -3):
+        args = (np.array([5, 6], dtype=np.uint32), np.array([1.0, 0.5]), k, index.postings, 200,
+                12, index.slot_stories, index.slot_ids)
+        want_found, want_touched = kernels.rank_candidates_py(*args)
+        got_found, got_touched = compiled.rank_candidates(*args, index.scratch)
+        assert got_touched == want_touched
+        assert [s.story_id for s in got_found] == [s.story_id for s in want_found]
+
+
+def test_more_scores_than_stories_raise_not_read_past_the_list() -> None:
+    """``stories[i]`` for i past the list's end read whatever followed its item pointers."""
+    final = np.array([0.5, 0.4, 0.1, 0.2])
+    stories = [_story("a", [], [])]
+    with pytest.raises(ValueError):
+        kernels.rank_scores_py(final, stories, 0.3, 3)
+    with pytest.raises(ValueError):
+        compiled.rank_scores(final, stories, 0.3, 3)
+
+
+def _run_isolated(code: str) -> None:
+    """Run ``code`` in a child interpreter: an out-of-bounds read must not take pytest down."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[3]
+    done = subprocess.run([sys.executable, "-c", code], cwd=repo, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, (done.returncode, done.stderr[-2000:])
+    assert "raised ok" in done.stdout
+
+
+_SHRINKING = '''
+import numpy as np
+from processors.stories import _kernels as c
+class Shrinking:
+    """A story whose attribute reads empty the list being iterated (as a property might)."""
+    def __init__(self, stories):
+        self.stories = stories
+        self.seq = 1
+        self.norm = 1.0
+        self.first_ts = self.last_ts = 0.0
+        self.weights = np.ones(1, dtype=np.float32)
+    @property
+    def term_ids(self):
+        del self.stories[:]
+        return np.ones(1, dtype=np.uint32)
+    def __getattribute__(self, name):
+        if name in ("seq", "first_ts"):
+            del object.__getattribute__(self, "stories")[:]
+        return object.__getattribute__(self, name)
+n = 200000
+for call in (
+    lambda s: c.centroid_sims(np.ones(1, dtype=np.uint32), np.ones(1), s, None),
+    lambda s: c.story_gaps(s, 0.0, np.ones(n), 12.0),
+    lambda s: c.rank_scores(np.ones(n), s, 0.5, 3),
+):
+    stories = []
+    stories.extend(Shrinking(stories) for _ in range(n))
+    try:
+        call(stories)
+    except IndexError:
+        pass
+    else:
+        raise SystemExit("no IndexError")
+print("raised ok")
+'''
+
+
+def test_a_story_list_emptied_during_the_loop_raises_not_reads_freed_memory() -> None:
+    """The loops index ``stories`` by a length read once; Python code run in the loop (an
+    attribute read) may shrink the list: the compiled loop must raise, not read past it."""
+    _run_isolated(_SHRINKING)
+
+
+def test_a_read_only_counter_table_is_refused_not_written() -> None:
+    counts = np.zeros(64, dtype=np.uint32)
+    counts.flags.writeable = False
+    entered = np.array([1, 2], dtype=np.uint32)
+    with pytest.raises(ValueError):
+        kernels.count_terms_py(counts, entered, entered[:0], 63)
+    with pytest.raises(ValueError, match="read-only"):
+        compiled.count_terms(counts, entered, entered[:0], 63)
+    assert not counts.any()
+
+
+def test_arrays_in_another_byte_order_are_refused_not_misread() -> None:
+    """A big-endian uint32 has numpy's uint32 type number; its bytes read natively are
+    another id (1 -> 16777216)."""
+    ids = np.array([1, 2], dtype=">u4")
+    with pytest.raises(TypeError, match="contiguous 1-d array"):
+        compiled.top_terms(ids, np.array([1.0, 2.0], dtype=">f4"), 2)
+    with pytest.raises(TypeError, match="contiguous 1-d array"):
+        compiled.near_copies([np.array([1], dtype=">u8")], 1, 0)
+    unaligned = np.frombuffer(b"\0" + np.arange(4, dtype=np.uint32).tobytes(), np.uint32,
+                              count=4, offset=1)
+    assert not unaligned.flags.aligned
+    with pytest.raises(TypeError, match="contiguous 1-d array"):
+        compiled.top_terms(unaligned, np.ones(4, dtype=np.float32), 2)
+
+
+@pytest.mark.parametrize(("ts", "first", "last"), [
+    (float("nan"), 0.0, 100.0), (50.0, float("nan"), 100.0), (50.0, 0.0, float("nan")),
+    (200.0, float("nan"), 100.0), (-50.0, 0.0, float("nan")), (float("inf"), 0.0, float("inf")),
+])
+def test_story_gaps_propagate_nan_as_numpy_maximum(ts, first, last) -> None:
+    """``np.maximum`` returns NaN when either side is NaN; ``a >= b ? a : b`` returned the
+    other side (a NaN clock or span gave a finite gap, a dated story, a recency bonus)."""
+    story = _story("a", [], [])
+    story.first_ts, story.last_ts = first, last
+    sims = np.array([0.5])
+    want = kernels.story_gaps_py([story], ts, sims, 12.0)
+    got = compiled.story_gaps([story], ts, sims, 12.0)
+    for g, w in zip(got, want, strict=True):
+        assert g.tobytes() == w.tobytes()
+
+
+@pytest.mark.parametrize(("old", "old_w", "new", "new_w"), [
+    ([1], [-0.0], [2], [1.0]),  # kept from the old side: 0.0 + -0.0 in bincount is 0.0
+    ([], [], [2], [-0.0]),  # no old side: the reference returns the new weights as they are
+    ([1], [1.0], [2], [-0.0]),
+    ([1], [-0.0], [1], [-0.0]),
+])
+def test_merged_negative_zeros_equal_the_reference(old, old_w, new, new_w) -> None:
+    args = (np.array(old, np.uint32), np.array(old_w, np.float32), np.array(new, np.uint32),
+            np.array(new_w, np.float32))
+    want = kernels.merge_sorted_py(*args)
+    got = compiled.merge_sorted(*args)
+    for g, w in zip(got, want, strict=True):
+        assert g.dtype == w.dtype and g.tobytes() == w.tobytes()
+
+
+def test_term_counts_are_not_truncated_to_integers() -> None:
+    """``<long long> tf[term]`` cut 2.5 to 2.0 silently; the reference's float64 keeps it."""
+    tf = {"abc": 2.5, "def": 1}
+    want = kernels.term_table_py(tf, frozenset(), frozenset())
+    got = compiled.term_table(tf, frozenset(), frozenset())
+    assert got[2].tobytes() == want[2].tobytes()
+
+
+def test_headline_names_read_as_the_reference_reads_an_iterable() -> None:
+    """``head_names`` is any iterable of terms of ``tf``: the reference maps each one (a
+    repeat repeats its id, a term not in ``tf`` raises); ``term in head_names`` asked a
+    list per term and consumed a generator."""
+    tf = {"abc": 2, "def": 1, "ghi": 3}
+    for head in (["abc", "abc"], ["ghi", "abc"], lambda: iter(["ghi", "abc"])):
+        want = kernels.term_table_py(tf, frozenset(), head() if callable(head) else head)
+        got = compiled.term_table(tf, frozenset(), head() if callable(head) else head)
+        assert got[5] == want[5]
+    with pytest.raises(KeyError):
+        kernels.term_table_py(tf, frozenset(), ["zzz"])
+    with pytest.raises(KeyError):
+        compiled.term_table(tf, frozenset(), ["zzz"])

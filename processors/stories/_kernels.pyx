@@ -1,4 +1,5 @@
-# cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False, cdivision=True
+# cython: language_level=3, boundscheck=False, wraparound=False, initializedcheck=False
+# cython: cdivision=True
 """Compiled versions of the story engine's per-item inner loops (see ``kernels.py``).
 
 Each function here returns exactly what its pure-Python reference in ``kernels.py`` returns,
@@ -39,6 +40,27 @@ cdef inline int _check(object a, int typenum) except -1:
             and cnp.PyArray_ISBEHAVED_RO(<cnp.ndarray> a)):
         raise TypeError(f"expected a contiguous 1-d array of type {typenum}, got {a!r:.80}")
     return 0
+
+
+cdef int _U32 = cnp.NPY_UINT32
+cdef int _F32 = cnp.NPY_FLOAT32
+cdef int _F64 = cnp.NPY_FLOAT64
+
+
+cdef inline void *_ptr(object a) noexcept:
+    """The data of an array ``_check`` (or ``_pair``) accepted."""
+    return cnp.PyArray_DATA(<cnp.ndarray> a)
+
+
+cdef inline Py_ssize_t _pair(object a, int type_a, object b, int type_b, str what) except -1:
+    """The common length of two arrays read side by side (ids and their weights), both
+    checked; a length mismatch is refused, not read past."""
+    _check(a, type_a)
+    _check(b, type_b)
+    cdef Py_ssize_t n = cnp.PyArray_DIM(<cnp.ndarray> a, 0)
+    if cnp.PyArray_DIM(<cnp.ndarray> b, 0) != n:
+        raise ValueError(what)
+    return n
 
 
 cdef inline bint _before(double wa, unsigned int ia, double wb, unsigned int ib) noexcept:
@@ -161,15 +183,11 @@ def rank_candidates(object ids_a, object weights_a, Py_ssize_t k, dict postings,
     cdef double w
     cdef const int *slots
     cdef object posting
-    _check(ids_a, cnp.NPY_UINT32)
-    _check(weights_a, cnp.NPY_FLOAT64)
-    n = cnp.PyArray_DIM(<cnp.ndarray> ids_a, 0)
-    if cnp.PyArray_DIM(<cnp.ndarray> weights_a, 0) != n:
-        raise ValueError("ids and weights differ in length")
+    n = _pair(ids_a, _U32, weights_a, _F64, "ids and weights differ in length")
     if n == 0:
         return [], 0
-    ids = <const unsigned int *> cnp.PyArray_DATA(<cnp.ndarray> ids_a)
-    weights = <const double *> cnp.PyArray_DATA(<cnp.ndarray> weights_a)
+    ids = <const unsigned int *> _ptr(ids_a)
+    weights = <const double *> _ptr(weights_a)
     n_slots = len(slot_stories)
     if len(slot_ids) != n_slots:
         raise ValueError("one story id per slot expected")
@@ -226,38 +244,30 @@ def centroid_sims(object ids_a, object weights_a, list stories, object name_weig
     cdef bint names = name_weights is not None
     cdef double dot, cov
     cdef unsigned int t
-    _check(ids_a, cnp.NPY_UINT32)
-    _check(weights_a, cnp.NPY_FLOAT64)
-    m = cnp.PyArray_DIM(<cnp.ndarray> ids_a, 0)
-    if cnp.PyArray_DIM(<cnp.ndarray> weights_a, 0) != m:
-        raise ValueError("ids and weights differ in length")
-    ids = <const unsigned int *> cnp.PyArray_DATA(<cnp.ndarray> ids_a)
-    weights = <const double *> cnp.PyArray_DATA(<cnp.ndarray> weights_a)
+    m = _pair(ids_a, _U32, weights_a, _F64, "ids and weights differ in length")
+    ids = <const unsigned int *> _ptr(ids_a)
+    weights = <const double *> _ptr(weights_a)
     if names:
         _check(name_weights, cnp.NPY_FLOAT64)
         if cnp.PyArray_DIM(<cnp.ndarray> name_weights, 0) != m:
             raise ValueError("ids and name weights differ in length")
-        nw = <const double *> cnp.PyArray_DATA(<cnp.ndarray> name_weights)
+        nw = <const double *> _ptr(name_weights)
     out = np.zeros(n)
-    cdef double *sims = <double *> cnp.PyArray_DATA(<cnp.ndarray> out)
+    cdef double *sims = <double *> _ptr(out)
     norms_a = np.empty(n)
-    cdef double *norms = <double *> cnp.PyArray_DATA(<cnp.ndarray> norms_a)
+    cdef double *norms = <double *> _ptr(norms_a)
     cdef double norm
     covered = np.zeros(n) if names else None
     cdef double *cov_v = NULL
     if names:
-        cov_v = <double *> cnp.PyArray_DATA(<cnp.ndarray> covered)
+        cov_v = <double *> _ptr(covered)
     for s in range(n):
         story = stories[s]
         sids_a = story.term_ids
         sw_a = story.weights
-        _check(sids_a, cnp.NPY_UINT32)
-        _check(sw_a, cnp.NPY_FLOAT32)
-        k = cnp.PyArray_DIM(<cnp.ndarray> sids_a, 0)
-        if cnp.PyArray_DIM(<cnp.ndarray> sw_a, 0) != k:
-            raise ValueError("a centroid's ids and weights differ in length")
-        sids = <const unsigned int *> cnp.PyArray_DATA(<cnp.ndarray> sids_a)
-        sw = <const float *> cnp.PyArray_DATA(<cnp.ndarray> sw_a)
+        k = _pair(sids_a, _U32, sw_a, _F32, "a centroid's ids and weights differ in length")
+        sids = <const unsigned int *> _ptr(sids_a)
+        sw = <const float *> _ptr(sw_a)
         dot = 0.0
         cov = 0.0
         p = 0
@@ -290,13 +300,13 @@ def story_gaps(list stories, double ts, object sims_a, double half_life):
     _check(sims_a, cnp.NPY_FLOAT64)
     if cnp.PyArray_DIM(<cnp.ndarray> sims_a, 0) != n:
         raise ValueError("one similarity per story expected")
-    sims = <const double *> cnp.PyArray_DATA(<cnp.ndarray> sims_a)
+    sims = <const double *> _ptr(sims_a)
     gap_a = np.empty(n)
     dated_a = np.empty(n, dtype=np.intp)
     lives_a = np.empty(n)
-    cdef double *gap = <double *> cnp.PyArray_DATA(<cnp.ndarray> gap_a)
-    cdef Py_ssize_t *dated = <Py_ssize_t *> cnp.PyArray_DATA(<cnp.ndarray> dated_a)
-    cdef double *lives = <double *> cnp.PyArray_DATA(<cnp.ndarray> lives_a)
+    cdef double *gap = <double *> _ptr(gap_a)
+    cdef Py_ssize_t *dated = <Py_ssize_t *> _ptr(dated_a)
+    cdef double *lives = <double *> _ptr(lives_a)
     for i in range(n):
         story = stories[i]
         f = story.first_ts
@@ -326,7 +336,7 @@ def rank_scores(object final_a, list stories, double join, Py_ssize_t at_least):
     cdef const double *final
     _check(final_a, cnp.NPY_FLOAT64)
     n = cnp.PyArray_DIM(<cnp.ndarray> final_a, 0)
-    final = <const double *> cnp.PyArray_DATA(<cnp.ndarray> final_a)
+    final = <const double *> _ptr(final_a)
     if len(stories) != n:
         raise ValueError("one story per score expected")
     cdef Py_ssize_t *order = <Py_ssize_t *> malloc((n + 1) * sizeof(Py_ssize_t))
@@ -388,13 +398,9 @@ def top_terms(object ids_a, object weights_a, Py_ssize_t k):
     cdef Py_ssize_t n, i, j, size = 0
     cdef const unsigned int *ids
     cdef const float *w
-    _check(ids_a, cnp.NPY_UINT32)
-    _check(weights_a, cnp.NPY_FLOAT32)
-    n = cnp.PyArray_DIM(<cnp.ndarray> ids_a, 0)
-    if cnp.PyArray_DIM(<cnp.ndarray> weights_a, 0) != n:
-        raise ValueError("ids and weights differ in length")
-    ids = <const unsigned int *> cnp.PyArray_DATA(<cnp.ndarray> ids_a)
-    w = <const float *> cnp.PyArray_DATA(<cnp.ndarray> weights_a)
+    n = _pair(ids_a, _U32, weights_a, _F32, "ids and weights differ in length")
+    ids = <const unsigned int *> _ptr(ids_a)
+    w = <const float *> _ptr(weights_a)
     if k <= 0 or n == 0:
         return []
     if k > n:
@@ -429,15 +435,15 @@ def count_terms(object counts_a, object entered_a, object left_a, unsigned int m
         raise ValueError("the counter table is read-only")
     if <unsigned long long> mask >= <unsigned long long> cnp.PyArray_DIM(<cnp.ndarray> counts_a, 0):
         raise ValueError("the mask reaches past the counter table")
-    counts = <unsigned int *> cnp.PyArray_DATA(<cnp.ndarray> counts_a)
+    counts = <unsigned int *> _ptr(counts_a)
     _check(entered_a, cnp.NPY_UINT32)
     _check(left_a, cnp.NPY_UINT32)
     n = cnp.PyArray_DIM(<cnp.ndarray> entered_a, 0)
-    ids = <const unsigned int *> cnp.PyArray_DATA(<cnp.ndarray> entered_a)
+    ids = <const unsigned int *> _ptr(entered_a)
     for i in range(n):
         counts[ids[i] & mask] += 1
     n = cnp.PyArray_DIM(<cnp.ndarray> left_a, 0)
-    ids = <const unsigned int *> cnp.PyArray_DATA(<cnp.ndarray> left_a)
+    ids = <const unsigned int *> _ptr(left_a)
     for i in range(n):
         counts[ids[i] & mask] -= 1
 
@@ -458,18 +464,15 @@ def idf_ratios(object ids_a, object counts_a, unsigned int mask, double numerato
     if <unsigned long long> mask >= <unsigned long long> cnp.PyArray_DIM(<cnp.ndarray> counts_a, 0):
         raise ValueError("the mask reaches past the counter table")
     n = cnp.PyArray_DIM(<cnp.ndarray> ids_a, 0)
-    ids = <const unsigned int *> cnp.PyArray_DATA(<cnp.ndarray> ids_a)
-    counts = <const unsigned int *> cnp.PyArray_DATA(<cnp.ndarray> counts_a)
+    ids = <const unsigned int *> _ptr(ids_a)
+    counts = <const unsigned int *> _ptr(counts_a)
     if prior_ids_a is not None:
-        _check(prior_ids_a, cnp.NPY_UINT32)
-        _check(prior_shares_a, cnp.NPY_FLOAT64)
-        n_prior = cnp.PyArray_DIM(<cnp.ndarray> prior_ids_a, 0)
-        if cnp.PyArray_DIM(<cnp.ndarray> prior_shares_a, 0) != n_prior:
-            raise ValueError("one share per prior term expected")
-        prior_ids = <const unsigned int *> cnp.PyArray_DATA(<cnp.ndarray> prior_ids_a)
-        shares = <const double *> cnp.PyArray_DATA(<cnp.ndarray> prior_shares_a)
+        n_prior = _pair(prior_ids_a, _U32, prior_shares_a, _F64,
+                        "one share per prior term expected")
+        prior_ids = <const unsigned int *> _ptr(prior_ids_a)
+        shares = <const double *> _ptr(prior_shares_a)
     out = np.empty(n)
-    cdef double *q = <double *> cnp.PyArray_DATA(<cnp.ndarray> out)
+    cdef double *q = <double *> _ptr(out)
     for i in range(n):
         t = ids[i]
         sf = <double> counts[t & mask]
@@ -494,17 +497,14 @@ def item_weights(object log_idf_a, object log_tf_a, object mask_a, double boost)
     cdef const double *lq
     cdef const double *tf
     cdef const cnp.npy_bool *names
-    _check(log_idf_a, cnp.NPY_FLOAT64)
-    _check(log_tf_a, cnp.NPY_FLOAT64)
-    _check(mask_a, cnp.NPY_BOOL)
-    n = cnp.PyArray_DIM(<cnp.ndarray> log_idf_a, 0)
-    if cnp.PyArray_DIM(<cnp.ndarray> log_tf_a, 0) != n or cnp.PyArray_DIM(<cnp.ndarray> mask_a, 0) != n:
+    n = _pair(log_idf_a, _F64, log_tf_a, _F64, "arrays differ in length")
+    if _pair(log_idf_a, _F64, mask_a, cnp.NPY_BOOL, "arrays differ in length") != n:
         raise ValueError("arrays differ in length")
-    lq = <const double *> cnp.PyArray_DATA(<cnp.ndarray> log_idf_a)
-    tf = <const double *> cnp.PyArray_DATA(<cnp.ndarray> log_tf_a)
-    names = <const cnp.npy_bool *> cnp.PyArray_DATA(<cnp.ndarray> mask_a)
+    lq = <const double *> _ptr(log_idf_a)
+    tf = <const double *> _ptr(log_tf_a)
+    names = <const cnp.npy_bool *> _ptr(mask_a)
     out = np.empty(n)
-    cdef double *w = <double *> cnp.PyArray_DATA(<cnp.ndarray> out)
+    cdef double *w = <double *> _ptr(out)
     for i in range(n):
         w[i] = tf[i] * (lq[i] + 1.0)
         if boost != 1.0 and names[i]:
@@ -521,20 +521,14 @@ def shared_terms(object ids_a, object weights_a, object sids_a, object sw_a, Py_
     cdef const unsigned int *sids
     cdef const float *sw
     cdef double c
-    _check(ids_a, cnp.NPY_UINT32)
-    _check(weights_a, cnp.NPY_FLOAT64)
-    _check(sids_a, cnp.NPY_UINT32)
-    _check(sw_a, cnp.NPY_FLOAT32)
-    m = cnp.PyArray_DIM(<cnp.ndarray> ids_a, 0)
-    n = cnp.PyArray_DIM(<cnp.ndarray> sids_a, 0)
-    if cnp.PyArray_DIM(<cnp.ndarray> weights_a, 0) != m or cnp.PyArray_DIM(<cnp.ndarray> sw_a, 0) != n:
-        raise ValueError("ids and weights differ in length")
+    m = _pair(ids_a, _U32, weights_a, _F64, "ids and weights differ in length")
+    n = _pair(sids_a, _U32, sw_a, _F32, "a centroid's ids and weights differ in length")
     if k <= 0 or m == 0 or n == 0:
         return []
-    ids = <const unsigned int *> cnp.PyArray_DATA(<cnp.ndarray> ids_a)
-    w = <const double *> cnp.PyArray_DATA(<cnp.ndarray> weights_a)
-    sids = <const unsigned int *> cnp.PyArray_DATA(<cnp.ndarray> sids_a)
-    sw = <const float *> cnp.PyArray_DATA(<cnp.ndarray> sw_a)
+    ids = <const unsigned int *> _ptr(ids_a)
+    w = <const double *> _ptr(weights_a)
+    sids = <const unsigned int *> _ptr(sids_a)
+    sw = <const float *> _ptr(sw_a)
     cdef Py_ssize_t *top = <Py_ssize_t *> malloc(k * sizeof(Py_ssize_t))
     cdef double *val = <double *> malloc(k * sizeof(double))
     if top == NULL or val == NULL:
@@ -578,7 +572,7 @@ def near_copies(list hash_arrays, unsigned long long simhash, int max_bits):
         arr = hash_arrays[a]
         _check(arr, cnp.NPY_UINT64)
         n = cnp.PyArray_DIM(<cnp.ndarray> arr, 0)
-        h = <const unsigned long long *> cnp.PyArray_DATA(<cnp.ndarray> arr)
+        h = <const unsigned long long *> _ptr(arr)
         for i in range(n):
             bits = __builtin_popcountll(h[i] ^ simhash)
             if bits <= max_bits:
@@ -753,9 +747,9 @@ def term_table(dict tf, object names, object head_names):
         ids_a = np.empty(n, dtype=np.uint32)
         counts_a = np.empty(n)
         mask_a = np.empty(n, dtype=np.bool_)
-        ids = <unsigned int *> cnp.PyArray_DATA(<cnp.ndarray> ids_a)
-        counts = <double *> cnp.PyArray_DATA(<cnp.ndarray> counts_a)
-        mask = <cnp.npy_bool *> cnp.PyArray_DATA(<cnp.ndarray> mask_a)
+        ids = <unsigned int *> _ptr(ids_a)
+        counts = <double *> _ptr(counts_a)
+        mask = <cnp.npy_bool *> _ptr(mask_a)
         for i in range(n):
             if i + 1 < n and order[i + 1].id == order[i].id:
                 continue  # a repeated id: the last term wins, as in ``words``

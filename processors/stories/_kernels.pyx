@@ -82,6 +82,7 @@ cdef inline const int *_ints(object posting) except NULL:
 cdef int _NO_INTS = 0
 
 
+@cython.final  # its methods called directly (inlined), not through a vtable, per posting entry
 cdef class Scratch:
     """One engine's per-slot accumulators for ``rank_candidates``: a story's summed weight,
     and the call that last touched it (so nothing needs clearing between calls). Each

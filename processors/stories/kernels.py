@@ -397,7 +397,7 @@ except ImportError as exc:  # not built (no C compiler at install), or built for
     NOT_COMPILED_BECAUSE = str(exc)
     logging.getLogger("wirestream.processors.stories").warning(
         "story engine: compiled loops unavailable (%s); running the pure-Python reference, "
-        "which decides the same but ~1.4x slower. Reinstall with a C compiler present "
+        "which decides the same but ~1.5-1.8x slower. Reinstall with a C compiler present "
         "(`pip install -e .`, or `make setup`) to build them.", exc)
     rank_candidates = rank_candidates_py
     centroid_sims = centroid_sims_py

@@ -28,8 +28,7 @@ from processors.stories.prior import BackgroundPrior
 from processors.stories.story import KeptItem, Story
 
 SF_BITS = 23  # 8M counters (32 MB): collisions stay rare up to a few million live terms
-_SF_MASK = np.uint32((1 << SF_BITS) - 1)
-_MASK = int(_SF_MASK)
+_MASK = (1 << SF_BITS) - 1  # a term id's counter: its low bits
 
 Posting = int | array  # one story's slot, or the slots of several (array of "i")
 
@@ -59,21 +58,22 @@ class StoryIndex:
     def idf(self, term_ids: np.ndarray, n_stories: int) -> np.ndarray:
         """Smoothed inverse *story* frequency: a term repeated by every item of one story
         stays as informative as it was when the story opened."""
-        sf = self.story_freq[term_ids & _SF_MASK].astype(np.float64)
-        return np.log((n_stories + 1) / (sf + 1.0)) + 1.0
+        return np.log(idf_ratios(term_ids, self.story_freq, _MASK, n_stories + 1, None, None,
+                                 0.0)) + 1.0
 
     def weight_idf(self, term_ids: np.ndarray, n_stories: int) -> np.ndarray:
-        """The IDF an item's vector is weighted by: ``idf``, except for items with fewer than
+        """The IDF an item's vector is weighted by (``weight_log_ratios`` plus 1)."""
+        return self.weight_log_ratios(term_ids, n_stories) + 1.0
+
+    def weight_log_ratios(self, term_ids: np.ndarray, n_stories: int) -> np.ndarray:
+        """The log of the IDF ratio an item's vector is weighted by (``kernels.item_weights``
+        adds the 1 of ``idf``): as ``idf``, except for items with fewer than
         ``prior_max_terms`` distinct terms (``term_ids`` are all of them), where the prior
         adds ``prior_stories`` pseudo-stories holding each term at its background share:
         ``sf + k * share`` of ``n + k``. Then a word common in any of the languages weighs
         little even before any live story holds it, and a name or number still weighs the
         most. Full-length items keep the live counts (their own many terms outvote the
         noise; the prior there lost on full dev)."""
-        return self.weight_log_ratios(term_ids, n_stories) + 1.0
-
-    def weight_log_ratios(self, term_ids: np.ndarray, n_stories: int) -> np.ndarray:
-        """``weight_idf`` less the 1 it adds (``kernels.item_weights`` adds it)."""
         if self.prior is None or len(term_ids) >= self.prior_max_terms:
             q = idf_ratios(term_ids, self.story_freq, _MASK, n_stories + 1, None, None, 0.0)
         else:

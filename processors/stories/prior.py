@@ -8,7 +8,7 @@ languages: words are folded and cut to content terms the way items are
 (``text.content_term``), frequencies summed over the words that share a term, and the
 largest over the languages taken. A term in no list (most names, a made-up word) has share 0:
 as rare as a term can be. The engine adds the shares as pseudo-stories to the live counts
-(``StoryIndex.weight_idf``).
+(``StoryIndex.weight_log_ratios``).
 
 The table is a pure function of the term id, so a restored engine weighs terms exactly as
 the live one did. It ships with the package (``TABLE``, 1.6 MB, for the default stemming

@@ -62,7 +62,7 @@ class ItemVector:
 def build_vector(
     features: ItemFeatures, index: StoryIndex, n_stories: int, name_boost: float = 1.0
 ) -> ItemVector:
-    """Log-TF x inverse story frequency (``StoryIndex.weight_idf``: with the background
+    """Log-TF x inverse story frequency (``StoryIndex.weight_log_ratios``: with the background
     prior for short items), names boosted, scaled to unit length."""
     weights = item_weights(index.weight_log_ratios(features.ids, n_stories), features.log_tf,
                            features.name_mask, name_boost)
